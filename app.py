@@ -1,0 +1,11 @@
+"""cnnviz: the entry point. Navigation groups: Start, Architectures, Concept labs, Image lab."""
+
+import streamlit as st
+
+from pages.catalog import page_groups
+
+st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide")
+navigation = {group: [st.Page(e.path, title=e.title, url_path=e.url_path, icon=e.icon, default=e.url_path == "home")
+                      for e in entries]
+              for group, entries in page_groups().items()}
+st.navigation(navigation).run()

@@ -1,0 +1,3 @@
+from pages.architecture import render
+
+render("mobilenet_v2")

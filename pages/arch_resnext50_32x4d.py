@@ -1,0 +1,3 @@
+from pages.architecture import render
+
+render("resnext50_32x4d")

@@ -1,0 +1,3 @@
+from pages.architecture import render
+
+render("wide_resnet50_2")

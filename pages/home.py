@@ -1,0 +1,19 @@
+"""Start page: what is here, with one line and a link per page."""
+
+import streamlit as st
+
+from cnnviz.registry import architectures
+from pages.catalog import page_groups
+
+st.title("cnnviz — classic CNN architectures, live")
+variants = sum(len(a.variants) for a in architectures().values())
+st.write(f"Every model here is a live PyTorch model: {len(architectures())} architectures in {variants} variants. "
+         "Each page traces its model on PyTorch's `meta` device (no weights are allocated), so every shape, "
+         "parameter count and multiply-accumulate on screen is computed, not copied from a paper.")
+for group, entries in page_groups().items():
+    if group == "Start":
+        continue
+    st.subheader(group)
+    for entry in entries:
+        st.page_link(entry.path, label=entry.title, icon=entry.icon)
+        st.caption(entry.line)

@@ -1,0 +1,54 @@
+"""Every page renders without an exception (AppTest is not thread-safe: these run one after another)."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pages.catalog import page_groups
+from tests.conftest import ROOT
+
+ENTRIES = [entry for entries in page_groups().values() for entry in entries]
+
+
+def _app() -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    return app.run()
+
+
+def test_home_links_every_page():
+    app = _app()
+    assert not app.exception
+    links = [el for el in app.get("page_link")]
+    assert len(links) == len(ENTRIES) - 1  # every page but home itself
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if e.url_path != "home"], ids=lambda e: e.url_path)
+def test_page_renders(entry):
+    app = _app()
+    app.switch_page(entry.path).run()
+    assert not app.exception, app.exception
+    if entry.path.startswith("pages/arch_"):
+        assert app.title[0].value == entry.title
+        assert app.dataframe, "layer table missing"
+        assert app.get("graphviz_chart"), "layer graph missing"
+        assert app.get("plotly_chart"), "cost chart missing"
+
+
+def test_variant_switch_and_unfold_update_the_page():
+    app = _app()
+    app.switch_page("pages/arch_resnet50.py").run()
+    app.selectbox(key="resnet50_variant").set_value("resnet152").run()
+    assert not app.exception
+    assert any("60,192,808" in m.help for m in app.metric if m.help)
+    folded = app.get("graphviz_chart")[0].proto.spec
+    app.toggle(key="resnet50_resnet152_unfold_all").set_value(True).run()
+    assert not app.exception
+    unfolded = app.get("graphviz_chart")[0].proto.spec
+    assert "layer4.2.conv3" in unfolded and "layer4.2.conv3" not in folded
+
+
+def test_bad_input_size_is_a_message_not_a_traceback():
+    app = _app()
+    app.switch_page("pages/arch_alexnet.py").run()
+    app.number_input(key="alexnet_alexnet_size").set_value(16).run()
+    assert not app.exception
+    assert "cannot take" in app.error[0].value

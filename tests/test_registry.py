@@ -1,0 +1,51 @@
+"""The registry: every entry builds on meta, is named like torchvision, and carries its story facts."""
+
+import pytest
+import torchvision
+
+from cnnviz.registry import UnknownModel, architectures, model_names, resolve
+
+VARIANTS = [v for arch in architectures().values() for v in arch.variants]
+REQUIRED = ["lenet5", "alexnet", "zfnet", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg16_bn", "vgg19_bn",
+            "nin", "googlenet", "inception_v3", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
+            "preact_resnet50", "wide_resnet50_2", "resnext50_32x4d", "densenet121", "densenet169",
+            "densenet201", "densenet264", "squeezenet1_0", "squeezenet1_1", "mobilenet_v1", "mobilenet_v2",
+            "efficientnet_lite0", "fractalnet40", "conv_autoencoder", "unet", "siamese_net"]
+
+
+def test_every_required_model_is_registered_once():
+    names = model_names()
+    assert len(names) == len(set(names)), "duplicate model names"
+    missing = [n for n in REQUIRED if n not in names]
+    assert not missing, f"not registered: {missing}"
+
+
+def test_torchvision_names_are_torchvision_builders():
+    available = set(torchvision.models.list_models())
+    for variant in VARIANTS:
+        if variant.torchvision_weights:
+            assert variant.name in available, variant.name
+
+
+@pytest.mark.parametrize("arch", architectures().values(), ids=lambda a: a.key)
+def test_entry_has_story_facts(arch):
+    assert 1989 <= arch.year <= 2026
+    assert arch.paper_url.startswith("http") and arch.paper and arch.authors
+    assert len(arch.idea.split()) >= 15, "the key idea needs two or three sentences"
+    assert arch.key in arch.variant_names or arch.key in {"preact_resnet", "fractalnet", "autoencoder", "siamese"}
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+def test_builds_on_meta_without_weights(variant):
+    model = variant.build_on_meta()
+    assert all(p.device.type == "meta" for p in model.parameters())
+
+
+def test_resolve_by_key_model_name_and_variant():
+    assert resolve("vgg16")[1].name == "vgg16"
+    assert resolve("vgg16", "vgg19_bn")[1].name == "vgg19_bn"
+    assert resolve("resnet152")[0].key == "resnet50"
+    with pytest.raises(UnknownModel, match="valid names"):
+        resolve("vgg17")
+    with pytest.raises(UnknownModel, match="no variant"):
+        resolve("vgg16", "resnet50")
