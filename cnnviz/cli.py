@@ -7,68 +7,42 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import io
 import json
+import pkgutil
 import sys
 
-from cnnviz.format import count, shape_text
+import cnnviz.commands
+from cnnviz.commands import UsageError
 
 
-class UsageError(Exception):
-    """A bad name or argument: reported on one line, exit status 2."""
+def _commands() -> dict[str, object]:
+    names = sorted(m.name for m in pkgutil.iter_modules(cnnviz.commands.__path__))
+    return {name: importlib.import_module(f"cnnviz.commands.{name}") for name in names}
 
 
-def _summary(args: argparse.Namespace) -> tuple[dict, str]:
-    from cnnviz.analysis import summarize
-    from cnnviz.registry import UnknownModel, resolve
-
-    try:
-        _, variant = resolve(args.name, args.variant)
-    except UnknownModel as error:
-        raise UsageError(str(error)) from None
-    if args.input_size is not None and args.input_size < 1:
-        raise UsageError("--input-size must be a positive number of pixels")
-    try:
-        summary = summarize(variant, args.input_size)
-    except RuntimeError as error:
-        raise UsageError(f"{variant.name} cannot take a {args.input_size}x{args.input_size} input: "
-                         f"{str(error).splitlines()[0]}") from None
-    header = f"{'layer':40s} {'type':22s} {'k':>5s} {'s':>3s} {'output':>14s} {'params':>12s} {'MACs':>15s}"
-    lines = [f"{summary.model}  input {' + '.join(shape_text(s) for s in summary.input_shapes)}", header]
-    for row in summary.layers:
-        flag = " (aux)" if row.auxiliary else " (shared)" if row.shared else ""
-        lines.append(f"{row.name + flag:40.40s} {row.type:22.22s} {row.kernel:>5s} {row.stride:>3s} "
-                     f"{shape_text(row.output_shape):>14s} {row.params:>12,} {row.macs:>15,}")
-    lines.append(f"total parameters {summary.total_params:,} ({count(summary.total_params)}); "
-                 f"MACs {summary.total_macs:,} ({count(summary.total_macs)})")
-    if summary.aux_params:
-        lines.append(f"auxiliary classifiers (training only): {summary.aux_params:,} parameters, "
-                     f"{summary.aux_macs:,} MACs")
-    return summary.to_dict(), "\n".join(lines)
-
-
-COMMANDS = {"summary": _summary}
-
-
-def parser() -> argparse.ArgumentParser:
+def parser(commands: dict[str, object]) -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m cnnviz", description="Classic CNN architectures, computed live.")
     sub = main.add_subparsers(dest="command", required=True)
-    summary = sub.add_parser("summary", help="per-layer table and totals of a registered model")
-    summary.add_argument("name", help="model name, e.g. alexnet, vgg16, resnet50 (or an architecture key)")
-    summary.add_argument("--variant", help="variant of the architecture, e.g. vgg19_bn")
-    summary.add_argument("--input-size", type=int, help="square input size in pixels")
-    summary.add_argument("--json", action="store_true", help="print JSON only")
+    for name, module in commands.items():
+        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(command)
+        command.add_argument("--json", action="store_true", help="print JSON only")
     return main
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    commands = _commands()
+    args = parser(commands).parse_args(argv)
     try:
         # Some model libraries print while loading; keep stdout for our own output.
         with contextlib.redirect_stdout(io.StringIO()):
-            data, text = COMMANDS[args.command](args)
+            result = commands[args.command].run(args)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(json.dumps(data) if args.json else text)
-    return 0
+    print(json.dumps(result.data) if args.json else result.text)
+    for line in result.errors:
+        print(f"error: {line}", file=sys.stderr)
+    return 2 if result.errors else 0

@@ -13,14 +13,25 @@ class PageEntry:
     title: str
     url_path: str
     line: str
-    icon: str
+    icon: str = ":material/article:"
+
+
+START = [PageEntry("pages/home.py", "Home", "home", "What is here.", ":material/home:")]
+
+# Concept labs: each number computed by formula and measured in torch.
+CONCEPT_LABS: list[PageEntry] = []
+
+# Image lab: photos through pretrained networks.
+IMAGE_LAB: list[PageEntry] = []
+
+# Mini-trainings: real training on data that ships offline.
+MINI_TRAININGS: list[PageEntry] = []
 
 
 def page_groups() -> dict[str, list[PageEntry]]:
     archs = [PageEntry(f"pages/arch_{key}.py", arch.title, key, f"{arch.year} · {arch.idea.split('. ')[0]}.",
                        ":material/account_tree:")
              for key, arch in architectures().items()]
-    return {
-        "Start": [PageEntry("pages/home.py", "Home", "home", "What is here.", ":material/home:")],
-        "Architectures": archs,
-    }
+    groups = {"Start": START, "Architectures": archs, "Concept labs": CONCEPT_LABS, "Image lab": IMAGE_LAB,
+              "Mini-trainings": MINI_TRAININGS}
+    return {name: entries for name, entries in groups.items() if entries}
