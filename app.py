@@ -9,3 +9,7 @@ navigation = {group: [st.Page(e.path, title=e.title, url_path=e.url_path, icon=e
                       for e in entries]
               for group, entries in page_groups().items()}
 st.navigation(navigation).run()
+
+from cnnviz.warmup import start_background_imports  # noqa: E402  (after the page: it must not delay it)
+
+start_background_imports()

@@ -4,30 +4,32 @@ from __future__ import annotations
 
 import importlib
 from functools import partial
-
-from torch import nn
+from typing import TYPE_CHECKING
 
 from cnnviz.registry import Architecture, Variant
 
+if TYPE_CHECKING:
+    from torch import nn
 
-def _torchvision(name: str, **kwargs) -> nn.Module:
+
+def _torchvision(name: str, **kwargs) -> "nn.Module":
     import torchvision
 
     return torchvision.models.get_model(name, weights=None, **kwargs)
 
 
-def _own(module: str, builder: str, **kwargs) -> nn.Module:
+def _own(module: str, builder: str, **kwargs) -> "nn.Module":
     return getattr(importlib.import_module(f"cnnviz.models.{module}"), builder)(**kwargs)
 
 
-def _densenet264() -> nn.Module:
+def _densenet264() -> "nn.Module":
     # torchvision defines DenseNet-121/161/169/201 only; 264 is the paper's deepest ImageNet model.
     from torchvision.models import DenseNet
 
     return DenseNet(growth_rate=32, block_config=(6, 12, 64, 48), num_init_features=64)
 
 
-def _efficientnet_lite0() -> nn.Module:
+def _efficientnet_lite0() -> "nn.Module":
     from efficientnet_lite_pytorch import EfficientNet
 
     return EfficientNet.from_name("efficientnet-lite0")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import torch
-from torch import nn
+if TYPE_CHECKING:  # torch loads lazily so that the home page does not wait for it
+    import torch
+    from torch import nn
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Variant:
 
     name: str
     label: str
-    build: Callable[[], nn.Module]
+    build: Callable[[], "nn.Module"]
     input_shapes: tuple[tuple[int, int, int], ...] = ((3, 224, 224),)
     torchvision_weights: str | None = None  # builder name whose weights' meta holds the published counts
     auxiliary: tuple[str, ...] = ()  # training-only heads (GoogLeNet's aux1/aux2, Inception v3's AuxLogits)
@@ -31,11 +32,15 @@ class Variant:
     def input_size(self) -> int:
         return self.input_shapes[0][-1]
 
-    def example_inputs(self, input_size: int | None = None, device: str = "meta") -> tuple[torch.Tensor, ...]:
+    def example_inputs(self, input_size: int | None = None, device: str = "meta") -> tuple["torch.Tensor", ...]:
+        import torch
+
         shapes = [(c, input_size or h, input_size or w) for c, h, w in self.input_shapes]
         return tuple(torch.zeros((1, *shape), device=device) for shape in shapes)
 
-    def build_on_meta(self) -> nn.Module:
+    def build_on_meta(self) -> "nn.Module":
+        import torch
+
         with torch.device("meta"):
             model = self.build()
         return model
