@@ -31,6 +31,7 @@ class LayerRow:
     block: str | None
     auxiliary: bool  # training-only branch (auxiliary classifier)
     shared: bool  # a repeated call of already-counted weights
+    input_shape: tuple[int, ...] = ()
 
 
 @dataclass
@@ -64,7 +65,8 @@ class Summary:
             "aux_params": self.aux_params,
             "aux_macs": self.aux_macs,
             "total_activations": self.total_activations,
-            "layers": [{**asdict(row), "output_shape": list(row.output_shape)} for row in self.layers],
+            "layers": [{**asdict(row), "output_shape": list(row.output_shape), "input_shape": list(row.input_shape)}
+                       for row in self.layers],
         }
 
 
@@ -109,6 +111,7 @@ def _row(node: TraceNode, auxiliary: tuple[str, ...]) -> LayerRow:
         block=node.block,
         auxiliary=any(node.name == a or node.name.startswith(a + ".") for a in auxiliary),
         shared=not node.first_call,
+        input_shape=input_shape,
     )
 
 

@@ -135,3 +135,37 @@ def svg(dot: graphviz.Digraph) -> bytes | None:
     if shutil.which("dot") is None:
         return None
     return dot.pipe(format="svg")
+
+
+def block_graph(summary: Summary, block: str) -> graphviz.Digraph:
+    """One block drawn layer by layer, with where its input comes from and where its output goes."""
+    rows = iter(r for r in summary.layers if r.output_shape or r.type != "Parameter")
+    row_of = {n.index: next(rows) for n in summary.nodes if n.module is not None}
+    inside = [n for n in summary.nodes if n.block == block]
+    members = {n.index for n in inside}
+    calls: dict[str, int] = {}
+    keys: dict[int, str] = {}
+    for node in inside:
+        calls[node.name] = calls.get(node.name, 0) + 1
+        relative = node.name[len(block) + 1:] if node.name.startswith(block + ".") else node.name
+        keys[node.index] = relative if calls[node.name] == 1 else f"{relative} ({calls[node.name]})"
+    dot = graphviz.Digraph(block, graph_attr={"rankdir": "TB", "nodesep": "0.25", "ranksep": "0.3"},
+                           node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica",
+                                      "fontsize": "10", "fillcolor": "#eef3fb"},
+                           edge_attr={"fontname": "Helvetica", "fontsize": "9"})
+    dot.node(INPUT, "block input", fillcolor="#fff6d5")
+    dot.node(OUTPUT, "block output", fillcolor="#fff6d5")
+    for node in inside:
+        row = row_of.get(node.index)
+        if row:
+            dot.node(keys[node.index], _label(keys[node.index], _layer_detail(row), row.params, row.macs))
+        else:
+            dot.node(keys[node.index], node.kind, shape="circle")
+        for source in node.inputs:
+            origin = keys.get(source, INPUT)
+            shape = summary.input_shapes[0] if source < 0 else summary.nodes[source].output_shape
+            dot.edge(origin, keys[node.index], label=f" {shape_text(shape)}")
+    read_outside = {s for n in summary.nodes if n.index not in members for s in n.inputs}
+    for node in [n for n in inside if n.index in read_outside] or inside[-1:]:
+        dot.edge(keys[node.index], OUTPUT, label=f" {shape_text(node.output_shape)}")
+    return dot

@@ -9,22 +9,27 @@ from cnnviz.charts import cost_by_block
 from cnnviz.format import count, megabytes
 from cnnviz.graph import blocks
 from cnnviz.published import published_counts
+from cnnviz.lectures import lecture
 from cnnviz.registry import architectures
-from pages import cached
+from pages import cached, lecture_parts
 
 
 def render(key: str) -> None:
     arch = architectures()[key]
+    notes = lecture(key)
     st.title(arch.title)
     st.caption(f"{arch.year} · {arch.authors} · [{arch.paper}]({arch.paper_url})")
     st.write(arch.idea)
     if arch.ilsvrc:
         st.info(arch.ilsvrc, icon=":material/emoji_events:")
+    with st.expander("The story", expanded=True):
+        lecture_parts.story(notes)
 
     left, right = st.columns([3, 1])
     labels = {v.name: f"{v.label} · {v.name}" for v in arch.variants}
     name = left.selectbox("Variant", list(labels), format_func=labels.get, key=f"{key}_variant")
     variant = arch.variant(name)
+    lecture_parts.variant_note(notes, variant)
     size = right.number_input("Input size (pixels)", min_value=16, max_value=1024, value=variant.input_size,
                               step=1, key=f"{key}_{name}_size")
     input_size = None if size == variant.input_size else int(size)
@@ -49,12 +54,15 @@ def render(key: str) -> None:
     published = published_counts(variant) if input_size is None else None
     if published:
         st.success(published.sentence(summary), icon=":material/check_circle:")
-    if arch.departures:
-        with st.expander("Where the implementation departs from the paper"):
-            for line in arch.departures:
-                st.markdown(f"- {line}")
+    if input_size is None:
+        lecture_parts.key_idea(arch, notes, variant, summary)
+    lecture_parts.notes_check(arch, notes)
 
-    table, graph, cost, source = st.tabs(["Layer table", "Layer graph", "Where the cost is", "Builder source"])
+    walk, table, graph, cost, quiz, recipe, paper, source = st.tabs(
+        ["Layer walk", "Layer table", "Layer graph", "Where the cost is", "Check yourself", "Training recipe",
+         "Paper vs implementation", "Builder source"])
+    with walk:
+        lecture_parts.walk(summary, deep=bool(blocks(summary)))
     with table:
         from cnnviz.analysis import table_records
 
@@ -81,6 +89,12 @@ def render(key: str) -> None:
             right.download_button("Download SVG", rendered, f"{name}.svg", "image/svg+xml", key=f"{key}_svg")
     with cost:
         st.plotly_chart(cost_by_block(summary), width="stretch", key=f"{key}_cost")
+    with quiz:
+        lecture_parts.check_yourself(key, summary)
+    with recipe:
+        lecture_parts.recipe(key)
+    with paper:
+        lecture_parts.paper_vs_implementation(arch)
     with source:
         for title, code in cached.sources(name):
             with st.expander(title):

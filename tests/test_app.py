@@ -39,10 +39,10 @@ def test_variant_switch_and_unfold_update_the_page():
     app.selectbox(key="resnet50_variant").set_value("resnet152").run()
     assert not app.exception
     assert any("60,192,808" in m.help for m in app.metric if m.help)
-    folded = app.get("graphviz_chart")[0].proto.spec
+    folded = app.get("graphviz_chart")[-1].proto.spec
     app.toggle(key="resnet50_resnet152_unfold_all").set_value(True).run()
     assert not app.exception
-    unfolded = app.get("graphviz_chart")[0].proto.spec
+    unfolded = app.get("graphviz_chart")[-1].proto.spec
     assert "layer4.2.conv3" in unfolded and "layer4.2.conv3" not in folded
 
 

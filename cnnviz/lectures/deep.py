@@ -1,0 +1,130 @@
+"""GoogLeNet, Inception v3, the ResNet family, DenseNet and FractalNet."""
+
+from cnnviz.lectures import Lecture
+
+_RESNET_BLOCK = {"resnet50": "layer2.0", "resnet18": "layer2.0", "resnet34": "layer2.0", "resnet101": "layer2.0",
+                 "resnet152": "layer2.0", "stochastic_depth_resnet50": "layer2.0",
+                 "stochastic_depth_resnet152": "layer2.0"}
+
+DEEP = {
+    "googlenet": Lecture(
+        story="Szegedy et al. wanted depth and width without VGG's cost. An **inception module** runs 1x1, 3x3 "
+              "and 5x5 convolutions and a 3x3 max-pool side by side and concatenates their outputs, so the "
+              "next layer can pick the right scale. Run naively the channels pile up and the 5x5s are "
+              "expensive, so **1x1 'bottleneck' convolutions** shrink the channels first. Nine modules make a "
+              "22-layer network; **global average pooling** replaces the big FC layers, and two **auxiliary "
+              "classifiers** (weight 0.3 in the loss) inject gradient into the middle during training and are "
+              "thrown away afterwards.",
+        key_block={"googlenet": "inception3a"},
+        key_caption="inception3a unfolded: four branches, three of them behind 1x1 reductions, joined by a "
+                    "channel concatenation.",
+        formulas=(("Training loss with the auxiliary classifiers",
+                   r"L = L_{\text{main}} + 0.3\,(L_{\text{aux1}} + L_{\text{aux2}})"),),
+        variants={"googlenet": "torchvision's GoogLeNet with both auxiliary heads kept (they only run in "
+                               "training mode, so they are drawn dashed and left out of the inference totals)."},
+    ),
+    "inception_v3": Lecture(
+        story="Inception v2 (Ioffe & Szegedy, 2015) added **batch normalisation** everywhere and dropped LRN; "
+              "training became many times faster. Inception v3 then **factorised** the convolutions: a 5x5 "
+              "becomes two 3x3s, an nxn becomes a 1xn followed by an nx1, and grids shrink with parallel "
+              "stride-2 convolution and pooling branches. It trained with **RMSProp**, gradient clipping and "
+              "**label smoothing**, on 299x299 inputs.",
+        key_block={"inception_v3": "Mixed_6b"},
+        key_caption="Mixed_6b: the 7x7 receptive field built from 1x7 and 7x1 convolutions.",
+        formulas=(("Batch normalisation (per channel, over the mini-batch)",
+                   r"\hat{x}_i = \frac{x_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}},\quad y_i = \gamma \hat{x}_i + \beta"),
+                  ("RMSProp", r"G_{t+1} = \mu G_t + (1-\mu)\,(\nabla_W L)^2,\quad W_{t+1} = W_t - "
+                   r"\frac{\alpha\,\nabla_W L}{\sqrt{G_{t+1} + \epsilon}}"),
+                  ("Label smoothing (K classes, factor ε; the slides' form)",
+                   r"y = \Big[\tfrac{\epsilon}{K-1}, \dots, 1-\epsilon, \dots, \tfrac{\epsilon}{K-1}\Big]"),
+                  ("Cost of factorising an nxn convolution (C channels in and out)",
+                   r"n^2 C^2 \;\to\; 2nC^2")),
+        variants={"inception_v3": "torchvision's Inception v3 with its auxiliary classifier (training only)."},
+    ),
+    "resnet50": Lecture(
+        story="He et al. saw that a plain 56-layer network had **higher training error** than a 20-layer one: "
+              "not overfitting, an optimisation problem. A deeper net could copy the shallow one and add "
+              "identity layers, but solvers do not find that. So each block learns a **residual** F(x) that is "
+              "added to its input: y = F(x) + x. Pushing F towards zero gives the identity, and gradients flow "
+              "through the additions. Where the shape changes, a 1x1 convolution W_s projects the shortcut. "
+              "ResNet-152 won ILSVRC 2015; **bottleneck blocks** (1x1 reduce, 3x3, 1x1 expand) keep the deep "
+              "versions affordable.",
+        key_block=_RESNET_BLOCK,
+        key_caption="layer2.0 unfolded: the residual branch and the projection shortcut W_s (downsample) that "
+                    "matches the new shape, joined by an addition.",
+        formulas=(("Residual block", r"y = \mathcal{F}(x, \{W_i\}) + x"),
+                  ("When the shape changes", r"y = \mathcal{F}(x, \{W_i\}) + W_s x"),
+                  ("Stochastic depth: block l survives with probability", r"p_l = 1 - \frac{l}{L}(1 - p_L),\quad p_L = 0.5")),
+        variants={"resnet18": "Basic blocks (two 3x3 convs), [2, 2, 2, 2] per stage.",
+                  "resnet34": "Basic blocks, [3, 4, 6, 3].",
+                  "resnet50": "Bottleneck blocks (1x1, 3x3, 1x1, 4x expansion), [3, 4, 6, 3].",
+                  "resnet101": "Bottleneck blocks, [3, 4, 23, 3].",
+                  "resnet152": "Bottleneck blocks, [3, 8, 36, 3]: the ILSVRC 2015 winner's depth.",
+                  "stochastic_depth_resnet50": "Huang et al. 2016: during training each residual branch is "
+                  "dropped at random (the block becomes the identity), more often deeper in the net; at test "
+                  "time all blocks run. Shorter expected depth in training, same model afterwards.",
+                  "stochastic_depth_resnet152": "Stochastic depth on ResNet-152."},
+        notes_facts=("Three of the notes give ResNet's weight decay as 1e-5; the paper uses 0.0001 (1e-4).",
+                     "The university slides' 'lr 0.01 to warm up, then 0.1' is the paper's CIFAR-10 ResNet-110 "
+                     "trick, not its ImageNet recipe (0.1 from the start)."),
+    ),
+    "preact_resnet": Lecture(
+        story="In their follow-up He et al. showed that the cleanest signal path is a pure identity: move batch "
+              "norm and ReLU **before** each convolution (BN-ReLU-conv), and add nothing after the addition. "
+              "Information and gradients then pass unchanged from any block to any other, and a 1001-layer "
+              "ResNet trains and beats the 164-layer one.",
+        key_block={f"preact_resnet{d}": "layer2.0" for d in (18, 34, 50, 101, 152)},
+        key_caption="A pre-activation block: normalisation and ReLU come first; the sum is not followed by a ReLU.",
+        formulas=(("Identity path from block l to any deeper block L",
+                   r"x_L = x_l + \sum_{i=l}^{L-1} \mathcal{F}(x_i, W_i)"),),
+        variants={f"preact_resnet{d}": f"Pre-activation ResNet-{d}." for d in (18, 34, 50, 101, 152)},
+    ),
+    "wide_resnet50_2": Lecture(
+        story="Zagoruyko and Komodakis found that ResNets' depth can be traded for **width**: a 16-layer network "
+              "with k-times wider blocks matched or beat 1000-layer thin ones and trains several times faster, "
+              "because wide layers use GPUs well. They also used dropout between the convolutions of a block.",
+        key_block={"wide_resnet50_2": "layer2.0", "wide_resnet101_2": "layer2.0"},
+        key_caption="A WRN-50-2 bottleneck: its inner 3x3 has twice ResNet-50's channels.",
+        variants={"wide_resnet50_2": "ResNet-50 with the bottleneck's inner width doubled.",
+                  "wide_resnet101_2": "ResNet-101 with the bottleneck's inner width doubled."},
+    ),
+    "resnext50_32x4d": Lecture(
+        story="Xie et al. split the bottleneck's 3x3 convolution into C parallel paths of width d and add them "
+              "up: **aggregated transformations**, a new dimension called **cardinality**. All paths together "
+              "are a single **grouped convolution**. At equal parameters and MACs, more paths beat more depth "
+              "or more width; ResNeXt came second in ILSVRC 2016.",
+        key_block={"resnext50_32x4d": "layer2.0", "resnext101_32x8d": "layer2.0", "resnext101_64x4d": "layer2.0"},
+        key_caption="The 3x3 convolution has groups = cardinality: 32 paths of 4 channels in ResNeXt-50 (32x4d).",
+        variants={"resnext50_32x4d": "Cardinality 32, 4 channels per path (at the first stage), 50 layers.",
+                  "resnext101_32x8d": "Cardinality 32, 8 channels per path, 101 layers.",
+                  "resnext101_64x4d": "Cardinality 64, 4 channels per path, 101 layers."},
+    ),
+    "densenet121": Lecture(
+        story="Huang et al. connected every layer of a block to **every later layer** by concatenation, so each "
+              "layer sees all earlier feature maps and adds only k new ones — the **growth rate**. Features are "
+              "reused instead of relearned, so DenseNets need few parameters; **transition layers** (BN, 1x1 "
+              "conv halving the channels, 2x2 average pool) shrink the maps between blocks. The price is memory: "
+              "the concatenated maps are large.",
+        key_block={"densenet121": "features.denseblock1", "densenet169": "features.denseblock1",
+                   "densenet201": "features.denseblock1", "densenet264": "features.denseblock1"},
+        key_caption="The first dense block: each layer's input is the concatenation of all earlier outputs.",
+        formulas=(("Layer l of a dense block", r"x_\ell = H_\ell([x_0, x_1, \dots, x_{\ell-1}])"),
+                  ("Channels into layer l (k₀ channels into the block, growth rate k)", r"k_0 + k(\ell - 1)")),
+        variants={"densenet121": "Blocks of 6, 12, 24, 16 layers, growth rate 32.",
+                  "densenet169": "Blocks of 6, 12, 32, 32.", "densenet201": "Blocks of 6, 12, 48, 32.",
+                  "densenet264": "Blocks of 6, 12, 64, 48: the paper's deepest ImageNet model."},
+    ),
+    "fractalnet": Lecture(
+        story="Larsson et al. asked whether residuals are what makes very deep nets train. A **fractal** rule "
+              "f_{C+1}(z) = join(f_C(f_C(z)), conv(z)) builds columns of depth 1, 2, 4, ... side by side, "
+              "joined by averaging. **Drop-path** randomly removes join inputs in training (local) or keeps a "
+              "single column (global), so every column learns to work alone. Deep without residuals — and the "
+              "shallow columns act as a built-in teacher for the deep ones.",
+        key_block={"fractalnet40": "blocks.0", "fractalnet20": "blocks.0"},
+        key_caption="One fractal block: columns of different depths averaged at each join.",
+        formulas=(("Fractal expansion rule", r"f_1(z) = \mathrm{conv}(z),\quad "
+                   r"f_{C+1}(z) = \mathrm{join}\big(f_C \circ f_C(z),\ \mathrm{conv}(z)\big)"),),
+        variants={"fractalnet40": "C = 4 columns, 5 blocks: 40 conv layers on the deepest path.",
+                  "fractalnet20": "C = 3 columns, 5 blocks: 20 conv layers on the deepest path."},
+    ),
+}
