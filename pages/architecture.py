@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cnnviz.charts import cost_by_block
 from cnnviz.format import count, megabytes
 from cnnviz.graph import blocks
 from cnnviz.published import published_counts
@@ -88,7 +87,7 @@ def render(key: str) -> None:
         else:
             right.download_button("Download SVG", rendered, f"{name}.svg", "image/svg+xml", key=f"{key}_svg")
     with cost:
-        st.plotly_chart(cost_by_block(summary), width="stretch", key=f"{key}_cost")
+        st.plotly_chart(cached.cost_chart(name, input_size), width="stretch", key=f"{key}_cost")
     with quiz:
         lecture_parts.check_yourself(key, summary)
     with recipe:

@@ -32,6 +32,14 @@ def sources(model: str) -> list[tuple[str, str]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def cost_chart(model: str, input_size: int | None) -> dict:
+    """The figure as a dict: building plotly subplots costs more than the rest of the page."""
+    from cnnviz.charts import cost_by_block
+
+    return cost_by_block(summary(model, input_size)).to_plotly_json()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
 def block_dot(model: str, block: str) -> str:
     from cnnviz.graph import block_graph
 
