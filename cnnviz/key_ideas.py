@@ -6,9 +6,17 @@ from cnnviz.analysis import Summary
 from cnnviz.quiz import LayerQuestion, measure
 
 
+def _summary_of(name: str) -> Summary:
+    from cnnviz.analysis import summarize
+    from cnnviz.registry import resolve
+
+    return summarize(resolve(name)[1])
+
+
 def _grouped_convs(summary: Summary) -> list[tuple[str, str]]:
+    """The two-GPU split lives in the paper model whichever variant is on screen."""
     facts = []
-    for row in summary.layers:
+    for row in _summary_of("alexnet_paper").layers:
         if row.type == "Conv2d" and row.groups and row.groups > 1 and len(row.input_shape) == 3:
             k = int(row.kernel)
             ungrouped = LayerQuestion(row.input_shape[-1], row.input_shape[0], row.output_shape[0], k,
@@ -90,7 +98,21 @@ def _separable(summary: Summary) -> list[tuple[str, str]]:
 def _inverted(summary: Summary) -> list[tuple[str, str]]:
     rows = [r for r in summary.layers if r.block == "features.2" and r.type == "Conv2d"]
     path = " → ".join(str(r.output_shape[0]) for r in rows)
-    return [("features.2 channels: input → expand → depthwise → project", f"{rows[0].input_shape[0]} → {path}")]
+    v1 = _summary_of("mobilenet_v1")
+    return [("features.2 channels: input → expand → depthwise → project", f"{rows[0].input_shape[0]} → {path}"),
+            ("MobileNet v2 vs v1: parameters", f"{summary.total_params:,} vs {v1.total_params:,}"),
+            ("MobileNet v2 vs v1: MACs per image", f"{summary.total_macs:,} vs {v1.total_macs:,}")]
+
+
+def _skips(summary: Summary) -> list[tuple[str, str]]:
+    facts = _transposed(summary)
+    for join in (n for n in summary.nodes if n.kind == "cat"):
+        shapes = [summary.nodes[i].output_shape for i in join.inputs]
+        parts = " + ".join(f"{c} channels from {h}x{w}" for c, h, w in shapes)
+        side = join.output_shape[-1]
+        facts.append((f"{join.name}: skip connection (maps larger than {side}x{side} are centre-cropped)",
+                      f"{parts} → {join.output_shape[0]}x{side}x{side}"))
+    return facts
 
 
 def _shared(summary: Summary) -> list[tuple[str, str]]:
@@ -113,7 +135,7 @@ FACTS = {"alexnet": _grouped_convs, "vgg16": _fc_share, "googlenet": lambda s: _
          "resnet50": _shortcuts, "preact_resnet": _shortcuts, "wide_resnet50_2": _shortcuts,
          "resnext50_32x4d": _shortcuts, "densenet121": _dense_inputs, "squeezenet1_0": _fire,
          "mobilenet_v1": _separable, "mobilenet_v2": _inverted, "siamese": _shared, "autoencoder": _transposed,
-         "unet": _transposed}
+         "unet": _skips}
 
 
 def key_facts(arch: str, summary: Summary) -> list[tuple[str, str]]:
