@@ -23,6 +23,8 @@ from typing import Sequence
 
 from torch import Tensor, nn
 
+from cnnviz.models.alexnet_paper import fc_head
+
 __all__ = ["ZFNet", "zfnet", "zfnet_wide"]
 
 
@@ -52,15 +54,7 @@ class ZFNet(nn.Module):
             nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=3, stride=2),  # N x c5 x 6 x 6
         )
-        self.classifier = nn.Sequential(
-            nn.Dropout(p=dropout),
-            nn.Linear(c5 * 6 * 6, 4096),
-            nn.ReLU(inplace=True),
-            nn.Dropout(p=dropout),
-            nn.Linear(4096, 4096),
-            nn.ReLU(inplace=True),
-            nn.Linear(4096, num_classes),
-        )
+        self.classifier = fc_head(c5 * 6 * 6, num_classes, dropout)
 
     def forward(self, x: Tensor) -> Tensor:
         # N x 3 x 224 x 224
