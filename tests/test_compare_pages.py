@@ -1,0 +1,57 @@
+"""The comparison and transfer-learning pages render, with their tables and charts (AppTest, one at a time)."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.recipes import RECIPES
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _page(path: str) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    app.switch_page(path).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_compare_page_shows_tables_charts_and_flags():
+    app = _page("pages/compare.py")
+    assert app.title[0].value == "Compare architectures"
+    assert len(app.get("plotly_chart")) == 2  # ILSVRC by year, accuracy vs MACs
+    assert len(app.table) == 1 and app.latex
+    summary, verdicts = app.dataframe[0].value, app.dataframe[1].value
+    assert {"single path", "depth", "parameters", "MiB", "MACs", "filter sizes"} <= set(summary.columns)
+    assert summary.set_index("architecture").loc["VGG", "depth"] == 16
+    flagged = {m.label: m.value for m in app.metric}["Flagged"]
+    app.toggle(key="compare_notes_flagged_only").set_value(True).run()
+    assert not app.exception
+    assert len(app.dataframe[1].value) == int(flagged) < len(verdicts)
+    warnings = [w.value for w in app.warning]
+    assert any(RECIPES["resnet50"].notes_disagree in w for w in warnings)
+
+
+def test_compare_page_with_no_recipes_chosen_says_so():
+    app = _page("pages/compare.py")
+    app.multiselect(key="compare_recipes").set_value([]).run()
+    assert not app.exception and not app.table
+    assert "Pick at least one" in app.info[0].value
+
+
+def test_transfer_learning_page_counts_what_trains():
+    app = _page("pages/transfer_learning.py")
+    assert app.title[0].value == "Transfer learning" and app.latex
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Trainable parameters"] == f"{2048 * 10 + 10:,}"  # ResNet-50's new 10-class head
+    assert app.dataframe and app.get("plotly_chart")
+    app.radio(key="transfer_learning_mode").set_value("top").run()
+    app.slider(key="transfer_learning_top").set_value(2).run()
+    assert not app.exception
+    stages = app.dataframe[0].value.set_index("stage")["trains"]
+    assert list(stages) == ["frozen", "frozen", "frozen", "yes", "yes", "yes"]
+    app.selectbox(key="transfer_learning_model").set_value("efficientnet_lite0").run()
+    app.radio(key="transfer_learning_mode").set_value("freeze").run()
+    app.number_input(key="transfer_learning_classes").set_value(3).run()
+    assert not app.exception
+    assert {m.label: m.value for m in app.metric}["Trainable parameters"] == f"{1280 * 3 + 3:,}"
