@@ -1,0 +1,55 @@
+"""``rf NAME``: receptive field, jump (effective stride) and start of every layer of a registered model."""
+
+from __future__ import annotations
+
+import argparse
+
+from cnnviz.commands import Result, UsageError
+
+HELP = "receptive field of every layer of a registered model (the last conv stage's in input pixels)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", help="model name, e.g. alexnet, vgg16, resnet50 (or an architecture key)")
+    parser.add_argument("--variant", help="variant of the architecture, e.g. vgg19_bn")
+    parser.add_argument("--input-size", type=int, help="square input size in pixels (changes only the map sizes)")
+    parser.add_argument("--measure", action="store_true",
+                        help="also measure the last stage's field by back-propagation (a few seconds)")
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 4)
+
+
+def run(args: argparse.Namespace) -> Result:
+    from cnnviz.receptive_field import last_stage, measured_receptive_field, receptive_fields
+    from cnnviz.registry import UnknownModel, resolve
+
+    try:
+        _, variant = resolve(args.name, args.variant)
+    except UnknownModel as error:
+        raise UsageError(str(error)) from None
+    if args.input_size is not None and args.input_size < 1:
+        raise UsageError("--input-size must be a positive number of pixels")
+    try:
+        fields = receptive_fields(variant, args.input_size)
+        stage = last_stage(fields)
+    except (RuntimeError, ValueError) as error:
+        size = args.input_size or variant.input_size
+        raise UsageError(f"{variant.name} cannot take a {size}x{size} input: {str(error).splitlines()[0]}") from None
+    data = {"model": variant.name, "layer": stage.name, "receptive_field": stage.rf,
+            "effective_stride": _number(stage.jump),
+            "layers": [{"name": f.name, "kind": f.kind, "rf": f.rf, "jump": _number(f.jump),
+                        "start": _number(f.start), "rf_hw": list(f.rf_hw)} for f in fields]}
+    lines = [f"{variant.name}: receptive field {stage.rf} px at {stage.name}, effective stride {_number(stage.jump)}",
+             f"{'layer':44s} {'kind':16s} {'k':>5s} {'s':>4s} {'rf':>6s} {'jump':>6s} {'start':>7s}"]
+    for f in fields:
+        rf = str(f.rf) if f.rf_hw[0] == f.rf_hw[1] else "x".join(map(str, f.rf_hw))
+        lines.append(f"{f.name:44.44s} {f.kind:16.16s} {f.kernel:>5s} {f.stride:>4s} {rf:>6s} "
+                     f"{_number(f.jump):>6} {_number(f.start):>7}")
+    if args.measure:
+        measured = measured_receptive_field(variant)
+        data["measured_receptive_field"] = measured.rf
+        lines.append(f"measured by back-propagation: {measured.rf} px "
+                     f"({'equal' if measured.rf_hw == stage.rf_hw else 'DIFFERENT'})")
+    return Result(data, "\n".join(lines))

@@ -1,0 +1,108 @@
+"""Output sizes of convolution, pooling and transposed convolution: the formula, and PyTorch's answer.
+
+    out = floor((W - F_eff + 2P) / S) + 1,   F_eff = D (F - 1) + 1
+    (pooling with ceil_mode: ceil instead of floor, but the last window must start inside the input
+    or its left padding)
+    transposed: out = (W - 1) S - 2P + D (F - 1) + output_padding + 1
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+KINDS = ("convolution", "max pooling", "transposed convolution")
+
+
+@dataclass(frozen=True)
+class Layer:
+    kind: str  # one of KINDS
+    kernel: int
+    stride: int = 1
+    padding: int = 0
+    dilation: int = 1
+    ceil_mode: bool = False  # pooling only
+    output_padding: int = 0  # transposed only
+
+    @property
+    def effective_kernel(self) -> int:
+        return self.dilation * (self.kernel - 1) + 1
+
+
+@dataclass(frozen=True)
+class Answer:
+    size: int | None  # None: PyTorch refuses
+    error: str = ""  # why PyTorch refuses, in words
+    numerator: int = 0  # W - F_eff + 2P (or (W - 1) S for transposed)
+    remainder: int = 0  # numerator mod S: input pixels no window reaches (floor) or a partial window (ceil)
+    note: str = ""
+
+
+def formula(width: int, layer: Layer) -> Answer:
+    """The formula, with PyTorch's rules for what it refuses."""
+    f, s, p, d = layer.effective_kernel, layer.stride, layer.padding, layer.dilation
+    if width < 1 or layer.kernel < 1 or s < 1 or p < 0 or d < 1:
+        return Answer(None, "sizes, kernel, stride and dilation must be positive and padding not negative")
+    if layer.kind == "transposed convolution":
+        if layer.output_padding >= max(s, d):
+            return Answer(None, f"output_padding ({layer.output_padding}) must be smaller than the stride ({s}) "
+                                f"or the dilation ({d})")
+        size = (width - 1) * s - 2 * p + d * (layer.kernel - 1) + layer.output_padding + 1
+        if size < 1:
+            return Answer(None, f"the padding ({p} on each side) removes more than the {size + 2 * p} pixels "
+                                "the transposed convolution produces")
+        return Answer(size, numerator=(width - 1) * s, note="every input pixel spreads a kernel onto the output: "
+                      "there is no division, so the result is always whole")
+    numerator = width - f + 2 * p
+    too_big = Answer(None, f"the effective kernel ({f}) is larger than the padded input ({width + 2 * p})",
+                     numerator)
+    if layer.kind == "max pooling" and p > layer.kernel // 2:
+        return Answer(None, f"PyTorch pads a pooling window by at most half the kernel ({layer.kernel // 2}); "
+                            f"padding {p} would give windows that see only padding")
+    if numerator < 0 and not (layer.kind == "max pooling" and layer.ceil_mode):
+        return too_big
+    remainder = numerator % s
+    if layer.kind == "max pooling" and layer.ceil_mode:
+        size = math.ceil(numerator / s) + 1
+        dropped = (size - 1) * s >= width + p  # PyTorch's rule: no window may start in the right padding
+        size -= dropped
+        if size < 1:
+            return too_big
+        if remainder == 0:
+            note = f"{numerator} / {s} is whole: ceil and floor agree"
+        elif dropped:
+            note = (f"{numerator} / {s} is not whole; ceil would add a window starting in the right padding, "
+                    "which PyTorch drops, so the answer equals floor")
+        else:
+            note = (f"{numerator} / {s} = {numerator / s:.4g} is not whole: ceil_mode keeps a last, partial window "
+                    f"over the last {remainder} pixel(s)")
+        return Answer(size, numerator=numerator, remainder=remainder, note=note)
+    size = numerator // s + 1
+    if remainder == 0:
+        note = f"{numerator} / {s} = {numerator // s} is whole: every padded pixel is covered"
+    else:
+        note = (f"{numerator} / {s} = {numerator / s:.4g} is not whole: PyTorch rounds down, so the last "
+                f"{remainder} pixel(s) of the padded input are never under a window")
+    return Answer(size, numerator=numerator, remainder=remainder, note=note)
+
+
+def module(layer: Layer) -> nn.Module:
+    if layer.kind == "convolution":
+        return nn.Conv2d(1, 1, layer.kernel, layer.stride, layer.padding, layer.dilation, bias=False)
+    if layer.kind == "max pooling":
+        return nn.MaxPool2d(layer.kernel, layer.stride, layer.padding, layer.dilation, ceil_mode=layer.ceil_mode)
+    return nn.ConvTranspose2d(1, 1, layer.kernel, layer.stride, layer.padding, layer.output_padding,
+                              dilation=layer.dilation, bias=False)
+
+
+def torch_size(width: int, layer: Layer) -> tuple[int | None, str]:
+    """What PyTorch itself returns for a 1 x width x width input: (size, '') or (None, its error)."""
+    try:
+        with torch.no_grad():
+            out = module(layer)(torch.zeros(1, 1, width, width))
+    except (RuntimeError, ValueError) as error:
+        return None, str(error).splitlines()[0]
+    return out.shape[-1], ""

@@ -1,0 +1,84 @@
+"""Stacked 3x3 convolutions vs one large kernel (VGG's argument), by formula and measured in torch.
+
+n stacked k x k convolutions (stride 1, 'same' padding) see a window of 1 + n(k - 1) pixels, the same
+as one (1 + n(k - 1)) x (1 + n(k - 1)) convolution, with n k^2 C^2 weights instead of (1 + n(k - 1))^2 C^2
+and n non-linearities instead of one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from cnnviz.labs import measure
+from cnnviz.labs.rf_measure import measure_module
+from cnnviz.receptive_field import last_stage, model_receptive_fields
+
+
+def stack_rf(layers: int, kernel: int = 3) -> int:
+    """The notes' recursion with every stride 1: l_k = l_{k-1} + (f - 1)."""
+    return 1 + layers * (kernel - 1)
+
+
+def rf_steps(layers: int, kernel: int = 3) -> list[int]:
+    """The field after each layer: 3, 5, 7, ... for 3x3."""
+    return [stack_rf(n, kernel) for n in range(1, layers + 1)]
+
+
+def conv_params(channels: int, kernel: int, bias: bool = True) -> int:
+    """One C -> C convolution: k^2 C^2 weights (+ C biases)."""
+    return kernel * kernel * channels * channels + (channels if bias else 0)
+
+
+def per_filter_params(channels: int, kernel: int, layers: int = 1) -> int:
+    """The notes' simplification: one output channel per layer, each reading C channels: n k^2 C."""
+    return layers * kernel * kernel * channels
+
+
+@dataclass(frozen=True)
+class Costs:
+    kernel: int
+    layers: int
+    rf: int
+    params: int  # with biases
+    params_no_bias: int
+    per_filter: int  # the notes' 27C / 49C count
+    macs: int  # one image, H x W map, 'same' padding
+    nonlinearities: int
+
+
+def stack_costs(channels: int, layers: int, size: int, kernel: int = 3) -> Costs:
+    """n stacked k x k convolutions C -> C on a size x size map, each followed by a ReLU."""
+    return Costs(kernel, layers, stack_rf(layers, kernel), layers * conv_params(channels, kernel),
+                 layers * conv_params(channels, kernel, bias=False), per_filter_params(channels, kernel, layers),
+                 layers * kernel * kernel * channels * channels * size * size, layers)
+
+
+def single_costs(channels: int, layers: int, size: int, kernel: int = 3) -> Costs:
+    """The one convolution with the same field as ``layers`` stacked k x k ones."""
+    big = stack_rf(layers, kernel)
+    return Costs(big, 1, big, conv_params(channels, big), conv_params(channels, big, bias=False),
+                 per_filter_params(channels, big), big * big * channels * channels * size * size, 1)
+
+
+def build_stack(channels: int, layers: int, kernel: int = 3, bias: bool = True) -> nn.Sequential:
+    """The layers themselves, on the meta device: conv-ReLU, ``layers`` times."""
+    modules: list[nn.Module] = []
+    for _ in range(layers):
+        modules += [nn.Conv2d(channels, channels, kernel, padding=kernel // 2, bias=bias, device="meta"),
+                    nn.ReLU()]
+    return nn.Sequential(*modules)
+
+
+def measured_costs(channels: int, layers: int, size: int, kernel: int = 3) -> Costs:
+    """The same numbers counted on torch modules: parameters, PyTorch's FLOP counter, ReLU modules, and
+    the receptive field by back-propagation (``cnnviz.labs.rf_measure``)."""
+    stack, bare = build_stack(channels, layers, kernel), build_stack(channels, layers, kernel, bias=False)
+    shape = (channels, size, size)
+    fields = model_receptive_fields(stack, (torch.zeros((1, *shape), device="meta"),))
+    measured = measure_module(stack, [shape], last_stage(fields))
+    single = nn.Conv2d(channels, 1, kernel, device="meta")  # one output channel: the notes' per-filter count
+    return Costs(kernel, layers, measured.rf, measure.parameters(stack), measure.parameters(bare),
+                 layers * single.weight.numel(), measure.macs(stack, shape), measure.nonlinearities(stack))

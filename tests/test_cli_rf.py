@@ -1,0 +1,49 @@
+"""``python -m cnnviz rf``: JSON on stdout only, one-line errors on stderr with exit status 2."""
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "cnnviz", "rf", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_json_is_the_whole_stdout():
+    result = _run("vgg16", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["model"] == "vgg16" and data["receptive_field"] == 212 and data["effective_stride"] == 32
+    first = data["layers"][0]
+    assert {"name", "rf", "jump", "start"} <= set(first)
+    assert (first["name"], first["rf"], first["jump"], first["start"]) == ("features.0", 3, 1, 0)
+    # Two stacked 3x3 convolutions (the notes' 3 + 3 - 1 = 5), then the first pool doubles the jump.
+    assert [(layer["rf"], layer["jump"]) for layer in data["layers"][1:3]] == [(5, 1), (6, 2)]
+
+
+def test_branching_model_and_measurement_agree():
+    data = json.loads(_run("resnet18", "--measure", "--json").stdout)
+    # The longest path: conv1 (7, stride 2), max-pool (3, stride 2), then all 16 3x3 convolutions; the first of
+    # each later stage has stride 2 and still reads the previous stage's spacing.
+    hand = 7 + 2 * 2 + 4 * 2 * 4 + (2 * 4 + 3 * 2 * 8) + (2 * 8 + 3 * 2 * 16) + (2 * 16 + 3 * 2 * 32)
+    assert data["receptive_field"] == data["measured_receptive_field"] == hand == 435
+
+
+def test_variant_and_text_output():
+    result = _run("vgg16", "--variant", "vgg11")
+    assert result.returncode == 0
+    assert result.stdout.startswith("vgg11: receptive field 150 px")
+
+
+def test_unknown_name_is_one_line_on_stderr():
+    result = _run("vgg17", "--json")
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "vgg17" in lines[0] and "resnet50" in lines[0]
+
+
+def test_impossible_input_size_is_an_error_not_a_traceback():
+    result = _run("alexnet", "--input-size", "16", "--json")
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr

@@ -1,0 +1,82 @@
+"""Each concept-lab page renders, and reacts to one of its widgets, without an exception."""
+
+from streamlit.testing.v1 import AppTest
+
+from pages.catalog import CONCEPT_LABS
+from tests.conftest import ROOT
+
+
+def _page(path: str) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    app.switch_page(path).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_every_lab_is_in_the_catalog():
+    paths = {entry.path for entry in CONCEPT_LABS}
+    assert paths == {f"pages/lab_{name}.py" for name in
+                     ("receptive_field", "stacking", "lrn", "bottleneck", "1x1_gap", "output_size")}
+    assert len({entry.url_path for entry in CONCEPT_LABS}) == len(CONCEPT_LABS)
+
+
+def test_receptive_field_page():
+    app = _page("pages/lab_receptive_field.py")
+    assert "212 px" in app.metric[0].value  # VGG-16's last stage
+    app.selectbox(key="lab_rf_model").set_value("resnet50").run()
+    assert not app.exception
+    assert "427 px" in app.metric[0].value
+    app.toggle(key="lab_rf_resnet50_measure").set_value(True).run()
+    assert not app.exception and app.success and "427" in app.success[0].value
+    app.session_state["lab_rf_tab"] = "Growth across models"  # only the open tab runs
+    app.run()
+    assert not app.exception and len(app.get("plotly_chart")) == 1
+    app.session_state["lab_rf_tab"] = "On a photo"
+    app.run()
+    app.slider(key="lab_rf_resnet18_layer2.0.conv2_row").set_value(0).run()
+    assert not app.exception and len(app.get("plotly_chart")) == 2
+    assert "rows 0–" in app.caption[-2].value  # the first row's field is clipped at the top of the image
+
+
+def test_stacking_page():
+    app = _page("pages/lab_stacking.py")
+    assert app.success, "formula and torch should agree"
+    app.slider(key="lab_stacking_layers").set_value(2).run()
+    assert not app.exception and app.success
+    assert "5x5" in app.get("plotly_chart")[0].proto.spec
+
+
+def test_lrn_page():
+    app = _page("pages/lab_lrn.py")
+    assert "b = 1 / (1² + 1²) = 0.5" in app.info[0].value and "Computed: 0.5" in app.info[0].value
+    app.radio(key="lab_lrn_preset").set_value("AlexNet").run()
+    assert not app.exception
+    app.number_input(key="lab_lrn_AlexNet_k").set_value(0.0).run()
+    assert not app.exception
+
+
+def test_bottleneck_page():
+    app = _page("pages/lab_bottleneck.py")
+    assert any("102,400 i²" in w.value for w in app.warning)
+    assert len(app.success) >= 4 and not app.error
+    app.number_input(key="lab_bottleneck_reduce").set_value(16).run()
+    assert not app.exception and not app.error
+
+
+def test_1x1_gap_page():
+    app = _page("pages/lab_1x1_gap.py")
+    assert any(m.value == "102,764,544" for m in app.metric)
+    app.number_input(key="lab_gap_hidden").set_value(1000).run()
+    assert not app.exception and not app.error
+
+
+def test_output_size_page_never_breaks():
+    app = _page("pages/lab_output_size.py")
+    app.selectbox(key="lab_output_size_example").set_value(
+        "AlexNet conv1 as the paper states it (224, 11, 4, 0)").run()
+    assert not app.exception
+    assert any("not whole" in i.value for i in app.info)
+    prefix = "lab_output_size_AlexNet conv1 as the paper states it (224, 11, 4, 0)"
+    app.number_input(key=f"{prefix}_w").set_value(8).run()  # the kernel is larger than the input
+    assert not app.exception and "larger than the padded input" in app.error[0].value
+    assert any("Kernel size can't be greater" in c.value for c in app.caption)  # PyTorch's own refusal
