@@ -1,0 +1,142 @@
+"""Many users at once: a bounded queue in front of inference, and PyTorch's thread count set once.
+
+A lecture hall uploading at the same moment must neither run 200 forward passes side by side (each holds
+its activations, so memory would grow with the crowd) nor wait forever. ``workers`` inferences run at
+once; up to ``waiting`` more wait their turn for at most ``wait_s`` seconds; anyone beyond that is told
+"busy" at once, and ``run_with_retry`` tries again after a short, jittered pause.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+_threads_lock = threading.Lock()
+_threads_set: int | None = None
+
+
+class Busy(RuntimeError):
+    """Every worker and every waiting place is taken; try again shortly."""
+
+
+def default_workers() -> int:
+    cores = os.cpu_count() or 1
+    return int(os.environ.get("CNNVIZ_INFERENCE_WORKERS", max(1, min(4, cores))))
+
+
+def configure_torch_threads(workers: int | None = None) -> int:
+    """Give each of ``workers`` concurrent inferences an equal share of the cores; only the first call acts.
+
+    PyTorch's thread pools are process-wide, and resizing them while other threads run a model is unsafe,
+    so this is done once, before any inference, and later calls just report the number chosen.
+    """
+    global _threads_set
+    with _threads_lock:
+        if _threads_set is None:
+            import torch
+
+            _threads_set = max(1, (os.cpu_count() or 1) // (workers or default_workers()))
+            torch.set_num_threads(_threads_set)
+            keep_freed_memory()
+            try:
+                torch.set_num_interop_threads(1)  # one model call at a time per request: no inter-op parallelism
+            except RuntimeError:
+                pass  # already fixed by an earlier parallel section; harmless
+        return _threads_set
+
+
+def keep_freed_memory() -> bool:
+    """Let glibc's malloc keep freed feature-map buffers for reuse instead of returning them to the OS.
+
+    By default every forward pass maps its multi-megabyte activations afresh and pays thousands of page
+    faults (about a fifth of EfficientNet-Lite0's time on one core); ONNX Runtime avoids this with its own
+    arena. Memory stays bounded: the process keeps its peak, and the queue bounds the peak. Returns
+    whether the setting applied (glibc only).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    trim_threshold, mmap_threshold = -1, -3  # mallopt parameter numbers from <malloc.h>
+    return bool(libc.mallopt(trim_threshold, 1 << 30) and libc.mallopt(mmap_threshold, 32 << 20))
+
+
+@dataclass
+class InferenceQueue:
+    workers: int = field(default_factory=default_workers)
+    waiting: int = 0  # 0: eight per worker
+    wait_s: float = 20.0
+    peak_running: int = field(default=0, init=False)
+    peak_admitted: int = field(default=0, init=False)
+    busy_answers: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.waiting = self.waiting or 8 * self.workers
+        self._places = threading.BoundedSemaphore(self.workers + self.waiting)
+        self._workers = threading.BoundedSemaphore(self.workers)
+        self._lock = threading.Lock()
+        self._running = self._admitted = 0
+
+    @property
+    def capacity(self) -> int:
+        return self.workers + self.waiting
+
+    def run(self, function: Callable[..., T], *args, **kwargs) -> T:
+        """Run ``function`` when a worker is free; raise ``Busy`` if the queue is full or the wait too long."""
+        if not self._places.acquire(blocking=False):
+            self._count_busy()
+            raise Busy(f"busy: all {self.capacity} places are taken")
+        try:
+            self._change("_admitted", +1)
+            if not self._workers.acquire(timeout=self.wait_s):
+                self._count_busy()
+                raise Busy(f"busy: no worker became free within {self.wait_s:.0f} s")
+            try:
+                self._change("_running", +1)
+                return function(*args, **kwargs)
+            finally:
+                self._change("_running", -1)
+                self._workers.release()
+        finally:
+            self._change("_admitted", -1)
+            self._places.release()
+
+    def run_with_retry(self, function: Callable[..., T], *args, attempts: int = 5, pause_s: float = 0.5,
+                       on_busy: Callable[[int, Busy], None] | None = None, **kwargs) -> T:
+        """``run``, tried again after a jittered pause while busy; the last ``Busy`` is raised."""
+        return retry_busy(lambda: self.run(function, *args, **kwargs), attempts, pause_s, on_busy)
+
+    def _change(self, counter: str, delta: int) -> None:
+        with self._lock:
+            value = getattr(self, counter) + delta
+            setattr(self, counter, value)
+            if counter == "_running":
+                self.peak_running = max(self.peak_running, value)
+            else:
+                self.peak_admitted = max(self.peak_admitted, value)
+
+    def _count_busy(self) -> None:
+        with self._lock:
+            self.busy_answers += 1
+
+
+def retry_busy(call: Callable[[], T], attempts: int = 5, pause_s: float = 0.5,
+               on_busy: Callable[[int, Busy], None] | None = None) -> T:
+    """Call ``call()`` until it does not raise ``Busy``, at most ``attempts`` times (then re-raise)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except Busy as busy:
+            if attempt == attempts:
+                raise
+            if on_busy:
+                on_busy(attempt, busy)
+            # Jitter spreads the retries of a crowd that was turned away at the same moment.
+            time.sleep(pause_s * attempt * random.uniform(0.5, 1.5))
+    raise AssertionError("unreachable")

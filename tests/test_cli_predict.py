@@ -1,0 +1,81 @@
+"""``python -m cnnviz predict``: JSON with one object per image, bad images as one line on stderr with exit
+status 2 while the other images still get their results."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+import torchvision
+
+from cnnviz.cli import main
+from cnnviz.samples import sample_path
+from tests.conftest import ROOT
+
+CATS = {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}
+
+
+def _run(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "cnnviz", "predict", *map(str, args)], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, **(env or {})})
+
+
+@pytest.fixture
+def broken(tmp_path):
+    path = tmp_path / "broken.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0" + b"not really a jpeg" * 20)
+    return path
+
+
+@pytest.mark.slow
+def test_json_has_one_object_per_good_image_and_bad_ones_go_to_stderr(broken):
+    cat, coffee = sample_path("chelsea"), sample_path("coffee")
+    result = _run(cat, broken, coffee, "--top", "3", "--json")
+    assert result.returncode == 2
+    data = json.loads(result.stdout)  # the whole of stdout is the JSON
+    assert [item["image"] for item in data] == [str(cat), str(coffee)]
+    for item in data:
+        assert item["model"] == "efficientnet_lite0" and len(item["predictions"]) == 3
+        probabilities = [p["probability"] for p in item["predictions"]]
+        assert probabilities == sorted(probabilities, reverse=True) and 0 < sum(probabilities) <= 1
+    assert CATS & {p["label"] for p in data[0]["predictions"]}
+    assert "espresso" in {p["label"] for p in data[1]["predictions"]}
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1 and "broken.jpg" in errors[0] and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_missing_torchvision_weights_name_the_file(tmp_path):
+    result = _run(sample_path("chelsea"), "--model", "resnet18", "--json", env={"TORCH_HOME": str(tmp_path)})
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "resnet18-f37072fd.pth" in lines[0]
+    assert str(tmp_path / "hub" / "checkpoints") in lines[0]
+
+
+def test_text_output_and_missing_file(capsys, tmp_path):
+    status = main(["predict", str(sample_path("chelsea")), str(tmp_path / "absent.png"), "--top", "2"])
+    out, err = capsys.readouterr()
+    assert status == 2
+    lines = out.strip().splitlines()
+    assert lines[0].startswith(str(sample_path("chelsea"))) and len(lines) == 3 and lines[1].strip().endswith(
+        tuple(CATS))
+    assert err.strip() == f"error: {tmp_path / 'absent.png'}: no such file"
+
+
+def test_torchvision_model_from_a_cached_checkpoint(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    (tmp_path / "hub" / "checkpoints").mkdir(parents=True)
+    torch.save(torchvision.models.squeezenet1_1(weights=None).state_dict(),
+               tmp_path / "hub" / "checkpoints" / "squeezenet1_1-b8a52dc0.pth")
+    assert main(["predict", str(sample_path("coffee")), "--model", "squeezenet1_1", "--json"]) == 0
+    (item,) = json.loads(capsys.readouterr().out)
+    assert item["model"] == "squeezenet1_1" and len(item["predictions"]) == 5
+
+
+def test_bad_top_is_a_usage_error(capsys):
+    assert main(["predict", str(sample_path("chelsea")), "--top", "0", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "--top" in err

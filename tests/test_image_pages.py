@@ -1,0 +1,70 @@
+"""The image-lab pages in AppTest: a sample photo gives predictions; a broken upload is one line of error,
+no exception, and the previous photo stays; the inside page draws every tab (AppTest runs one at a time)."""
+
+import io
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from pages.photo import PHOTO_KEY
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _page(path: str) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    app.switch_page(path).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _chart_text(app: AppTest) -> str:
+    return " ".join(chart.proto.spec for chart in app.get("plotly_chart"))
+
+
+def test_sample_photo_gives_predictions_and_a_broken_upload_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty torch cache: torchvision weights are missing
+    app = _page("pages/image_predict.py")
+    assert "tiger cat" in _chart_text(app) or "tabby" in _chart_text(app)
+
+    app.selectbox(key="image_predict_photo_sample").set_value("coffee").run()
+    assert not app.exception and "espresso" in _chart_text(app)
+
+    app.radio(key="image_predict_photo_source").set_value("upload").run()
+    app.file_uploader(key="image_predict_photo_upload").set_value(
+        ("holiday.jpg", b"\xff\xd8\xff\xe0 this is not a photo", "image/jpeg")).run()
+    assert not app.exception
+    (error,) = app.error
+    assert error.value.startswith("holiday.jpg: ") and "\n" not in error.value
+    assert app.session_state[PHOTO_KEY].name == "coffee" and "espresso" in _chart_text(app)
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (30, 90, 200)).save(buffer, "PNG")
+    app.file_uploader(key="image_predict_photo_upload").set_value(("blue.png", buffer.getvalue(), "image/png")).run()
+    assert not app.exception and not app.error
+    assert app.session_state[PHOTO_KEY].name == "blue.png"
+
+    app.multiselect(key="image_predict_models").set_value(["efficientnet_lite0", "resnet18"]).run()
+    assert not app.exception
+    assert any("resnet18-f37072fd.pth" in w.value and str(tmp_path) in w.value for w in app.warning)
+    assert app.button(key="image_predict_download_resnet18")  # offered, not pressed: no network in tests
+
+    app.switch_page("pages/image_inside.py").run()  # the photo travels with the session
+    assert not app.exception and app.session_state[PHOTO_KEY].name == "blue.png"
+    assert any(c.value.startswith("blue.png") for c in app.caption)
+
+
+def test_inside_page_pretrained_and_random_weights():
+    app = _page("pages/image_inside.py")
+    assert any("pretrained on ImageNet" in s.value for s in app.success)
+    charts = app.get("plotly_chart")
+    assert len(charts) >= 6  # input + maps, filters, input + Grad-CAM, receptive field x2
+    assert any("Grad-CAM of" in c.proto.spec for c in charts)
+    assert any("unit (" in c.proto.spec for c in charts)
+
+    app.selectbox(key="image_inside_model").set_value("lenet5").run()
+    assert not app.exception
+    assert any("Random weights" in w.value for w in app.warning)
+    assert any("needs a pretrained classifier" in i.value for i in app.info)

@@ -1,0 +1,89 @@
+"""Inside the network: feature maps, Grad-CAM and receptive-field boxes against hand computations; the shared
+model is never hooked."""
+
+import numpy as np
+import pytest
+import torch
+
+from cnnviz import inside
+from cnnviz.predict import crop_box, load_classifier
+from cnnviz.receptive_field import receptive_fields
+from cnnviz.registry import resolve
+from cnnviz.samples import sample_image
+
+
+@pytest.fixture(scope="module")
+def lite0():
+    return inside.from_classifier(load_classifier("efficientnet_lite0", fast=False))
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return sample_image("chelsea")
+
+
+def _no_hooks(model):
+    return all(not m._forward_hooks and not m._forward_pre_hooks and not m._backward_hooks for m in model.modules())
+
+
+def test_feature_maps_are_the_layers_output(lite0, cat):
+    maps = inside.feature_maps(lite0, cat, "_bn0")
+    (batch,) = lite0.batch(cat)
+    with torch.inference_mode():
+        by_hand = lite0.model._bn0(lite0.model._conv_stem(batch))[0].numpy()
+    assert maps.shape == (32, 112, 112) and np.allclose(maps, by_hand, atol=1e-5)
+    means = by_hand.mean(axis=(1, 2))
+    assert inside.strongest_channels(maps, 3) == sorted(range(32), key=lambda c: -means[c])[:3]
+    assert _no_hooks(lite0.model)
+
+
+def test_grad_cam_matches_the_formula(lite0, cat):
+    result = inside.grad_cam(lite0, cat, "_blocks.15")
+    assert result.label in {"tabby", "tiger cat", "Egyptian cat"} and result.target_layer == "_blocks.15"
+    # Grad-CAM by hand: alpha_k = mean over (i, j) of d y_c / d A_k; L = ReLU(sum_k alpha_k A_k), scaled to 0..1.
+    model = inside.private_view(lite0.model)
+    (batch,) = lite0.batch(cat)
+    saved = {}
+    model._blocks[15].register_forward_hook(lambda _m, _i, out: saved.setdefault("A", out))
+    with torch.enable_grad():
+        scores = model(batch.clone().requires_grad_(True))
+        (gradient,) = torch.autograd.grad(scores[0, result.class_index], saved["A"])
+    alpha = gradient[0].mean(dim=(1, 2))
+    cam = torch.relu((alpha[:, None, None] * saved["A"][0]).sum(0)).detach()
+    cam = (cam - cam.min()) / (cam.max() - cam.min())
+    assert result.class_index == int(scores[0].argmax())
+    assert result.cam.shape == (7, 7) and np.allclose(result.cam, cam.numpy(), atol=1e-4)
+    assert _no_hooks(lite0.model) and not any(p.requires_grad for p in lite0.model.parameters())
+    overlay = inside.cam_overlay(lite0.view(cat), result.cam)
+    assert overlay.size == (224, 224) and overlay.mode == "RGB"
+
+
+def test_first_layer_filters(lite0):
+    name, conv = inside.first_convolution(lite0.model)
+    filters = inside.filter_images(conv)
+    assert name == "_conv_stem" and filters.shape == (32, 3, 3, 3)
+    kernel = conv.weight[5].detach().permute(1, 2, 0).numpy()
+    assert np.allclose(filters[5], (kernel - kernel.min()) / (kernel.max() - kernel.min()), atol=1e-6)
+
+
+def test_receptive_field_box_on_the_photo(lite0, cat):
+    fields = {f.name: f for f in receptive_fields(resolve("efficientnet_lite0")[1], 224)}
+    stem = fields["_conv_stem"]  # 3x3 stride 2 with TensorFlow "SAME" padding (0 before, 1 after)
+    in_input, on_photo = inside.field_boxes(stem, 10, 20, cat.size, lite0.preprocessing)
+    assert in_input == (40, 20, 43, 23)  # rows 2*10 .. 2*10+2, columns 2*20 .. 2*20+2 (left, top, right, bottom)
+    # The chelsea photo is 451x300: resized to 384x256, the 224 crop starts at (80, 16) of the resized image.
+    sx, sy = 451 / 384, 300 / 256
+    assert crop_box(cat.size, lite0.preprocessing) == pytest.approx((80 * sx, 16 * sy, 304 * sx, 240 * sy))
+    assert on_photo == pytest.approx(((80 + 40) * sx, (16 + 20) * sy, (80 + 43) * sx, (16 + 23) * sy))
+
+
+def test_random_weights_are_labelled_and_grey_models_work(cat):
+    lenet = inside.with_random_weights("lenet5")
+    assert not lenet.pretrained and "random weights" in lenet.weights and lenet.categories is None
+    assert lenet.view(cat).size == (32, 32) and lenet.view(cat).mode == "L"
+    layers = inside.layers(lenet)
+    assert [layer.shape for layer in layers if layer.name == "features.0"] == [(6, 28, 28)]
+    with pytest.raises(ValueError, match="pretrained"):
+        inside.grad_cam(lenet, cat, "features.0")
+    again = inside.with_random_weights("lenet5")  # seeded: every user sees the same untrained network
+    assert all(torch.equal(a, b) for a, b in zip(lenet.model.parameters(), again.model.parameters(), strict=True))
