@@ -1,0 +1,138 @@
+"""LeNet-5 trained live on the scikit-learn digits (upsampled to 32x32), tanh as in the paper or ReLU.
+
+Before any training the ten logits are nearly equal, so the cross-entropy starts near ln 10 = 2.303: a
+check that the network and the loss are wired correctly, before any learning happens.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from cnnviz.training.data import Split, digits
+from cnnviz.training.device import cpu_threads, pick_device, seed_everything
+
+
+@dataclass(frozen=True)
+class LeNetConfig:
+    activation: str = "tanh"
+    epochs: int = 15
+    lr: float = 0.02
+    momentum: float = 0.9
+    batch_size: int = 32
+    seed: int = 0
+
+
+SAMPLES = 8  # test digits whose feature maps are kept
+
+
+@dataclass
+class Snapshot:
+    """The six C1 filters (6 x 5 x 5) and, for each sample digit, its C1 and C3 maps after the activation."""
+
+    filters: list
+    c1_maps: list  # SAMPLES x 6 x 28 x 28
+    c3_maps: list  # SAMPLES x 16 x 10 x 10
+
+
+@dataclass
+class LeNetRun:
+    activation: str
+    initial_loss: float = 0.0  # mean cross-entropy on the training set before the first step
+    step_loss: list[float] = field(default_factory=list)  # every mini-batch
+    train_loss: list[float] = field(default_factory=list)  # per epoch, mean over its mini-batches
+    train_accuracy: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    test_accuracy: float | None = None
+    seconds: float = 0.0
+    before: Snapshot | None = None
+    after: Snapshot | None = None
+    sample_labels: list[int] = field(default_factory=list)  # the first SAMPLES test digits
+    sample_images: list = field(default_factory=list)  # SAMPLES x 32 x 32, as fed in
+
+    def filter_change(self) -> float:
+        """||W_after - W_before|| / ||W_before|| over C1's kernels: how far training moved them."""
+        before, after = torch.tensor(self.before.filters), torch.tensor(self.after.filters)
+        return float((after - before).norm() / before.norm())
+
+
+Progress = Callable[[LeNetRun, int, int], None]  # (run so far, epochs done, epochs in all)
+
+
+def lenet_data(seed: int = 0) -> Split:
+    """Digits at 32x32, standardised with the training set's mean and deviation (zero-mean input)."""
+    split = digits(32, seed)
+    mean, std = split.x_train.mean(), split.x_train.std()
+    norm = lambda x: (x - mean) / std  # noqa: E731
+    return Split(norm(split.x_train), split.y_train, norm(split.x_val), split.y_val, norm(split.x_test),
+                 split.y_test, split.classes)
+
+
+def snapshot(model: nn.Module, images: Tensor) -> Snapshot:
+    features = model.features  # C1, act, S2, C3, act, S4, C5, act
+    with torch.no_grad():
+        c1 = features[1](features[0](images))
+        c3 = features[4](features[3](features[2](c1)))
+    return Snapshot(features[0].weight[:, 0].cpu().tolist(), c1.cpu().tolist(), c3.cpu().tolist())
+
+
+def evaluate(model: nn.Module, x: Tensor, y: Tensor) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) in eval mode."""
+    model.eval()
+    with torch.no_grad():
+        logits = model(x)
+    return F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
+
+
+def train_lenet(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None = None, data: Split | None = None,
+                device: str | None = None) -> LeNetRun:
+    with cpu_threads(1):
+        return _train_lenet(config, on_epoch, data, device)
+
+
+def _train_lenet(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None = None, data: Split | None = None,
+                 device: str | None = None) -> LeNetRun:
+    from cnnviz.models.lenet import lenet5
+
+    device = device or pick_device()
+    data = data or lenet_data(config.seed)
+    seed_everything(config.seed)
+    model = lenet5(10, config.activation).to(device)
+    x, y = data.x_train.to(device), data.y_train.to(device)
+    x_val, y_val = data.x_val.to(device), data.y_val.to(device)
+    samples = data.x_test[:SAMPLES].to(device)
+    run = LeNetRun(config.activation, sample_labels=data.y_test[:SAMPLES].tolist(),
+                   sample_images=data.x_test[:SAMPLES, 0].tolist())
+    run.initial_loss = evaluate(model, x, y)[0]
+    run.before = snapshot(model, samples)
+    optimiser = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+    generator = torch.Generator().manual_seed(config.seed)
+    started = time.perf_counter()
+    for epoch in range(config.epochs):
+        model.train()
+        order = torch.randperm(len(y), generator=generator).to(device)
+        total, correct = 0.0, 0
+        for start in range(0, len(y), config.batch_size):
+            batch = order[start:start + config.batch_size]
+            logits = model(x[batch])
+            loss = F.cross_entropy(logits, y[batch])
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            run.step_loss.append(loss.item())
+            total += loss.item() * len(batch)
+            correct += (logits.argmax(1) == y[batch]).sum().item()
+        run.train_loss.append(total / len(y))
+        run.train_accuracy.append(correct / len(y))
+        run.val_accuracy.append(evaluate(model, x_val, y_val)[1])
+        run.seconds = time.perf_counter() - started
+        if on_epoch:
+            on_epoch(run, epoch + 1, config.epochs)
+    run.test_accuracy = evaluate(model, data.x_test.to(device), data.y_test.to(device))[1]
+    run.after = snapshot(model, samples)
+    return run

@@ -1,0 +1,195 @@
+"""Transfer learning with the pretrained EfficientNet-Lite0 encoder on a small offline dataset.
+
+The dataset is the scikit-learn digits, drawn black on white, upsampled and copied to three channels, with
+only a few training images per class: the regime where ImageNet features should pay off. Three modes:
+
+* ``frozen``: keep the pretrained encoder fixed and train a new linear head on its pooled features;
+* ``finetune``: start from the pretrained weights, new head, train everything;
+* ``scratch``: the same architecture from random initialisation, train everything.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from cnnviz.training.data import Split, digits, digits_subset
+from cnnviz.training.device import pick_device, seed_everything
+
+MODES = {"frozen": "freeze the encoder, train a new head", "finetune": "fine-tune everything",
+         "scratch": "train from scratch"}
+FEATURES = 1280  # channels of EfficientNet-Lite0's last 1x1 convolution
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    per_class: int = 10  # training images per class
+    image_size: int = 96
+    epochs: int = 15
+    head_lr: float = 0.01  # SGD + momentum 0.9 for every mode
+    body_lr: float = 0.01
+    batch_size: int = 20
+    seed: int = 0
+
+
+QUICK = TransferConfig(per_class=5, image_size=64, epochs=8)
+FEWER = (2, 5)  # the bundle also repeats the comparison with this many images per class
+
+
+@dataclass
+class TransferRun:
+    mode: str
+    trainable_params: int
+    train_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    test_accuracy: float = 0.0
+    seconds: float = 0.0  # training only (for ``frozen``: the one pass that computes its features, then
+    # the head's epochs); evaluation excluded
+
+
+Progress = Callable[[TransferRun, int, int], None]
+
+
+def transfer_data(config: TransferConfig) -> Split:
+    """Black-on-white RGB digits at ``image_size``, scaled as EfficientNet-Lite expects."""
+    from cnnviz.pretrained import LITE_MEAN, LITE_STD
+
+    split = digits_subset(digits(config.image_size, config.seed), config.per_class, config.seed)
+    mean, std = LITE_MEAN[0], LITE_STD[0]
+    rgb = lambda x: ((1 - x).expand(-1, 3, -1, -1) - mean) / std  # noqa: E731
+    return Split(rgb(split.x_train), split.y_train, rgb(split.x_val), split.y_val, rgb(split.x_test),
+                 split.y_test, split.classes)
+
+
+class Classifier(nn.Module):
+    """EfficientNet-Lite0's encoder, global average pooling and a new linear head."""
+
+    def __init__(self, pretrained: bool, num_classes: int = 10) -> None:
+        super().__init__()
+        if pretrained:
+            from cnnviz.pretrained import efficientnet_lite0
+
+            self.encoder = efficientnet_lite0()
+        else:
+            from efficientnet_lite_pytorch import EfficientNet
+
+            self.encoder = EfficientNet.from_name("efficientnet-lite0")
+        self.encoder._fc = nn.Identity()  # the old 1000-class head: replaced by ``head``, never trained
+        self.head = nn.Linear(FEATURES, num_classes)
+
+    def features(self, x: Tensor) -> Tensor:
+        return self.encoder.extract_features(x).mean((2, 3))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.features(x))
+
+
+def _batches(n: int, size: int, generator: torch.Generator):
+    order = torch.randperm(n, generator=generator)
+    return [order[i:i + size] for i in range(0, n, size)]
+
+
+def _accuracy(logits: Tensor, y: Tensor) -> float:
+    return (logits.argmax(1) == y).float().mean().item()
+
+
+def _predict(model: Classifier, x: Tensor, device: str, batch: int = 128) -> Tensor:
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(x[i:i + batch].to(device)).cpu() for i in range(0, len(x), batch)])
+
+
+def train_mode(mode: str, config: TransferConfig, data: Split, on_epoch: Progress | None = None,
+               device: str | None = None) -> TransferRun:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {sorted(MODES)}, got {mode!r}")
+    device = device or pick_device()
+    seed_everything(config.seed)
+    model = Classifier(pretrained=mode != "scratch").to(device)
+    generator = torch.Generator().manual_seed(config.seed)
+    clock = time.perf_counter()  # training time only: evaluation is the same work in every mode
+    if mode == "frozen":
+        model.encoder.requires_grad_(False)
+        # With the encoder fixed (BN in eval mode) its features never change: compute them once.
+        model.eval()
+        with torch.no_grad():
+            features = lambda x: torch.cat([model.features(x[i:i + 128].to(device))  # noqa: E731
+                                            for i in range(0, len(x), 128)])
+            cache = {"train": features(data.x_train)}
+            training = time.perf_counter() - clock
+            cache.update(val=features(data.x_val), test=features(data.x_test))
+        clock = time.perf_counter()
+        params = list(model.head.parameters())
+    else:
+        # The library keeps TensorFlow's BN momentum (0.01 in torch terms): after a few dozen updates its
+        # running statistics would still be mostly ImageNet's (or the initial 0 and 1), and evaluation would
+        # collapse to chance. Torch's default 0.1 lets them follow the new data.
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.momentum = 0.1
+        training = 0.0
+        params = [{"params": model.encoder.parameters(), "lr": config.body_lr},
+                  {"params": model.head.parameters(), "lr": config.head_lr}]
+    optimiser = torch.optim.SGD(params, lr=config.head_lr, momentum=0.9)
+    run = TransferRun(mode, sum(p.numel() for p in model.parameters() if p.requires_grad))
+    y = data.y_train.to(device)
+    for epoch in range(config.epochs):
+        total = 0.0
+        if mode != "frozen":
+            model.train()
+        for batch in _batches(len(y), config.batch_size, generator):
+            batch = batch.to(device)
+            logits = (model.head(cache["train"][batch]) if mode == "frozen"
+                      else model(data.x_train[batch.cpu()].to(device)))
+            loss = F.cross_entropy(logits, y[batch])
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            total += loss.item() * len(batch)
+        training += time.perf_counter() - clock
+        run.train_loss.append(total / len(y))
+        if mode == "frozen":
+            with torch.no_grad():
+                val_logits = model.head(cache["val"]).cpu()
+        else:
+            val_logits = _predict(model, data.x_val, device)
+        run.val_accuracy.append(_accuracy(val_logits, data.y_val))
+        run.seconds = training
+        if on_epoch:
+            on_epoch(run, epoch + 1, config.epochs)
+        clock = time.perf_counter()
+    if mode == "frozen":
+        with torch.no_grad():
+            test_logits = model.head(cache["test"]).cpu()
+    else:
+        test_logits = _predict(model, data.x_test, device)
+    run.test_accuracy = _accuracy(test_logits, data.y_test)
+    return run
+
+
+def compare(config: TransferConfig = TransferConfig(), modes: tuple[str, ...] = tuple(MODES),
+            on_epoch: Progress | None = None, device: str | None = None) -> list[TransferRun]:
+    data = transfer_data(config)
+    return [train_mode(mode, config, data, on_epoch, device) for mode in modes]
+
+
+def runs_to_json(config: TransferConfig, runs: list[TransferRun], device: str,
+                 fewer: dict[int, list[TransferRun]] | None = None) -> dict:
+    bundle = {"config": asdict(config), "device": device, "runs": [asdict(run) for run in runs]}
+    if fewer:
+        bundle["by_size"] = [{"per_class": k, "runs": [asdict(run) for run in more]} for k, more in fewer.items()]
+    return bundle
+
+
+def bundle(config: TransferConfig = TransferConfig(), fewer: tuple[int, ...] = FEWER,
+           on_epoch: Progress | None = None, device: str | None = None) -> dict:
+    """The bundled comparison, plus the same with fewer images per class."""
+    device = device or pick_device()
+    runs = compare(config, on_epoch=on_epoch, device=device)
+    more = {k: compare(replace(config, per_class=k), on_epoch=on_epoch, device=device) for k in fewer}
+    return runs_to_json(config, runs, device, more)

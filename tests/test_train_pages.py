@@ -1,0 +1,78 @@
+"""The mini-training pages render, and their live runs work in a tiny setting (AppTest runs them serially)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+PAGES = ["pages/train_residual.py", "pages/train_lenet.py", "pages/train_schedules.py", "pages/train_transfer.py"]
+
+
+def _page(path: str) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    app.switch_page(path).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_pages_are_in_the_catalog():
+    from pages.catalog import MINI_TRAININGS
+
+    assert [entry.path for entry in MINI_TRAININGS] == PAGES
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders(path):
+    app = _page(path)
+    assert app.title
+    if path != "pages/train_lenet.py":  # LeNet draws its charts once trained
+        assert app.get("plotly_chart")
+
+
+@pytest.mark.slow
+def test_residual_quick_run_tiny():
+    app = _page("pages/train_residual.py")
+    app.multiselect(key="train_residual_live_depths").set_value([8]).run()
+    app.slider(key="train_residual_live_epochs").set_value(1).run()
+    app.button(key="train_residual_quick").click().run()
+    assert not app.exception, app.exception
+    assert any("Done in" in s.value for s in app.success)
+
+
+@pytest.mark.slow
+def test_lenet_tiny_training_shows_ln10_and_accuracy():
+    app = _page("pages/train_lenet.py")
+    app.radio(key="train_lenet_activation").set_value("tanh").run()
+    app.slider(key="train_lenet_epochs").set_value(1).run()
+    app.button(key="train_lenet_start").click().run()
+    assert not app.exception, app.exception
+    first = next(m for m in app.metric if m.label == "First loss")
+    assert float(first.value) == pytest.approx(math.log(10), abs=0.05)
+    assert any(m.label == "Test accuracy" for m in app.metric)
+    assert app.get("plotly_chart")
+
+
+@pytest.mark.slow
+def test_schedules_widgets_rerun():
+    app = _page("pages/train_schedules.py")
+    app.slider(key="train_schedules_epochs").set_value(20).run()
+    app.select_slider(key="train_schedules_lr").set_value(0.11).run()  # diverging SGD: a message, not a crash
+    assert not app.exception, app.exception
+    agree = next(m for m in app.metric if m.label == "Formula vs torch")
+    assert agree.value == "agree"
+
+
+@pytest.mark.slow
+def test_transfer_quick_run_tiny():
+    app = _page("pages/train_transfer.py")
+    app.multiselect(key="train_transfer_modes").set_value(["frozen"]).run()
+    app.slider(key="train_transfer_per_class").set_value(1).run()
+    app.slider(key="train_transfer_epochs").set_value(1).run()
+    app.button(key="train_transfer_start").click().run()
+    assert not app.exception, app.exception
+    assert any(m.label.startswith("freeze the encoder") for m in app.metric)
