@@ -4,7 +4,7 @@ Reference: Pillow draft-mode decoding + the same resize/crop/normalisation in Nu
 the same EfficientNet-Lite0 weights (exported here with torch.onnx). Ours: ``cnnviz.images.decode_image``
 + ``cnnviz.predict`` (PyTorch). Both run in this process, interleaved, so both see the same machine load;
 medians and best times are printed (the best is the least disturbed by other work on the machine).
-Needs ``pip install onnxruntime onnx``.
+Needs ``pip install -r bench/requirements.txt``.
 
     python bench/predict.py [--repeats 30] [--threads N]
 """
