@@ -71,7 +71,7 @@ def reference_predict(data: bytes, session, classifier: Classifier, k: int = 5) 
     image = image.crop((left, top, left + spec.crop, top + spec.crop))
     pixels = (np.asarray(image, dtype=np.float32) / 255 - np.float32(spec.mean)) / np.float32(spec.std)
     logits = session.run(None, {"input": pixels.transpose(2, 0, 1)[None]})[0][0]
-    return list(np.argsort(-logits)[:k])
+    return [int(i) for i in np.argsort(-logits)[:k]]
 
 
 def ours_predict(data: bytes, classifier: Classifier, k: int = 5) -> list[int]:
