@@ -45,6 +45,7 @@ class Summary:
     aux_macs: int
     total_activations: int
     nodes: list[TraceNode] = field(default_factory=list, repr=False)  # the trace, for the layer graph
+    module_classes: tuple[type, ...] = field(default=(), repr=False)  # every module class, model first
 
     @property
     def input_size(self) -> int:
@@ -145,6 +146,7 @@ def summarize_model(model: nn.Module, inputs: tuple[torch.Tensor, ...], name: st
         aux_macs=sum(r.macs for r in rows if r.auxiliary),
         total_activations=sum(r.activations for r in rows if not r.auxiliary),
         nodes=nodes,
+        module_classes=tuple(dict.fromkeys(type(module) for module in model.modules())),
     )
 
 

@@ -41,6 +41,9 @@ class Variant:
     def build_on_meta(self) -> "nn.Module":
         import torch
 
+        from cnnviz.meta_init import skip_init_on_meta
+
+        skip_init_on_meta()
         with torch.device("meta"):
             model = self.build()
         return model

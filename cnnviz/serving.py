@@ -31,24 +31,25 @@ def default_workers() -> int:
 
 
 def configure_torch_threads(workers: int | None = None) -> int:
-    """Give each of ``workers`` concurrent inferences an equal share of the cores; only the first call acts.
+    """Give each of ``workers`` concurrent inferences an equal share of the cores.
 
-    PyTorch's thread pools are process-wide, and resizing them while other threads run a model is unsafe,
-    so this is done once, before any inference, and later calls just report the number chosen.
+    The number is chosen once; every call applies it to the calling thread, because with torch's OpenMP
+    backend each thread keeps its own count (new threads start from the last one set anywhere).
     """
     global _threads_set
+    import torch
+
     with _threads_lock:
         if _threads_set is None:
-            import torch
-
             _threads_set = max(1, (os.cpu_count() or 1) // (workers or default_workers()))
-            torch.set_num_threads(_threads_set)
             keep_freed_memory()
             try:
                 torch.set_num_interop_threads(1)  # one model call at a time per request: no inter-op parallelism
             except RuntimeError:
                 pass  # already fixed by an earlier parallel section; harmless
-        return _threads_set
+    if torch.get_num_threads() != _threads_set:
+        torch.set_num_threads(_threads_set)
+    return _threads_set
 
 
 def keep_freed_memory() -> bool:
@@ -99,6 +100,7 @@ class InferenceQueue:
                 raise Busy(f"busy: no worker became free within {self.wait_s:.0f} s")
             try:
                 self._change("_running", +1)
+                configure_torch_threads(self.workers)
                 return function(*args, **kwargs)
             finally:
                 self._change("_running", -1)

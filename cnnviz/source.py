@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import inspect
 
-from cnnviz.registry import Variant
+from cnnviz.analysis import Summary
 
 
-def model_sources(variant: Variant) -> list[tuple[str, str]]:
+def model_sources(summary: Summary) -> list[tuple[str, str]]:
     """(qualified class name, source) for the model class and every block class it uses, model first."""
-    model = variant.build_on_meta()
-    seen: dict[type, None] = {}
-    for module in model.modules():
-        cls = type(module)
-        if not cls.__module__.startswith("torch.nn"):
-            seen.setdefault(cls)
     sources = []
-    for cls in seen:
+    for cls in (c for c in summary.module_classes if not c.__module__.startswith("torch.nn")):
         try:
             sources.append((f"{cls.__module__}.{cls.__qualname__}", inspect.getsource(cls)))
         except (OSError, TypeError):

@@ -49,10 +49,14 @@ def block_of(name: str, modules: dict[str, nn.Module], include_self: bool = Fals
 def row_modules(model: nn.Module) -> dict[str, nn.Module]:
     """Modules that get one row each: leaves and atomic types, never a descendant of an atomic one."""
     rows: dict[str, nn.Module] = {}
+    atomic_prefixes: list[str] = []
     for name, module in model.named_modules():
-        if not name or any(name.startswith(r + ".") for r in rows if isinstance(rows[r], ATOMIC_TYPES)):
+        if not name or any(name.startswith(prefix) for prefix in atomic_prefixes):
             continue
-        if isinstance(module, ATOMIC_TYPES) or not any(True for _ in module.children()):
+        if isinstance(module, ATOMIC_TYPES):
+            atomic_prefixes.append(name + ".")
+            rows[name] = module
+        elif not any(True for _ in module.children()):
             rows[name] = module
     return rows
 

@@ -1,5 +1,5 @@
-"""Import the heavy libraries in the background once the first page is on screen, so that the first
-click on an architecture page does not wait for torch and torchvision to load."""
+"""Import the heavy libraries and trace a few small models in the background once the first page is on
+screen, so that the first click on an architecture page does not wait for torch to load and warm up."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import threading
 
 HEAVY_MODULES = ("torch", "torchvision.models", "cnnviz.analysis", "cnnviz.graph", "cnnviz.charts",
                  "cnnviz.published", "pandas", "plotly.graph_objects")
+WARM_UP_MODELS = ("resnet18", "densenet121", "mobilenet_v2", "googlenet", "alexnet")
 _started = threading.Event()
 
 
@@ -16,5 +17,16 @@ def start_background_imports() -> None:
     if _started.is_set():
         return
     _started.set()
-    threading.Thread(target=lambda: [importlib.import_module(m) for m in HEAVY_MODULES],
-                     name="cnnviz-warmup", daemon=True).start()
+    threading.Thread(target=_warm_up, name="cnnviz-warmup", daemon=True).start()
+
+
+def _warm_up() -> None:
+    for module in HEAVY_MODULES:
+        importlib.import_module(module)
+    # torch prepares each meta kernel on its first call (DenseNet-121's first trace takes twice its
+    # second): trace small models that use the common layer types once, off the visitor's clock.
+    from cnnviz.analysis import summarize
+    from cnnviz.registry import resolve
+
+    for model in WARM_UP_MODELS:
+        summarize(resolve(model)[1])

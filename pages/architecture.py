@@ -33,7 +33,8 @@ def render(key: str) -> None:
                               step=1, key=f"{key}_{name}_size")
     input_size = None if size == variant.input_size else int(size)
     try:
-        summary = cached.summary(name, input_size)
+        with st.spinner("Tracing the model on the meta device…", show_time=True):
+            summary = cached.summary(name, input_size)
     except RuntimeError as error:
         st.error(f"{name} cannot take a {size}x{size} input: {str(error).splitlines()[0]}")
         return

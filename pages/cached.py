@@ -10,7 +10,7 @@ from cnnviz.registry import resolve
 from cnnviz.source import model_sources
 
 
-@st.cache_resource(show_spinner="Tracing the model on the meta device…", max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def summary(model: str, input_size: int | None = None) -> Summary:
     """Read-only once cached: callers must not mutate it."""
     return summarize(resolve(model)[1], input_size)
@@ -28,7 +28,7 @@ def graph_svg(model: str, input_size: int | None, unfold: tuple[str, ...] | bool
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def sources(model: str) -> list[tuple[str, str]]:
-    return model_sources(resolve(model)[1])
+    return model_sources(summary(model, None))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -43,7 +43,7 @@ def cost_chart(model: str, input_size: int | None) -> dict:
 def block_dot(model: str, block: str) -> str:
     from cnnviz.graph import block_graph
 
-    return block_graph(summary(model), block).source
+    return block_graph(summary(model, None), block).source
 
 
 @st.cache_data(show_spinner="Building the paper's version…", max_entries=16)

@@ -10,6 +10,13 @@ variants = sum(len(a.variants) for a in architectures().values())
 st.write(f"Every model here is a live PyTorch model: {len(architectures())} architectures in {variants} variants. "
          "Each page traces its model on PyTorch's `meta` device (no weights are allocated), so every shape, "
          "parameter count and multiply-accumulate on screen is computed, not copied from a paper.")
+with st.expander("Why these architectures: ImageNet (ILSVRC) winners by year", expanded=True):
+    from cnnviz.ilsvrc import ilsvrc_figure
+
+    # Also loads the browser's plotly bundle while the visitor reads, so the first architecture page is quicker.
+    st.plotly_chart(ilsvrc_figure(), width="stretch", key="home_ilsvrc")
+    st.caption("Top-5 classification error on the ILSVRC test set. The compare page adds each network's "
+               "computed depth, parameters and MACs.")
 for group, entries in page_groups().items():
     if group == "Start":
         continue

@@ -81,3 +81,28 @@ def test_input_size_changes_macs_not_params():
     conv_macs = sum(r.macs for r in large.layers if r.type == "Conv2d")
     # convolutions cost a quarter at half the side; the classifier (after adaptive pooling) is unchanged
     assert large.total_macs - small.total_macs == conv_macs - conv_macs // 4
+
+
+def test_builder_sources_are_the_models_own_classes_model_first():
+    from cnnviz.source import model_sources
+
+    sources = model_sources(summarize(resolve("resnet50")[1]))
+    names = [name for name, _ in sources]
+    assert names[0] == "torchvision.models.resnet.ResNet"
+    assert "torchvision.models.resnet.Bottleneck" in names
+    assert not any(name.startswith("torch.nn.") for name in names)
+    assert "class Bottleneck" in dict(sources)["torchvision.models.resnet.Bottleneck"]
+
+
+def test_meta_builds_skip_initialisation_and_real_builds_still_initialise():
+    from torch.nn import init
+
+    from cnnviz.meta_init import skip_init_on_meta
+
+    skip_init_on_meta()
+    meta = torch.empty(4, 4, device="meta")
+    assert init.kaiming_normal_(meta) is meta
+    real = torch.zeros(64, 64)
+    init.kaiming_normal_(real)
+    assert real.std() > 0.1  # really drawn: He initialisation gives std sqrt(2/64) ≈ 0.18
+    assert torch.equal(init.ones_(torch.zeros(3)), torch.ones(3))
