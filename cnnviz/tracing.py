@@ -135,14 +135,20 @@ class _Tracer(TorchFunctionMode):
         return hook
 
 
-def trace(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> list[TraceNode]:
-    """Run ``model(*inputs)`` once and return its calls in execution order."""
-    tracer = _Tracer(model)
+def hook_every_module(model: nn.Module, tracer) -> list:
+    """Register ``tracer.pre_hook(name)`` and ``tracer.post_hook(name)`` on every named submodule."""
     handles = []
     for name, module in model.named_modules():
         if name:
             handles.append(module.register_forward_pre_hook(tracer.pre_hook(name)))
             handles.append(module.register_forward_hook(tracer.post_hook(name)))
+    return handles
+
+
+def trace(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> list[TraceNode]:
+    """Run ``model(*inputs)`` once and return its calls in execution order."""
+    tracer = _Tracer(model)
+    handles = hook_every_module(model, tracer)
     for x in inputs:
         tracer.producer[id(x)] = -1
     try:

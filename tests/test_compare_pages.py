@@ -1,19 +1,14 @@
 """The comparison and transfer-learning pages render, with their tables and charts (AppTest, one at a time)."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from cnnviz.recipes import RECIPES
-from tests.conftest import ROOT
+from tests.conftest import open_page
 
 pytestmark = pytest.mark.slow
 
 
-def _page(path: str) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    app.switch_page(path).run()
-    assert not app.exception, app.exception
-    return app
+_page = open_page
 
 
 def test_compare_page_shows_tables_charts_and_flags():

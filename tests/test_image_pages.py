@@ -8,16 +8,12 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from pages.photo import PHOTO_KEY
-from tests.conftest import ROOT
+from tests.conftest import open_page
 
 pytestmark = pytest.mark.slow
 
 
-def _page(path: str) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    app.switch_page(path).run()
-    assert not app.exception, app.exception
-    return app
+_page = open_page
 
 
 def _chart_text(app: AppTest) -> str:

@@ -1,16 +1,11 @@
 """Each concept-lab page renders, and reacts to one of its widgets, without an exception."""
 
-from streamlit.testing.v1 import AppTest
 
 from pages.catalog import CONCEPT_LABS
-from tests.conftest import ROOT
+from tests.conftest import open_page
 
 
-def _page(path: str) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    app.switch_page(path).run()
-    assert not app.exception, app.exception
-    return app
+_page = open_page
 
 
 def test_every_lab_is_in_the_catalog():

@@ -5,18 +5,13 @@ from __future__ import annotations
 import math
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import open_page
 
 PAGES = ["pages/train_residual.py", "pages/train_lenet.py", "pages/train_schedules.py", "pages/train_transfer.py"]
 
 
-def _page(path: str) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    app.switch_page(path).run()
-    assert not app.exception, app.exception
-    return app
+_page = open_page
 
 
 def test_pages_are_in_the_catalog():

@@ -14,6 +14,24 @@ class UsageError(Exception):
     """A bad name or argument: reported on one line, exit status 2."""
 
 
+def chosen_variant(args):
+    """The registry variant named by ``args.name`` / ``args.variant``, with ``args.input_size`` checked."""
+    from cnnviz.registry import UnknownModel, resolve
+
+    try:
+        _, variant = resolve(args.name, args.variant)
+    except UnknownModel as error:
+        raise UsageError(str(error)) from None
+    if args.input_size is not None and args.input_size < 1:
+        raise UsageError("--input-size must be a positive number of pixels")
+    return variant
+
+
+def cannot_take(variant, input_size: int | None, error: Exception) -> UsageError:
+    size = input_size or variant.input_size
+    return UsageError(f"{variant.name} cannot take a {size}x{size} input: {str(error).splitlines()[0]}")
+
+
 @dataclass
 class Result:
     data: object  # what --json prints

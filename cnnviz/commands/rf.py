@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cnnviz.commands import Result, UsageError
+from cnnviz.commands import Result, cannot_take, chosen_variant
 
 HELP = "receptive field of every layer of a registered model (the last conv stage's in input pixels)"
 
@@ -23,20 +23,13 @@ def _number(value: float) -> int | float:
 
 def run(args: argparse.Namespace) -> Result:
     from cnnviz.receptive_field import last_stage, measured_receptive_field, receptive_fields
-    from cnnviz.registry import UnknownModel, resolve
 
-    try:
-        _, variant = resolve(args.name, args.variant)
-    except UnknownModel as error:
-        raise UsageError(str(error)) from None
-    if args.input_size is not None and args.input_size < 1:
-        raise UsageError("--input-size must be a positive number of pixels")
+    variant = chosen_variant(args)
     try:
         fields = receptive_fields(variant, args.input_size)
         stage = last_stage(fields)
     except (RuntimeError, ValueError) as error:
-        size = args.input_size or variant.input_size
-        raise UsageError(f"{variant.name} cannot take a {size}x{size} input: {str(error).splitlines()[0]}") from None
+        raise cannot_take(variant, args.input_size, error) from None
     data = {"model": variant.name, "layer": stage.name, "receptive_field": stage.rf,
             "effective_stride": _number(stage.jump),
             "layers": [{"name": f.name, "kind": f.kind, "rf": f.rf, "jump": _number(f.jump),

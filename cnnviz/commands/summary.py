@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cnnviz.commands import Result, UsageError
+from cnnviz.commands import Result, cannot_take, chosen_variant
 from cnnviz.format import count, shape_text
 
 HELP = "per-layer table and totals of a registered model"
@@ -18,19 +18,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> Result:
     from cnnviz.analysis import summarize
-    from cnnviz.registry import UnknownModel, resolve
 
-    try:
-        _, variant = resolve(args.name, args.variant)
-    except UnknownModel as error:
-        raise UsageError(str(error)) from None
-    if args.input_size is not None and args.input_size < 1:
-        raise UsageError("--input-size must be a positive number of pixels")
+    variant = chosen_variant(args)
     try:
         summary = summarize(variant, args.input_size)
     except RuntimeError as error:
-        raise UsageError(f"{variant.name} cannot take a {args.input_size}x{args.input_size} input: "
-                         f"{str(error).splitlines()[0]}") from None
+        raise cannot_take(variant, args.input_size, error) from None
     header = f"{'layer':40s} {'type':22s} {'k':>5s} {'s':>3s} {'output':>14s} {'params':>12s} {'MACs':>15s}"
     lines = [f"{summary.model}  input {' + '.join(shape_text(s) for s in summary.input_shapes)}", header]
     for row in summary.layers:

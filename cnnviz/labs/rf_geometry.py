@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from cnnviz.tracing import TraceNode, _Tracer
+from cnnviz.tracing import TraceNode, _Tracer, hook_every_module
 
 # Functional calls that move or widen a receptive field; their positional arguments after the input.
 FUNCTIONAL = {
@@ -223,11 +223,7 @@ def trace_geometry(model: nn.Module, inputs: tuple[torch.Tensor, ...], stop_at: 
     With ``grad`` the pass records autograd history, so that the captured output can be back-propagated.
     """
     tracer = GeometryTracer(model, stop_at)
-    handles = []
-    for name, module in model.named_modules():
-        if name:
-            handles.append(module.register_forward_pre_hook(tracer.pre_hook(name)))
-            handles.append(module.register_forward_hook(tracer.post_hook(name)))
+    handles = hook_every_module(model, tracer)
     for x in inputs:
         tracer.producer[id(x)] = -1
     try:

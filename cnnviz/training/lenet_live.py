@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from cnnviz.training import loop
 from cnnviz.training.data import Split, digits
 from cnnviz.training.device import cpu_threads, pick_device, seed_everything
 
@@ -119,13 +120,9 @@ def _train_lenet(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None 
         total, correct = 0.0, 0
         for start in range(0, len(y), config.batch_size):
             batch = order[start:start + config.batch_size]
-            logits = model(x[batch])
-            loss = F.cross_entropy(logits, y[batch])
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            run.step_loss.append(loss.item())
-            total += loss.item() * len(batch)
+            loss, logits = loop.step(model, optimiser, x[batch], y[batch])
+            run.step_loss.append(loss)
+            total += loss * len(batch)
             correct += (logits.argmax(1) == y[batch]).sum().item()
         run.train_loss.append(total / len(y))
         run.train_accuracy.append(correct / len(y))

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from cnnviz.training import loop
 from cnnviz.training.data import Split, digits
 from cnnviz.training.device import cpu_threads, pick_device, seed_everything
 
@@ -145,19 +146,13 @@ def _train_one(kind: str, depth: int, config: SweepConfig, data: Split, on_epoch
     for epoch in range(config.epochs):
         model.train()
         order = torch.randperm(len(y), generator=generator).to(device)
-        total = 0.0
-        for start in range(0, len(y), config.batch_size):
-            batch = order[start:start + config.batch_size]
-            loss = F.cross_entropy(model(random_shift(x[batch], config.shift, generator)), y[batch])
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            total += loss.item() * len(batch)
+        mean_loss = loop.epoch(model, optimiser, x, y, order, config.batch_size,
+                               lambda batch: random_shift(batch, config.shift, generator))
         model.eval()
         with torch.no_grad():
             wrong = (model(x_val).argmax(1) != y_val).float().mean().item()
         schedule.step()
-        run.train_loss.append(total / len(y))
+        run.train_loss.append(mean_loss)
         run.val_error.append(wrong)
         run.seconds = time.perf_counter() - started
         if on_epoch:

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnviz.training import loop
 from cnnviz.training.data import digits
 from cnnviz.training.device import cpu_threads, seed_everything
 
@@ -117,19 +118,12 @@ def _train_with_schedule(name: str, epochs: int = 60, patience: int = 4, warm_ep
         run.lr.append(optimiser.param_groups[0]["lr"])
         model.train()
         order = torch.randperm(len(data.y_train), generator=generator)
-        total = 0.0
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
-            loss = F.cross_entropy(model(data.x_train[batch]), data.y_train[batch])
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            total += loss.item() * len(batch)
+        mean_loss = loop.epoch(model, optimiser, data.x_train, data.y_train, order, batch_size)
         model.eval()
         with torch.no_grad():
             logits = model(data.x_val)
         val_loss = F.cross_entropy(logits, data.y_val).item()
-        run.train_loss.append(total / len(order))
+        run.train_loss.append(mean_loss)
         run.val_loss.append(val_loss)
         run.val_error.append((logits.argmax(1) != data.y_val).float().mean().item())
         if warm is not None and epoch < warm_epochs:

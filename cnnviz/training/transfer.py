@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
+from cnnviz.training import loop
 from cnnviz.training.data import Split, digits, digits_subset
 from cnnviz.training.device import pick_device, seed_everything
 
@@ -144,13 +144,11 @@ def train_mode(mode: str, config: TransferConfig, data: Split, on_epoch: Progres
             model.train()
         for batch in _batches(len(y), config.batch_size, generator):
             batch = batch.to(device)
-            logits = (model.head(cache["train"][batch]) if mode == "frozen"
-                      else model(data.x_train[batch.cpu()].to(device)))
-            loss = F.cross_entropy(logits, y[batch])
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            total += loss.item() * len(batch)
+            if mode == "frozen":
+                loss, _ = loop.step(model.head, optimiser, cache["train"][batch], y[batch])
+            else:
+                loss, _ = loop.step(model, optimiser, data.x_train[batch.cpu()].to(device), y[batch])
+            total += loss * len(batch)
         training += time.perf_counter() - clock
         run.train_loss.append(total / len(y))
         if mode == "frozen":
