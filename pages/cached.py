@@ -175,11 +175,17 @@ def image_grad_cam(name: str, photo_id: str, layer: str, _image):
 
 
 # The mini-trainings: small seeded runs, the same for every visitor.
-@st.cache_data(show_spinner="Training the small net under each schedule…", max_entries=32)
 def schedule_runs(names: tuple[str, ...], epochs: int, patience: int, warm_epochs: int) -> dict:
+    """One cached run per schedule, keyed only by the settings that schedule uses."""
+    return {name: schedule_run(name, epochs, patience if name in ("plateau", "warmup") else 0,
+                               warm_epochs if name == "warmup" else 0) for name in names}
+
+
+@st.cache_data(show_spinner="Training the small net under this schedule…", max_entries=96)
+def schedule_run(name: str, epochs: int, patience: int, warm_epochs: int):
     from cnnviz.training.schedules import train_with_schedule
 
-    return {name: train_with_schedule(name, epochs, patience, warm_epochs) for name in names}
+    return train_with_schedule(name, epochs, patience, warm_epochs)
 
 
 # The concept labs: receptive fields by the recursion and by back-propagation, on registry models.

@@ -31,7 +31,7 @@ depths = sorted({run["depth"] for run in runs})
 
 st.subheader("Bundled runs")
 st.caption(f"Depth = 6n + 2 weighted layers, base width {config['width']} channels ({config['width']}, "
-           f"{2 * config['width']}, {4 * config['width']} per stage), 8x8 digits, SGD + momentum "
+           f"{2 * config['width']}, {4 * config['width']} per stage), {config['image_size']}x{config['image_size']} digits, SGD + momentum "
            f"{config['momentum']}, batch {config['batch_size']}, lr {config['lr']} (a tenth of it for "
            f"{config['warmup_epochs']} warm-up epoch(s), then ÷10 from epochs "
            f"{' and '.join(str(m + 1) for m in config['milestones'])}), "
@@ -66,7 +66,8 @@ table = pd.DataFrame([{"depth": d, "parameters": by[("plain", d)]["params"],
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={"parameters": st.column_config.NumberColumn(format="localized")})
 st.caption("Loss = mean training cross-entropy over the last epoch's mini-batches (nats); validation error after "
-           "the last epoch, on 270 held-out digits; seconds = training time on the machine that made the bundle.")
+           f"the last epoch, on {bundle['sizes']['val']} held-out digits; seconds = training time on the machine "
+           "that made the bundle.")
 
 first = bundle.get("first_setup")
 if first:
@@ -77,7 +78,7 @@ if first:
     lines = [f"{kind}-{d}: first-epoch loss {f_by[(kind, d)]['train_loss'][0]:.2f}, last "
              f"{f_by[(kind, d)]['train_loss'][-1]:.4f}" for kind in ("plain", "residual") for d in f_depths
              if (kind, d) in f_by]
-    train_size = digits(f_config["image_size"], f_config["seed"]).sizes[0]
+    train_size = bundle["sizes"]["train"]  # the first set-up trained on the same split
     f_last = lambda kind, d: f_by[(kind, d)]["train_loss"][-1]  # noqa: E731
     lo, hi = f_depths[0], f_depths[-1]
     residual_degraded = f_last("residual", hi) > 2 * f_last("residual", lo)

@@ -37,7 +37,7 @@ formula = {"step": step_decay(epochs), "warmup": warmup(epochs, warm_epochs=warm
 worst = max(abs(a - b) / b for name in formula for a, b in zip(formula[name], runs[name].lr))
 drops = [e + 1 for e in range(1, epochs) if runs["plateau"].lr[e] < runs["plateau"].lr[e - 1]]
 cols = st.columns(3)
-cols[0].metric("GoogLeNet lr after all epochs", f"{runs['step'].lr[-1]:.5f}",
+cols[0].metric("GoogLeNet lr in the last epoch", f"{runs['step'].lr[-1]:.5f}",
                f"{runs['step'].lr[-1] / 0.01 - 1:+.1%} from 0.01", delta_color="off")
 cols[1].metric("Plateau drops at epochs", ", ".join(map(str, drops)) or "none",
                help="The lr stops at 0.001 (three levels, as ResNet used); torch's default min_lr=0 would go on")

@@ -33,25 +33,26 @@ def results(bundle: dict, caption: str, key: str) -> None:
                            "best validation accuracy (%)": round(100 * max(r["val_accuracy"]), 1),
                            "training time (s)": round(r["seconds"], 1),
                            "trainable parameters": r["trainable_params"]} for r in runs])
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"trainable parameters": st.column_config.NumberColumn(format="localized")})
     lines = [f"Best: **{MODES[best['mode']]}** ({best['test_accuracy']:.1%})."]
     if {"frozen", "scratch"} <= by_mode.keys():
         frozen, scratch = by_mode["frozen"], by_mode["scratch"]
-        lines.append(f"The frozen encoder beats training from scratch by "
-                     f"{100 * (frozen['test_accuracy'] - scratch['test_accuracy']):+.1f} points in "
-                     f"{frozen['seconds'] / max(scratch['seconds'], 1e-9):.0%} of its time.")
+        gap = 100 * (frozen["test_accuracy"] - scratch["test_accuracy"])
+        lines.append(f"The frozen encoder is {abs(gap):.1f} points {'ahead of' if gap >= 0 else 'behind'} training "
+                     f"from scratch, in {frozen['seconds'] / max(scratch['seconds'], 1e-9):.0%} of its time.")
     if {"frozen", "finetune"} <= by_mode.keys():
         frozen, tuned = by_mode["frozen"], by_mode["finetune"]
         lines.append(f"Fine-tuning everything changes test accuracy by "
                      f"{100 * (tuned['test_accuracy'] - frozen['test_accuracy']):+.1f} points over the frozen "
                      f"encoder and takes {tuned['seconds'] / max(frozen['seconds'], 1e-9):.1f}x as long.")
     st.markdown(" ".join(lines))
-    st.caption(caption.format(**config, device=bundle["device"]))
+    st.caption(caption.format(**config, **bundle["sizes"], device=bundle["device"]))
 
 
 CAPTION = ("{per_class} training images per class ({image_size}x{image_size} pixels), {epochs} epochs, batch "
            "{batch_size}, learning rate {head_lr} for the head and {body_lr} for the encoder, seed {seed}, on "
-           "{device}. Validation 270 and test 360 digits, never seen in training. Time = training only: for the "
+           "{device}. Validation {val} and test {test} digits, never seen in training. Time = training only: for the "
            "frozen encoder, one forward pass over the training images plus the head's epochs.")
 
 st.subheader("Bundled results")
@@ -98,7 +99,8 @@ if st.button("Run the quick comparison", type="primary", key="train_transfer_sta
         finished.append(train_mode(mode, config, data, show))
     bar.empty()
     st.session_state["train_transfer_live"] = {"config": asdict(config), "device": pick_device(),
-                                               "runs": [asdict(run) for run in finished]}
+                                               "runs": [asdict(run) for run in finished],
+                                               "sizes": dict(zip(("train", "val", "test"), data.sizes))}
 if "train_transfer_live" in st.session_state:
     results(st.session_state["train_transfer_live"], CAPTION, "live")
 if not modes:

@@ -94,7 +94,7 @@ def learning_curves(runs: list, total_epochs: int | None = None) -> go.Figure:
 
 
 def image_grid(images: list, columns: int, titles: list[str] | None = None, height: int = 180,
-               colorscale: str = "RdBu", symmetric: bool = True) -> go.Figure:
+               colorscale: str = "RdBu_r", symmetric: bool = True) -> go.Figure:
     """Small heatmaps side by side (filters or feature maps), each on its own colour range."""
     rows = -(-len(images) // columns)
     figure = make_subplots(rows=rows, cols=columns, subplot_titles=titles, horizontal_spacing=0.015,

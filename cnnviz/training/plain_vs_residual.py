@@ -169,7 +169,8 @@ def sweep(config: SweepConfig = SweepConfig(), on_epoch: Progress | None = None,
 
 
 def runs_to_json(config: SweepConfig, runs: list[Run], device: str, first: list[Run] | None = None) -> dict:
-    bundle = {"config": asdict(config), "device": device, "runs": [asdict(run) for run in runs]}
+    bundle = {"config": asdict(config), "device": device, "runs": [asdict(run) for run in runs],
+              "sizes": dict(zip(("train", "val", "test"), digits(config.image_size, config.seed).sizes))}
     if first is not None:
         bundle["first_setup"] = {"config": asdict(FIRST_SETUP), "runs": [asdict(run) for run in first]}
     return bundle

@@ -178,7 +178,10 @@ def compare(config: TransferConfig = TransferConfig(), modes: tuple[str, ...] = 
 
 def runs_to_json(config: TransferConfig, runs: list[TransferRun], device: str,
                  fewer: dict[int, list[TransferRun]] | None = None) -> dict:
-    bundle = {"config": asdict(config), "device": device, "runs": [asdict(run) for run in runs]}
+    # Validation and test sets are the full split's; training keeps ``per_class`` images of each digit.
+    _, val, test = digits(config.image_size, config.seed).sizes
+    bundle = {"config": asdict(config), "device": device, "runs": [asdict(run) for run in runs],
+              "sizes": {"train": 10 * config.per_class, "val": val, "test": test}}
     if fewer:
         bundle["by_size"] = [{"per_class": k, "runs": [asdict(run) for run in more]} for k, more in fewer.items()]
     return bundle
