@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cnnviz.training.bundled import bundled_path, load_bundled
+from cnnviz.training.bundled import load_bundled_or_none, missing_message
 from cnnviz.training.charts import depth_curves, final_by_depth
 from cnnviz.training.data import digits
 from cnnviz.training.plain_vs_residual import QUICK
@@ -22,10 +22,10 @@ st.caption("F = conv3x3-BN-ReLU-conv3x3-BN. When the width doubles, the shortcut
            "with zero channels (the paper's option A), so plain and residual nets of one depth have exactly the "
            "same parameters; only the + x differs.")
 
-if not bundled_path("plain-vs-residual").exists():
-    st.error("The bundled curves are missing: make them with `python -m cnnviz train plain-vs-residual`.")
+bundle = load_bundled_or_none("plain-vs-residual")
+if bundle is None:
+    st.error(missing_message("plain-vs-residual"))
     st.stop()
-bundle = load_bundled("plain-vs-residual")
 config, runs = bundle["config"], bundle["runs"]
 depths = sorted({run["depth"] for run in runs})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cnnviz.training.bundled import bundled_path, load_bundled
+from cnnviz.training.bundled import load_bundled_or_none, missing_message
 from cnnviz.training.charts import accuracy_by_size, transfer_figure
 from cnnviz.training.transfer import MODES, QUICK
 
@@ -56,10 +56,10 @@ CAPTION = ("{per_class} training images per class ({image_size}x{image_size} pix
            "frozen encoder, one forward pass over the training images plus the head's epochs.")
 
 st.subheader("Bundled results")
-if not bundled_path("transfer").exists():
-    st.error("The bundled results are missing: make them with `python -m cnnviz train transfer`.")
+bundle = load_bundled_or_none("transfer")
+if bundle is None:
+    st.error(missing_message("transfer"))
 else:
-    bundle = load_bundled("transfer")
     results(bundle, CAPTION + " Made by `python -m cnnviz train transfer`.", "bundled")
     if bundle.get("by_size"):
         points = [{"mode": run["mode"], "per_class": entry["per_class"], "test_accuracy": run["test_accuracy"]}

@@ -71,3 +71,22 @@ def test_transfer_quick_run_tiny():
     app.button(key="train_transfer_start").click().run()
     assert not app.exception, app.exception
     assert any(m.label.startswith("freeze the encoder") for m in app.metric)
+
+
+@pytest.mark.slow
+def test_lenet_figures_are_built_once_per_training():
+    app = _page("pages/train_lenet.py")
+    app.radio(key="train_lenet_activation").set_value("tanh").run()
+    app.slider(key="train_lenet_epochs").set_value(1).run()
+    app.button(key="train_lenet_start").click().run()
+    app.selectbox(key="train_lenet_digit_pick").set_value(3).run()
+    assert not app.exception, app.exception
+    figures = app.session_state["train_lenet_figures"]
+    assert {("tanh", "filters"), ("tanh", 1), ("tanh", 3)} <= figures.keys()
+    built = figures[("tanh", 3)]
+    app.slider(key="train_lenet_epochs").set_value(2).run()  # a slider move before Train: nothing rebuilt
+    assert app.session_state["train_lenet_figures"][("tanh", 3)] is built
+    app.button(key="train_lenet_start").click().run()  # a new training: only the figures it shows, new
+    assert not app.exception, app.exception
+    assert ("tanh", 1) not in app.session_state["train_lenet_figures"]
+    assert app.session_state["train_lenet_figures"][("tanh", 3)] is not built

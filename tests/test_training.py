@@ -39,6 +39,49 @@ def test_digits_split_is_stratified_and_upsampled():
     assert torch.bincount(small.y_train).tolist() == [3] * 10
 
 
+def test_bundled_results_or_none_when_missing(monkeypatch, tmp_path):
+    from cnnviz.training import bundled
+
+    assert bundled.load_bundled_or_none("transfer") == bundled.load_bundled("transfer")
+    monkeypatch.setattr(bundled, "ASSETS", tmp_path / "assets")
+    assert bundled.load_bundled_or_none("transfer") is None
+    assert bundled.missing_message("transfer") == ("assets/transfer.json is missing: make it with "
+                                                   "`python -m cnnviz train transfer`")
+
+
+# --- the shared loop and device helpers -------------------------------------------------------------------
+
+def test_single_threaded_limits_threads_and_keeps_the_signature():
+    import inspect
+
+    from cnnviz.training.device import single_threaded
+    from cnnviz.training.lenet_live import train_lenet
+
+    @single_threaded
+    def probe(value, *, extra=1):
+        """Doc."""
+        return value + extra, torch.get_num_threads()
+
+    torch.set_num_threads(2)  # the autouse fixture restores the previous number
+    assert probe(1, extra=2) == (3, 1)
+    assert torch.get_num_threads() == 2
+    assert probe.__name__ == "probe" and probe.__doc__ == "Doc."
+    assert list(inspect.signature(train_lenet).parameters) == ["config", "on_epoch", "data", "device"]
+
+
+def test_evaluate_in_chunks_equals_one_pass():
+    from cnnviz.training import loop
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10))
+    split = digits(8)
+    whole = loop.evaluate(model, split.x_val, split.y_val)
+    assert loop.evaluate(model, split.x_val, split.y_val, batch_size=50) == pytest.approx(whole, rel=1e-6)
+    logits = model(split.x_val)
+    assert whole[0] == pytest.approx(F.cross_entropy(logits, split.y_val).item())
+    assert whole[1] == pytest.approx((logits.argmax(1) == split.y_val).float().mean().item())
+
+
 # --- LeNet-5 ----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])

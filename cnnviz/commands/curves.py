@@ -15,12 +15,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> Result:
-    from cnnviz.training.bundled import bundled_path, load_bundled
+    from cnnviz.training.bundled import load_bundled_or_none, missing_message
     from cnnviz.training.report import describe
 
     if args.name not in BUNDLED:
         raise UsageError(f"unknown curves {args.name!r}; choose from {', '.join(BUNDLED)}")
-    if not bundled_path(args.name).exists():
-        raise UsageError(f"{bundled_path(args.name)} is missing; make it with: python -m cnnviz train {args.name}")
-    bundle = load_bundled(args.name)
+    bundle = load_bundled_or_none(args.name)
+    if bundle is None:
+        raise UsageError(missing_message(args.name))
     return Result(bundle["runs"], describe(args.name, bundle))

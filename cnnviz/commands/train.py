@@ -16,7 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="the page's live quick setting (under a minute); written only with --output")
     parser.add_argument("--output", help="where to write the JSON (default: the bundled file in assets/)")
-    parser.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
+    parser.add_argument("--threads", type=int,
+                        help="CPU threads for torch, transfer only: the small nets of plain-vs-residual run "
+                             "single-threaded (default: torch's choice)")
 
 
 def _progress(label: str, done: int, total: int) -> None:
@@ -36,6 +38,8 @@ def run(args: argparse.Namespace) -> Result:
     if args.threads is not None:
         if args.threads < 1:
             raise UsageError("--threads must be at least 1")
+        if args.name == "plain-vs-residual":  # each of its runs is single_threaded: the flag would do nothing
+            raise UsageError("--threads applies to transfer only; plain-vs-residual's small nets run single-threaded")
         torch.set_num_threads(args.threads)
     device = pick_device()
     if args.name == "plain-vs-residual":

@@ -20,6 +20,15 @@ def load_bundled(name: str) -> dict:
         return json.load(handle)
 
 
+def missing_message(name: str) -> str:
+    return f"{ASSETS.name}/{BUNDLED[name]} is missing: make it with `python -m cnnviz train {name}`"
+
+
+def load_bundled_or_none(name: str) -> dict | None:
+    """The bundled results, or None while the file is missing (show ``missing_message`` then)."""
+    return load_bundled(name) if bundled_path(name).exists() else None
+
+
 def save(data: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 
 import numpy as np
@@ -34,3 +35,14 @@ def cpu_threads(limit: int):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def single_threaded(function):
+    """``function`` run inside ``cpu_threads(1)``: for the mini-trainings, whose tensors are too small to share."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with cpu_threads(1):
+            return function(*args, **kwargs)
+
+    return wrapper

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from cnnviz.training import loop
 from cnnviz.training.data import Split, digits
-from cnnviz.training.device import cpu_threads, pick_device, seed_everything
+from cnnviz.training.device import pick_device, seed_everything, single_threaded
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,7 @@ class Snapshot:
 @dataclass
 class LeNetRun:
     activation: str
+    device: str = "cpu"  # where it trained: "cpu" or "cuda"
     initial_loss: float = 0.0  # mean cross-entropy on the training set before the first step
     step_loss: list[float] = field(default_factory=list)  # every mini-batch
     train_loss: list[float] = field(default_factory=list)  # per epoch, mean over its mini-batches
@@ -82,22 +82,9 @@ def snapshot(model: nn.Module, images: Tensor) -> Snapshot:
     return Snapshot(features[0].weight[:, 0].cpu().tolist(), c1.cpu().tolist(), c3.cpu().tolist())
 
 
-def evaluate(model: nn.Module, x: Tensor, y: Tensor) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) in eval mode."""
-    model.eval()
-    with torch.no_grad():
-        logits = model(x)
-    return F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
-
-
+@single_threaded
 def train_lenet(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None = None, data: Split | None = None,
                 device: str | None = None) -> LeNetRun:
-    with cpu_threads(1):
-        return _train_lenet(config, on_epoch, data, device)
-
-
-def _train_lenet(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None = None, data: Split | None = None,
-                 device: str | None = None) -> LeNetRun:
     from cnnviz.models.lenet import lenet5
 
     device = device or pick_device()
@@ -107,9 +94,9 @@ def _train_lenet(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None 
     x, y = data.x_train.to(device), data.y_train.to(device)
     x_val, y_val = data.x_val.to(device), data.y_val.to(device)
     samples = data.x_test[:SAMPLES].to(device)
-    run = LeNetRun(config.activation, sample_labels=data.y_test[:SAMPLES].tolist(),
+    run = LeNetRun(config.activation, device, sample_labels=data.y_test[:SAMPLES].tolist(),
                    sample_images=data.x_test[:SAMPLES, 0].tolist())
-    run.initial_loss = evaluate(model, x, y)[0]
+    run.initial_loss = loop.evaluate(model, x, y)[0]
     run.before = snapshot(model, samples)
     optimiser = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
     generator = torch.Generator().manual_seed(config.seed)
@@ -126,10 +113,10 @@ def _train_lenet(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None 
             correct += (logits.argmax(1) == y[batch]).sum().item()
         run.train_loss.append(total / len(y))
         run.train_accuracy.append(correct / len(y))
-        run.val_accuracy.append(evaluate(model, x_val, y_val)[1])
+        run.val_accuracy.append(loop.evaluate(model, x_val, y_val)[1])
         run.seconds = time.perf_counter() - started
         if on_epoch:
             on_epoch(run, epoch + 1, config.epochs)
-    run.test_accuracy = evaluate(model, data.x_test.to(device), data.y_test.to(device))[1]
+    run.test_accuracy = loop.evaluate(model, data.x_test.to(device), data.y_test.to(device))[1]
     run.after = snapshot(model, samples)
     return run

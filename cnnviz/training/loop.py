@@ -1,9 +1,10 @@
-"""The training step the mini-trainings share: cross-entropy, SGD-style update, mean loss per epoch."""
+"""The training step the mini-trainings share: cross-entropy, SGD-style update, mean loss per epoch, evaluation."""
 
 from __future__ import annotations
 
 from typing import Callable
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -28,3 +29,12 @@ def epoch(model: nn.Module, optimiser, x: Tensor, y: Tensor, order: Tensor, batc
         loss, _ = step(model, optimiser, inputs, y[batch])
         total += loss * len(batch)
     return total / len(order)
+
+
+def evaluate(model: nn.Module, x: Tensor, y: Tensor, batch_size: int | None = None) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) in eval mode; ``batch_size`` bounds the memory of a large model."""
+    model.eval()
+    with torch.no_grad():
+        logits = model(x) if batch_size is None else torch.cat([model(x[i:i + batch_size])
+                                                                for i in range(0, len(x), batch_size)])
+    return F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()

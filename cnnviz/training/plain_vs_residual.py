@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from cnnviz.training import loop
 from cnnviz.training.data import Split, digits
-from cnnviz.training.device import cpu_threads, pick_device, seed_everything
+from cnnviz.training.device import pick_device, seed_everything, single_threaded
 
 
 def blocks_for_depth(depth: int) -> int:
@@ -124,14 +124,9 @@ def lr_factor(epoch: int, config: SweepConfig) -> float:
 Progress = Callable[[Run, int, int], None]  # (run so far, epochs done, epochs in this run)
 
 
+@single_threaded
 def train_one(kind: str, depth: int, config: SweepConfig, data: Split, on_epoch: Progress | None = None,
               device: str | None = None) -> Run:
-    with cpu_threads(1):
-        return _train_one(kind, depth, config, data, on_epoch, device)
-
-
-def _train_one(kind: str, depth: int, config: SweepConfig, data: Split, on_epoch: Progress | None = None,
-               device: str | None = None) -> Run:
     device = device or pick_device()
     seed_everything(config.seed)
     model = StageNet(depth, kind == "residual", config.width).to(device)

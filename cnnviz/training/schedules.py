@@ -19,7 +19,7 @@ from torch import nn
 
 from cnnviz.training import loop
 from cnnviz.training.data import digits
-from cnnviz.training.device import cpu_threads, seed_everything
+from cnnviz.training.device import seed_everything, single_threaded
 
 
 def step_decay(epochs: int, lr0: float = 0.01, gamma: float = 0.96, every: int = 8) -> list[float]:
@@ -82,15 +82,10 @@ def small_net(seed: int) -> nn.Module:
     return nn.Sequential(nn.Flatten(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
 
 
+@single_threaded
 def train_with_schedule(name: str, epochs: int = 60, patience: int = 4, warm_epochs: int = 2,
                         batch_size: int = 64, seed: int = 0) -> ScheduleRun:
     """Train ``small_net`` on the digits with one of ``SCHEDULES``; torch's schedulers set the lr."""
-    with cpu_threads(1):
-        return _train_with_schedule(name, epochs, patience, warm_epochs, batch_size, seed)
-
-
-def _train_with_schedule(name: str, epochs: int = 60, patience: int = 4, warm_epochs: int = 2,
-                         batch_size: int = 64, seed: int = 0) -> ScheduleRun:
     names = {**SCHEDULES, **OPTIMISERS}
     if name not in names:
         raise ValueError(f"schedule must be one of {sorted(names)}, got {name!r}")

@@ -76,9 +76,9 @@ class Classifier(nn.Module):
 
             self.encoder = efficientnet_lite0()
         else:
-            from efficientnet_lite_pytorch import EfficientNet
+            from cnnviz.registry import resolve
 
-            self.encoder = EfficientNet.from_name("efficientnet-lite0")
+            self.encoder = resolve("efficientnet_lite0")[1].build()
         self.encoder._fc = nn.Identity()  # the old 1000-class head: replaced by ``head``, never trained
         self.head = nn.Linear(FEATURES, num_classes)
 
@@ -87,21 +87,6 @@ class Classifier(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.features(x))
-
-
-def _batches(n: int, size: int, generator: torch.Generator):
-    order = torch.randperm(n, generator=generator)
-    return [order[i:i + size] for i in range(0, n, size)]
-
-
-def _accuracy(logits: Tensor, y: Tensor) -> float:
-    return (logits.argmax(1) == y).float().mean().item()
-
-
-def _predict(model: Classifier, x: Tensor, device: str, batch: int = 128) -> Tensor:
-    model.eval()
-    with torch.no_grad():
-        return torch.cat([model(x[i:i + batch].to(device)).cpu() for i in range(0, len(x), batch)])
 
 
 def train_mode(mode: str, config: TransferConfig, data: Split, on_epoch: Progress | None = None,
@@ -137,36 +122,24 @@ def train_mode(mode: str, config: TransferConfig, data: Split, on_epoch: Progres
                   {"params": model.head.parameters(), "lr": config.head_lr}]
     optimiser = torch.optim.SGD(params, lr=config.head_lr, momentum=0.9)
     run = TransferRun(mode, sum(p.numel() for p in model.parameters() if p.requires_grad))
-    y = data.y_train.to(device)
+    y, y_val, y_test = (labels.to(device) for labels in (data.y_train, data.y_val, data.y_test))
+    if mode == "frozen":  # only the head sees the images, as the encoder's cached features
+        net, x, x_val, x_test, chunk = model.head, cache["train"], cache["val"], cache["test"], None
+    else:  # 128 images at a time: a full split through the encoder at once would hold all its activations
+        net, chunk = model, 128
+        x, x_val, x_test = (images.to(device) for images in (data.x_train, data.x_val, data.x_test))
     for epoch in range(config.epochs):
-        total = 0.0
         if mode != "frozen":
             model.train()
-        for batch in _batches(len(y), config.batch_size, generator):
-            batch = batch.to(device)
-            if mode == "frozen":
-                loss, _ = loop.step(model.head, optimiser, cache["train"][batch], y[batch])
-            else:
-                loss, _ = loop.step(model, optimiser, data.x_train[batch.cpu()].to(device), y[batch])
-            total += loss * len(batch)
+        order = torch.randperm(len(y), generator=generator).to(device)
+        run.train_loss.append(loop.epoch(net, optimiser, x, y, order, config.batch_size))
         training += time.perf_counter() - clock
-        run.train_loss.append(total / len(y))
-        if mode == "frozen":
-            with torch.no_grad():
-                val_logits = model.head(cache["val"]).cpu()
-        else:
-            val_logits = _predict(model, data.x_val, device)
-        run.val_accuracy.append(_accuracy(val_logits, data.y_val))
+        run.val_accuracy.append(loop.evaluate(net, x_val, y_val, chunk)[1])
         run.seconds = training
         if on_epoch:
             on_epoch(run, epoch + 1, config.epochs)
         clock = time.perf_counter()
-    if mode == "frozen":
-        with torch.no_grad():
-            test_logits = model.head(cache["test"]).cpu()
-    else:
-        test_logits = _predict(model, data.x_test, device)
-    run.test_accuracy = _accuracy(test_logits, data.y_test)
+    run.test_accuracy = loop.evaluate(net, x_test, y_test, chunk)[1]
     return run
 
 
