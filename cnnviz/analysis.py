@@ -6,6 +6,7 @@ convention of torchvision's ``meta["_ops"]`` (GMACs), so totals are comparable w
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, field
 
@@ -153,6 +154,21 @@ def summarize_model(model: nn.Module, inputs: tuple[torch.Tensor, ...], name: st
 def summarize(variant: Variant, input_size: int | None = None) -> Summary:
     model = variant.build_on_meta()
     return summarize_model(model, variant.example_inputs(input_size), variant.name, variant.auxiliary)
+
+
+def summary_of(name: str, input_size: int | None = None) -> Summary:
+    """Registry model ``name`` traced once per process and shared by every page, lab and check.
+
+    Read-only: callers must not change the result. Failures (an input too small) are not cached.
+    """
+    return _cached_summary(name, input_size)  # always positional: one cache key per (name, size)
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_summary(name: str, input_size: int | None) -> Summary:
+    from cnnviz.registry import resolve
+
+    return summarize(resolve(name)[1], input_size)
 
 
 def block_totals(summary: Summary) -> dict[str, dict[str, int]]:

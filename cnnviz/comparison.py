@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
-from cnnviz.analysis import Summary, summarize, summarize_model
+from cnnviz.analysis import Summary, summarize_model, summary_of
 from cnnviz.notes_tables import LABELS, TABLES, Table
 from cnnviz.profiles import Profile, profile
 from cnnviz.registry import architectures, resolve
@@ -19,9 +19,8 @@ from cnnviz.registry import architectures, resolve
 EXTRA_VARIANTS = {"vgg16": ("vgg19",), "resnet50": ("resnet18", "resnet34")}
 
 
-@functools.cache
 def model_summary(name: str) -> Summary:
-    return summarize(resolve(name)[1])
+    return summary_of(name)
 
 
 def model_profile(name: str) -> Profile:
@@ -51,14 +50,11 @@ def caffe_lenet() -> nn.Module:
                          nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10))
 
 
-def _modified(name: str, change) -> Profile:
-    from cnnviz import paper_vs_impl
+def _paper_version(name: str) -> Profile:
+    """The paper's version of ``name``, as the architecture page's "paper vs implementation" builds it."""
+    from cnnviz.paper_vs_impl import departures_for
 
-    variant = resolve(name)[1]
-    model = variant.build_on_meta()
-    getattr(paper_vs_impl, change)(model)
-    return profile(summarize_model(model, variant.example_inputs(), f"{name} (paper)", variant.auxiliary),
-                   variant.auxiliary)
+    return profile(departures_for(name)[0].build_paper(), resolve(name)[1].auxiliary)
 
 
 def _with_aux(profile_: Profile) -> Profile:
@@ -90,9 +86,9 @@ def _caffe_lenet() -> Profile:
 _BUILT = {
     "lenet5_paper": _lenet_paper, "caffe_lenet": _caffe_lenet,
     "googlenet_aux": lambda: _with_aux(model_profile("googlenet")),
-    "googlenet_paper": lambda: _modified("googlenet", "googlenet_paper_branches"),
+    "googlenet_paper": lambda: _paper_version("googlenet"),
     "googlenet_paper_aux": lambda: _with_aux(reading("googlenet_paper")),
-    "resnet50_v1": lambda: _modified("resnet50", "resnet_v1_strides"),
+    "resnet50_v1": lambda: _paper_version("resnet50"),
     "densenet121_bn_stats": lambda: _with_bn_statistics("densenet121"),
 }
 

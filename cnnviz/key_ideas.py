@@ -7,10 +7,9 @@ from cnnviz.quiz import LayerQuestion, measure
 
 
 def _summary_of(name: str) -> Summary:
-    from cnnviz.analysis import summarize
-    from cnnviz.registry import resolve
+    from cnnviz.analysis import summary_of
 
-    return summarize(resolve(name)[1])
+    return summary_of(name)
 
 
 def _grouped_convs(summary: Summary) -> list[tuple[str, str]]:

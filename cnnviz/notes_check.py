@@ -42,12 +42,10 @@ class Claim:
         return math.isclose(self.claimed, self.computed, rel_tol=self.tolerance)
 
 
-@functools.cache
 def _summary(model: str, input_size: int | None = None):
-    from cnnviz.analysis import summarize
-    from cnnviz.registry import resolve
+    from cnnviz.analysis import summary_of
 
-    return summarize(resolve(model)[1], input_size)
+    return summary_of(model, input_size)
 
 
 def _params(model: str) -> int:

@@ -8,7 +8,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from cnnviz.analysis import Summary, summarize, summarize_model
+from cnnviz.analysis import Summary, summarize_model, summary_of
 from cnnviz.registry import resolve
 
 
@@ -24,7 +24,7 @@ class Departure:
 
 
 def _summary_of(name: str) -> Callable[[], Summary]:
-    return lambda: summarize(resolve(name)[1])
+    return lambda: summary_of(name)
 
 
 def _modified(name: str, change: Callable[[nn.Module], None]) -> Callable[[], Summary]:

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from cnnviz.analysis import Summary, summarize_model
+from cnnviz.analysis import Summary, summary_of
+from cnnviz.receptive_field import LayerRF, receptive_fields
 from cnnviz.registry import resolve
-from cnnviz.tracing import TraceNode
 
 MODES = {"freeze": "Freeze the encoder, train a new head", "top": "Fine-tune the top stages and the new head",
          "all": "Fine-tune everything"}
-POOLS = (nn.MaxPool2d, nn.AvgPool2d)
 
 
 @dataclass(frozen=True)
@@ -31,48 +30,37 @@ class Stage:
     macs: int
 
 
-def _pair(value) -> int:
-    return value[0] if isinstance(value, (tuple, list)) else value
-
-
-def receptive_fields(nodes: list[TraceNode]) -> dict[int, tuple[int | None, int]]:
-    """(receptive field, jump) per node, by the notes' rule l_k = l_{k-1} + (f_k - 1) * (product of earlier
-    strides), taking the largest over the paths that join at a node."""
-    fields: dict[int, tuple[int | None, int]] = {-1: (1, 1)}
-    for node in nodes:
-        inputs = [fields[i] for i in node.inputs if i in fields] or [(1, 1)]
-        field = None if any(f is None for f, _ in inputs) else max(f for f, _ in inputs)
-        jump = max(j for _, j in inputs)
-        module = node.module
-        if isinstance(module, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d) and node.output_shape[-1:] == (1,):
-            field = None  # global pooling: every output sees the whole image
-        elif field is not None and isinstance(module, (nn.modules.conv._ConvNd, *POOLS)):
-            kernel, stride = _pair(module.kernel_size), _pair(module.stride or module.kernel_size)
-            dilation = _pair(getattr(module, "dilation", 1))
-            field, jump = field + dilation * (kernel - 1) * jump, jump * stride
-        fields[node.index] = (field, jump)
-    return fields
-
-
 def head_name(summary: Summary) -> str:
     return [row.name for row in summary.layers if row.type == "Linear"][-1]
 
 
-def stages(summary: Summary) -> list[Stage]:
-    """Encoder stages in order, then the head."""
-    fields = receptive_fields(summary.nodes)
+def stages(summary: Summary, fields: list[LayerRF] | None = None) -> list[Stage]:
+    """Encoder stages in order, then the head. ``fields``: the model's receptive fields (``cnnviz.receptive_field``),
+    computed here when not given."""
+    if fields is None:
+        fields = receptive_fields(resolve(summary.model)[1], summary.input_size)
+    field_of = {f.name: f.rf_hw[0] for f in fields}
+    global_pools = {f.name for f in fields if f.global_pool}
     head = head_name(summary)
+    rows = dict(zip((n.index for n in summary.nodes if n.module is not None), summary.layers))
+    auxiliary = {row.block or row.name for row in summary.layers if row.auxiliary}
     units: dict[str, list] = {}  # unit -> [output, field, params, macs]
-    calls = zip((n for n in summary.nodes if n.module is not None), summary.layers)
-    for node, row in calls:
-        if row.auxiliary:
+    field, whole_image = 1, False
+    for node in summary.nodes:  # every call, joins included: a dense block's output is its last concatenation
+        row = rows.get(node.index)
+        if (row.auxiliary if row else node.block in auxiliary):
             continue
-        unit = "head" if row.name == head else node.block or row.name
+        field = field_of.get(node.name, field)
+        # Once a global pooling has run (a module, or a function call just before the first vector), every
+        # later unit sees the whole image.
+        whole_image |= node.name in global_pools or bool(global_pools) and len(node.output_shape) != 3
+        unit = "head" if node.name == head else node.block or node.name
         entry = units.setdefault(unit, [(), None, 0, 0])
-        entry[0] = row.output_shape or entry[0]
-        entry[1] = fields[node.index][0]
-        entry[2] += row.params
-        entry[3] += row.macs
+        entry[0] = node.output_shape or entry[0]
+        entry[1] = None if whole_image else field
+        if row:
+            entry[2] += row.params
+            entry[3] += row.macs
     grouped: list[list] = []
     for unit, (shape, field, params, macs) in units.items():
         if not params and unit != "head":
@@ -100,17 +88,22 @@ class Freezing:
     trainable_stages: tuple[str, ...]
 
 
-def freeze(model_name: str, mode: str, new_classes: int, top_stages: int = 1) -> tuple[list[Stage], Freezing]:
-    """Replace the head with one for ``new_classes`` and set ``requires_grad`` as the mode says."""
+def model_stages(model_name: str) -> list[Stage]:
+    """The stages of a registry model (its trace is shared: ``summary_of``)."""
+    return stages(summary_of(model_name))
+
+
+def freeze(model_name: str, mode: str, new_classes: int, top_stages: int = 1,
+           found: list[Stage] | None = None) -> tuple[list[Stage], Freezing]:
+    """Replace the head with one for ``new_classes`` and set ``requires_grad`` as the mode says.
+    ``found``: the model's stages, when the caller has them already."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     if new_classes < 1:
         raise ValueError("a new head needs at least one class")
-    variant = resolve(model_name)[1]
-    model = variant.build_on_meta()
-    summary = summarize_model(model, variant.example_inputs(), model_name, variant.auxiliary)
-    found = stages(summary)
-    head = head_name(summary)
+    model = resolve(model_name)[1].build_on_meta()
+    found = found or model_stages(model_name)
+    head = head_name(summary_of(model_name))
     parent, _, attribute = head.rpartition(".")
     old = model.get_submodule(head)
     new = nn.Linear(old.in_features, new_classes, device="meta")

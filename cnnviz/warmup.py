@@ -25,8 +25,7 @@ def _warm_up() -> None:
         importlib.import_module(module)
     # torch prepares each meta kernel on its first call (DenseNet-121's first trace takes twice its
     # second): trace small models that use the common layer types once, off the visitor's clock.
-    from cnnviz.analysis import summarize
-    from cnnviz.registry import resolve
+    from cnnviz.analysis import summary_of
 
     for model in WARM_UP_MODELS:
-        summarize(resolve(model)[1])
+        summary_of(model)  # kept: the pages reuse these

@@ -44,8 +44,9 @@ def render(key: str) -> None:
              help=f"{summary.total_params:,} parameters = {megabytes(summary.total_params):.1f} MiB as float32")
     b.metric("MACs per image", count(summary.total_macs), help=f"{summary.total_macs:,} multiply-accumulates "
              "in convolutions and linear layers (bias adds not counted)")
-    c.metric("Conv / FC layers", f"{sum(r.type.startswith('Conv') for r in summary.layers if not r.auxiliary)} / "
-             f"{sum(r.type == 'Linear' for r in summary.layers if not r.auxiliary)}")
+    convs, fcs = cached.layer_counts(name, input_size)
+    c.metric("Conv / FC layers", f"{convs} / {fcs}", help="As in the notes' tables: a convolution that covers its "
+             "whole input (LeNet-5's C5) is an FC layer; weights shared by several calls count once")
     d.metric("Activations per image", count(summary.total_activations),
              help="Sum of every layer's output elements: the memory a forward pass writes")
     if summary.aux_params:

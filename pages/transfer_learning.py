@@ -45,12 +45,12 @@ new_classes = middle.number_input("New classes", min_value=1, max_value=100_000,
                                   key="transfer_learning_classes")
 mode = right.radio("Mode", list(MODES), format_func=MODES.get, key="transfer_learning_mode")
 
-found, _ = cached.transfer_freezing(model, "freeze", int(new_classes), 0)
-encoder_count = len(found) - 1
+stage_rows = cached.transfer_stages(model)
+encoder_count = len(stage_rows) - 1
 top = 1
 if mode == "top":
     top = st.slider("Stages to unfreeze (from the top)", 1, encoder_count, 1, key="transfer_learning_top")
-stage_rows, freezing = cached.transfer_freezing(model, mode, int(new_classes), top if mode == "top" else 0)
+freezing = cached.transfer_freezing(model, mode, int(new_classes), top if mode == "top" else 0)
 stages = [Stage(**row) for row in stage_rows]
 total = freezing["trainable"] + freezing["frozen"]
 
@@ -59,8 +59,9 @@ a.metric("Trainable parameters", f"{freezing['trainable']:,}", f"{freezing['trai
          delta_color="off")
 b.metric("Frozen parameters", f"{freezing['frozen']:,}")
 c.metric("New head", f"{freezing['new_head']:,}", help=f"a linear layer to {new_classes} classes, with biases")
-d.metric("Gradients + Adam moments", f"{megabytes(freezing['trainable'], 12):.1f} MiB",
-         help="Three float32 values (4 bytes each) per trainable parameter: its gradient and Adam's two moments")
+d.metric("Gradients + momentum", f"{megabytes(freezing['trainable'], 8):.1f} MiB",
+         help="Two float32 values (4 bytes each) per trainable parameter: its gradient and the momentum buffer of "
+              "the SGD optimiser below")
 
 size = resolve(model)[1].input_size
 records = []

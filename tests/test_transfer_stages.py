@@ -73,3 +73,13 @@ def test_features_and_figure():
     assert "parameters" in figure.layout.xaxis.title.text and "stage" in figure.layout.yaxis.title.text
     trains = next(t for t in figure.data if t.name == "trains")
     assert list(trains.x) == [found[-3].params, found[-2].params, freezing.new_head]
+
+
+def test_dense_block_stages_end_with_their_concatenation_and_functional_pooling_sees_everything():
+    from cnnviz.transfer_stages import model_stages
+
+    densenet = {s.name: s for s in model_stages("densenet121")}
+    assert [densenet[n].output for n in ("56x56", "28x28", "14x14")] == ["256x56x56", "512x28x28", "1024x14x14"]
+    assert densenet["head"].receptive_field is None  # F.adaptive_avg_pool2d, not a module
+    mobilenet = model_stages("mobilenet_v2")
+    assert mobilenet[-1].receptive_field is None and mobilenet[-2].receptive_field is not None
