@@ -35,19 +35,22 @@ def picture(image: Image.Image | np.ndarray, title: str, height: int = 360) -> g
     return figure
 
 
-def feature_grid(maps: np.ndarray, channels: list[int], layer: str, columns: int = 4) -> go.Figure:
-    """One heat map per channel (shared colour scale, so channels compare), strongest first."""
-    figure = px.imshow(maps[channels], facet_col=0, facet_col_wrap=columns, facet_row_spacing=0.06,
+def feature_grid(strongest, count: int, layer: str, columns: int = 4) -> go.Figure:
+    """One heat map per channel (shared colour scale, so channels compare), strongest first.
+
+    ``strongest`` is a ``cnnviz.inside.StrongestMaps``; its first ``count`` channels are drawn."""
+    channels = strongest.channels[:count]
+    figure = px.imshow(strongest.maps[:count], facet_col=0, facet_col_wrap=columns, facet_row_spacing=0.06,
                        facet_col_spacing=0.02, color_continuous_scale="viridis",
                        labels={"color": "activation", "x": "column (unit)", "y": "row (unit)"})
-    means = maps.reshape(maps.shape[0], -1).mean(axis=1)
     for annotation in figure.layout.annotations:
         position = int(annotation.text.split("=")[-1])
         channel = channels[position]
-        annotation.text = f"channel {channel} · mean {means[channel]:.2f}"
+        annotation.text = f"channel {channel} · mean {strongest.means[channel]:.2f}"
     rows = -(-len(channels) // columns)
-    figure.update_layout(title=f"{layer}: the {len(channels)} most active of {maps.shape[0]} channels "
-                               f"({maps.shape[1]}x{maps.shape[2]} units each)",
+    total, height, width = strongest.shape
+    figure.update_layout(title=f"{layer}: the {len(channels)} most active of {total} channels "
+                               f"({height}x{width} units each)",
                          height=140 + 190 * rows, margin=dict(t=70, b=40, l=50, r=20))
     return figure
 
@@ -72,9 +75,14 @@ def filter_grid(filters: np.ndarray, layer: str, columns: int = 8) -> go.Figure:
 
 def receptive_field_figure(image: Image.Image, boxes: list[tuple[tuple[float, float, float, float], str, str]],
                            title: str, height: int = 460) -> go.Figure:
-    """``image`` with rectangles drawn on it: (left, top, right, bottom) in pixels, colour, legend name."""
+    """``image`` with rectangles drawn on it: (left, top, right, bottom) in pixels, colour, legend name.
+
+    Boxes are in pixel-edge coordinates (pixel i spans i..i+1, ``right`` and ``bottom`` exclusive) while the
+    picture has pixel i's centre at i: every edge is drawn half a pixel lower, as ``labs.figures.photo_with_box``.
+    """
     figure = picture(image, title, height)
-    for (left, top, right, bottom), colour, name in boxes:
+    for box, colour, name in boxes:
+        left, top, right, bottom = (edge - 0.5 for edge in box)
         figure.add_trace(go.Scatter(
             x=[left, right, right, left, left], y=[top, top, bottom, bottom, top], mode="lines", name=name,
             line=dict(color=colour, width=3, dash="dash" if "crop" in name else "solid"), hoverinfo="name"))

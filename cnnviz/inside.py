@@ -78,13 +78,25 @@ def private_view(model: nn.Module) -> nn.Module:
     return copy.deepcopy(model, shared)
 
 
-def layers(inspected: Inspected) -> list[Layer]:
-    """Every module whose output is a feature map, in execution order.
+def layers(name: str) -> list[Layer]:
+    """Every module of registry model ``name`` whose output is a feature map, in execution order.
+
+    Runs on the ``meta`` device: only the shapes matter, so no weights are loaded and no real forward pass
+    competes with the inference queue; random and pretrained builds share module names and shapes.
+    Eval mode, as the inspected models run (GoogLeNet's auxiliary heads do not run then).
+    """
+    from cnnviz.registry import resolve
+
+    _, variant = resolve(name)
+    return feature_layers(variant.build_on_meta().eval(), variant.example_inputs())
+
+
+def feature_layers(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> list[Layer]:
+    """``layers`` of any module on these inputs (one forward pass; ``model`` gets hooks: pass a private one).
 
     Modules called more than once per image (a shared activation module) are left out: which of their
     calls a picture would show is ambiguous. Padding and identity modules compute no features.
     """
-    view = private_view(inspected.model)
     seen: dict[str, list] = {}
 
     def record(name):
@@ -94,13 +106,12 @@ def layers(inspected: Inspected) -> list[Layer]:
                 seen.setdefault(name, [type(module).__name__, tuple(output.shape[1:]), 0])[2] += 1
         return hook
 
-    for name, module in view.named_modules():
+    for name, module in model.named_modules():
         if name:
             module.register_forward_hook(record(name))
-    size = inspected.preprocessing.crop
     with torch.inference_mode():
-        view(*(torch.zeros(1, inspected.channels, size, size),) * inspected.inputs)
-    return [Layer(name, kind, shape) for name, (kind, shape, calls) in seen.items() if calls == inspected.inputs]
+        model(*inputs)
+    return [Layer(name, kind, shape) for name, (kind, shape, calls) in seen.items() if calls == len(inputs)]
 
 
 class _Captured(Exception):
@@ -133,6 +144,28 @@ def strongest_channels(maps: np.ndarray, count: int = 16) -> list[int]:
     return [int(i) for i in np.argsort(-means, kind="stable")[:count]]
 
 
+MAPS_SHOWN = 32  # the most channels the page shows
+
+
+@dataclass(frozen=True)
+class StrongestMaps:
+    """What the page shows of a layer's output: its strongest channels' maps and every channel's mean.
+
+    Caches keep this rather than the whole (C, H, W) output, which reaches 83 MB for U-Net's first layers.
+    """
+
+    maps: np.ndarray  # (len(channels), H, W), strongest first
+    channels: list[int]  # their channel indices
+    means: np.ndarray  # (C,): mean activation of every channel
+    shape: tuple[int, int, int]  # the layer's whole output: channels, height, width
+
+
+def strongest_maps(maps: np.ndarray, count: int = MAPS_SHOWN) -> StrongestMaps:
+    channels = strongest_channels(maps, count)
+    return StrongestMaps(maps[channels], channels, maps.reshape(maps.shape[0], -1).mean(axis=1),
+                         tuple(maps.shape))
+
+
 def first_convolution(model: nn.Module) -> tuple[str, nn.Conv2d]:
     for name, module in model.named_modules():
         if isinstance(module, nn.Conv2d):
@@ -140,7 +173,10 @@ def first_convolution(model: nn.Module) -> tuple[str, nn.Conv2d]:
     raise ValueError("the model has no 2-D convolution")
 
 
-def filter_images(conv: nn.Conv2d, count: int = 64) -> np.ndarray:
+FILTERS_SHOWN = 64
+
+
+def filter_images(conv: nn.Conv2d, count: int = FILTERS_SHOWN) -> np.ndarray:
     """The first ``count`` kernels as (n, k, k, c) pictures, each stretched to 0..1 on its own.
 
     Per-kernel stretching shows each kernel's pattern (edges, colour blobs); absolute sizes are lost,

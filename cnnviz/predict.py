@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable
@@ -48,16 +49,24 @@ class Classifier:
     preprocessing: Preprocessing
     categories: tuple[str, ...]
     weights_file: str
-    forward: Callable[[torch.Tensor], torch.Tensor] = field(repr=False, default=None)
+    fast: bool = False  # build a TorchScript copy (``fast_forward``) for ``forward``
+    _forward: Callable[[torch.Tensor], torch.Tensor] | None = field(default=None, init=False, repr=False)
+    _forward_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        if self.forward is None:
-            self.forward = self.model
+    @property
+    def forward(self) -> Callable[[torch.Tensor], torch.Tensor]:
+        """Built on first use: a classifier that is only looked inside (``model``) never pays for the copy
+        (seconds of tracing, and the memory of a second model). The lock builds it once for all threads."""
+        if self._forward is None:
+            with self._forward_lock:
+                if self._forward is None:
+                    self._forward = fast_forward(self.model, self.preprocessing.crop) if self.fast else self.model
+        return self._forward
 
     def logits(self, image: Image.Image) -> torch.Tensor:
-        batch = preprocess(image, self.preprocessing)
+        batch, forward = preprocess(image, self.preprocessing), self.forward
         with torch.inference_mode():  # entered per call: cheap, and it covers the calling thread only
-            return self.forward(batch)[0].float()
+            return forward(batch)[0].float()
 
     def predict(self, image: Image.Image, k: int = 5) -> list[Prediction]:
         return top_k(self.logits(image), self.categories, k)
@@ -174,5 +183,4 @@ def load_classifier(name: str = DEFAULT_MODEL, *, download: bool = False,
         raise KeyError(f"no pretrained ImageNet weights for {name!r}; choose one of: "
                        f"{', '.join(pretrained.PRETRAINED_TITLES)}")
     model.requires_grad_(False)  # shared across threads: no parameter ever collects gradients
-    forward = fast_forward(model, spec.crop) if fast else model
-    return Classifier(name, pretrained.PRETRAINED_TITLES[name], model, spec, categories, source, forward)
+    return Classifier(name, pretrained.PRETRAINED_TITLES[name], model, spec, categories, source, fast)

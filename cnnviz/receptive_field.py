@@ -76,6 +76,7 @@ class LayerRF:
     jump_in: float  # prod(s_1..s_{k-1})
     global_pool: bool = False  # a pooling whose window is the whole map (the classifier's GAP)
     uniform: bool = True  # False after a transposed convolution or upsampling: rf_hw is the widest unit's
+    effective_kernel: str = ""  # dilation (kernel - 1) + 1: the window the recursion adds, like ``kernel``
 
     @property
     def rf(self) -> int:
@@ -92,6 +93,19 @@ class LayerRF:
     def first_pixel(self, index: int, axis: int = 0) -> float:
         """First input pixel (may be negative: padding) seen by unit ``index`` along ``axis``."""
         return self.start_hw[axis] + index * self.jump_hw[axis] - (self.rf_hw[axis] - 1) / 2
+
+    def recursion(self) -> str:
+        """The notes' step l(k-1) + (f_eff - 1) j(k-1) = l(k) written out, where one number per layer tells it:
+        square kernels, strides and fields, and even steps (a transposed convolution or a resize shrinks the
+        jump and gives neighbouring units different fields). Otherwise a few words on why not."""
+        if not self.kernel:
+            return "union of the joined branches"
+        if not self.uniform:
+            return "uneven: units' fields differ (after a transposed conv or resize)"
+        if "x" in self.effective_kernel + self.stride or len(set(self.rf_hw)) > 1 or len(set(self.jump_hw)) > 1:
+            return "per axis: see the field"
+        # The effective kernel, d(f - 1) + 1: a dilated 3x3 adds as much as a 5x5.
+        return f"{self.rf_in} + ({self.effective_kernel} − 1)·{self.jump_in:g}"
 
     def to_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "kernel": self.kernel, "stride": self.stride,
@@ -182,7 +196,8 @@ def fields_of(trace: GeometryTrace) -> list[LayerRF]:
             start_hw=tuple((f.lo + f.hi) / 2 for f in after), output_hw=out_hw,
             rf_in=max(f.size for f in before), jump_in=before[0].jump,
             global_pool="pool" in node.kind.lower() and out_hw == (1, 1) and bool(in_hw) and tuple(in_hw) != (1, 1),
-            uniform=not uneven[node.index]))
+            uniform=not uneven[node.index],
+            effective_kernel=_text([a.dilation * (a.kernel - 1) + 1 for a in geometry]) if geometry else ""))
     return rows
 
 
@@ -220,9 +235,10 @@ def effective_rf(model: nn.Module, layer_name: str, inputs, row: int, col: int):
     return input_gradient(model, layer_name, inputs, row, col).abs().sum(dim=(0, 1)).numpy()
 
 
-def measured_receptive_field(variant: Variant, layer: str | None = None, both_axes: bool = False):
-    """Back-propagate from one unit of ``layer`` (default: the last stage) through a linearised copy of
-    the model and read off the extent of non-zero gradient: see ``cnnviz.labs.rf_measure``."""
+def measured_receptive_field(variant: Variant, layer: str | None = None, both_axes: bool = False,
+                             input_size: int | None = None):
+    """Back-propagate from one unit of ``layer`` (default: the last stage at ``input_size``) through a
+    linearised copy of the model and read off the extent of non-zero gradient: see ``cnnviz.labs.rf_measure``."""
     from cnnviz.labs.rf_measure import measure_variant
 
-    return measure_variant(variant, layer, both_axes)
+    return measure_variant(variant, layer, both_axes, input_size)

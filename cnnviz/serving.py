@@ -13,6 +13,7 @@ import os
 import random
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
@@ -26,8 +27,15 @@ class Busy(RuntimeError):
 
 
 def default_workers() -> int:
-    cores = os.cpu_count() or 1
-    return int(os.environ.get("CNNVIZ_INFERENCE_WORKERS", max(1, min(4, cores))))
+    """``CNNVIZ_INFERENCE_WORKERS`` if it is a whole number (at least 1), else one per core, at most 4."""
+    fallback = max(1, min(4, os.cpu_count() or 1))
+    value = os.environ.get("CNNVIZ_INFERENCE_WORKERS", "").strip()
+    try:
+        return max(1, int(value)) if value else fallback
+    except ValueError:  # a typo in the deployment's settings must not stop the app
+        warnings.warn(f"CNNVIZ_INFERENCE_WORKERS={value!r} is not a whole number; using {fallback} workers",
+                      stacklevel=2)
+        return fallback
 
 
 def configure_torch_threads(workers: int | None = None) -> int:
@@ -41,7 +49,7 @@ def configure_torch_threads(workers: int | None = None) -> int:
 
     with _threads_lock:
         if _threads_set is None:
-            _threads_set = max(1, (os.cpu_count() or 1) // (workers or default_workers()))
+            _threads_set = max(1, (os.cpu_count() or 1) // max(1, workers or default_workers()))
             keep_freed_memory()
             try:
                 torch.set_num_interop_threads(1)  # one model call at a time per request: no inter-op parallelism

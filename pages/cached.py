@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.analysis import Summary, summarize
+from cnnviz.analysis import Summary, summary_of
 from cnnviz.graph import layer_graph, svg
 from cnnviz.registry import resolve
 from cnnviz.source import model_sources
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
 def summary(model: str, input_size: int | None = None) -> Summary:
-    """Read-only once cached: callers must not mutate it."""
-    return summarize(resolve(model)[1], input_size)
+    """Read-only: callers must not mutate it. Shared with every other use in the process (``summary_of``)."""
+    return summary_of(model, input_size)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -37,6 +36,15 @@ def cost_chart(model: str, input_size: int | None) -> dict:
     from cnnviz.charts import cost_by_block
 
     return cost_by_block(summary(model, input_size)).to_plotly_json()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def layer_counts(model: str, input_size: int | None) -> tuple[int, int]:
+    """(conv layers, FC layers) in the notes' convention, the same count the compare page uses."""
+    from cnnviz.profiles import profile
+
+    counted = profile(summary(model, input_size), resolve(model)[1].auxiliary)
+    return counted.conv_layers, counted.fc_layers
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -99,14 +107,23 @@ def compare_accuracy_points() -> list[dict]:
     return accuracy_points()
 
 
-@st.cache_data(show_spinner="Building the model and setting requires_grad…", max_entries=64)
-def transfer_freezing(model: str, mode: str, new_classes: int, top_stages: int) -> tuple[list[dict], dict]:
+@st.cache_data(show_spinner="Cutting the model into stages…", max_entries=32)
+def transfer_stages(model: str) -> list[dict]:
     from dataclasses import asdict
 
-    from cnnviz.transfer_stages import freeze
+    from cnnviz.transfer_stages import model_stages
 
-    stages, freezing = freeze(model, mode, new_classes, top_stages)
-    return [asdict(stage) for stage in stages], asdict(freezing)
+    return [asdict(stage) for stage in model_stages(model)]
+
+
+@st.cache_data(show_spinner="Building the model and setting requires_grad…", max_entries=64)
+def transfer_freezing(model: str, mode: str, new_classes: int, top_stages: int) -> dict:
+    from dataclasses import asdict
+
+    from cnnviz.transfer_stages import Stage, freeze
+
+    found = [Stage(**row) for row in transfer_stages(model)]
+    return asdict(freeze(model, mode, new_classes, top_stages, found)[1])
 
 
 # The image lab: one shared model instance per weights, inference through one bounded queue.
@@ -145,26 +162,52 @@ def inspected_model(name: str, pretrained: bool):
     return from_classifier(classifier(name)) if pretrained else with_random_weights(name)
 
 
+def pretrained_or_random(name: str):
+    """(inspected model, error): pretrained where its weights are available and load, else seeded random
+    weights; ``error`` says why a checkpoint that is present could not be loaded (a damaged file)."""
+    from cnnviz.pretrained import WeightsUnavailable, has_pretrained
+
+    if has_pretrained(name):
+        try:
+            return inspected_model(name, True), None
+        except WeightsUnavailable as error:
+            return inspected_model(name, False), str(error)
+    return inspected_model(name, False), None
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def sample_photo(key: str):
+    """A sample decoded as uploads are (``cnnviz.samples``); shared and read-only."""
+    from cnnviz.samples import sample_image
+
+    return sample_image(key)
+
+
 @st.cache_data(show_spinner="Listing the layers…", max_entries=32)
-def inspected_layers(name: str, pretrained: bool) -> list:
+def inspected_layers(name: str) -> list:
+    """Shapes only (a meta-device pass): the same for random and pretrained weights."""
     from cnnviz.inside import layers
 
-    return layers(inspected_model(name, pretrained))
+    return layers(name)
 
 
-@st.cache_data(show_spinner="Computing receptive fields…", max_entries=32)
-def image_receptive_fields(name: str, input_size: int) -> list:
-    from cnnviz.receptive_field import receptive_fields
-    from cnnviz.registry import resolve
+@st.cache_data(show_spinner="Rendering the kernels…", max_entries=32)
+def image_filter_figure(name: str, pretrained: bool) -> dict:
+    """The figure as a dict: a grid of 64 small pictures takes about half a second to build."""
+    from cnnviz.image_figures import filter_grid
+    from cnnviz.inside import filter_images, first_convolution
 
-    return receptive_fields(resolve(name)[1], input_size)
+    conv_name, conv = first_convolution(inspected_model(name, pretrained).model)
+    return filter_grid(filter_images(conv), conv_name).to_plotly_json()
 
 
 @st.cache_data(show_spinner="Running the photo up to that layer…", max_entries=48, ttl=3600)
 def image_feature_maps(name: str, pretrained: bool, photo_id: str, layer: str, _image):
-    from cnnviz.inside import feature_maps
+    """The strongest channels' maps and every channel's mean (``StrongestMaps``), not the whole output."""
+    from cnnviz.inside import feature_maps, strongest_maps
 
-    return inference_queue().run(feature_maps, inspected_model(name, pretrained), _image, layer)
+    maps = inference_queue().run(feature_maps, inspected_model(name, pretrained), _image, layer)
+    return strongest_maps(maps)
 
 
 @st.cache_data(show_spinner="Back-propagating the top class (Grad-CAM)…", max_entries=48, ttl=3600)
@@ -190,10 +233,12 @@ def schedule_run(name: str, epochs: int, patience: int, warm_epochs: int):
 
 # The concept labs: receptive fields by the recursion and by back-propagation, on registry models.
 @st.cache_data(show_spinner="Tracing the receptive fields…", max_entries=64)
-def lab_receptive_fields(model: str) -> list:
-    from cnnviz.receptive_field import receptive_fields
+def receptive_fields(model: str, input_size: int | None = None) -> list:
+    """For the concept lab and the image lab. The key is the arguments as passed (defaults are not
+    filled in): the concept lab's tables pass the model only, pages on a model's input pass its size."""
+    from cnnviz.receptive_field import receptive_fields as fields
 
-    return receptive_fields(resolve(model)[1])
+    return fields(resolve(model)[1], input_size)
 
 
 @st.cache_data(show_spinner="Back-propagating through the linearised model…", max_entries=64)
@@ -203,22 +248,10 @@ def lab_measured_field(model: str):
     return measured_receptive_field(resolve(model)[1])
 
 
-@st.cache_resource(show_spinner="Building the network…", max_entries=4)
-def lab_erf_model(model: str):
-    from cnnviz.labs.erf import build
-
-    return build(model)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def lab_photo(name: str):
-    from cnnviz.labs.erf import photo
-
-    return photo(name)
-
-
 @st.cache_data(show_spinner="Back-propagating from the unit…", max_entries=256)
-def lab_effective_field(model: str, layer: str, photo_name: str, row: int, col: int):
+def lab_effective_field(model: str, pretrained: bool, layer: str, photo: str, row: int, col: int):
+    """On the image lab's shared model, through its queue (``Busy`` is raised, not cached)."""
     from cnnviz.labs.erf import effective_field
 
-    return effective_field(lab_erf_model(model), model, layer, lab_photo(photo_name), row, col)
+    return inference_queue().run(effective_field, inspected_model(model, pretrained), sample_photo(photo),
+                                 layer, row, col)

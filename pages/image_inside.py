@@ -6,13 +6,13 @@ import streamlit as st
 
 from cnnviz import image_figures as figures
 from cnnviz.inside import (
+    FILTERS_SHOWN,
+    MAPS_SHOWN,
     cam_overlay,
     default_cam_layer,
     default_map_layer,
     field_boxes,
-    filter_images,
     first_convolution,
-    strongest_channels,
 )
 from cnnviz.predict import crop_box
 from cnnviz.pretrained import PRETRAINED_TITLES, TORCHVISION_TITLES, has_pretrained
@@ -31,9 +31,13 @@ photo = pick_photo(PAGE)
 names = model_names()
 name = st.selectbox("Network", names, index=names.index("efficientnet_lite0"), key=f"{PAGE}_model",
                     format_func=lambda n: f"{n} · {'pretrained' if has_pretrained(n) else 'random weights'}")
-pretrained = has_pretrained(name)
-inspected = cached.inspected_model(name, pretrained)
-if pretrained:
+inspected, load_error = cached.pretrained_or_random(name)
+pretrained = inspected.pretrained
+if load_error:
+    st.error(load_error, icon=":material/broken_image:")
+    st.warning(f"**Random weights** (seed 0) instead, until the checkpoint is replaced: the pictures show an "
+               f"untrained {name}'s response.", icon=":material/casino:")
+elif pretrained:
     st.success(f"{name}: {inspected.weights}.", icon=":material/verified:")
 else:
     st.warning(f"**Random weights** (seed 0; no pretrained weights are available for {name}): the pictures show an "
@@ -55,43 +59,41 @@ def _busy_safe(call):
     return result
 
 
-maps_tab, filters_tab, cam_tab, field_tab = st.tabs(["Feature maps", "First-layer filters", "Grad-CAM",
-                                                     "Receptive field"])
-
-with maps_tab:
-    layers = cached.inspected_layers(name, pretrained)
+def feature_maps() -> None:
+    layers = cached.inspected_layers(name)
     labels = {layer.name: f"{layer.name} · {layer.type} · {'x'.join(map(str, layer.shape))}" for layer in layers}
     first_look = list(labels).index(default_map_layer(layers, spec.crop))
     left, right = st.columns([3, 1])
     layer = left.selectbox("Layer (in execution order; output channels x height x width)", list(labels),
                            index=first_look, format_func=labels.get, key=f"{PAGE}_{name}_layer")
-    count = right.slider("Channels shown", 4, 32, 16, step=4, key=f"{PAGE}_channels")
+    count = right.slider("Channels shown", 4, MAPS_SHOWN, 16, step=4, key=f"{PAGE}_channels")
     maps = _busy_safe(lambda: cached.image_feature_maps(name, pretrained, photo.id, layer, photo.image))
     if maps is not None:
         picture, grid = st.columns([1, 3])
         picture.plotly_chart(figures.picture(view, f"Input: {spec.crop}x{spec.crop}", 300), width="stretch",
                              key=f"{PAGE}_maps_input")
-        channels = strongest_channels(maps, min(count, maps.shape[0]))
-        grid.plotly_chart(figures.feature_grid(maps, channels, layer), width="stretch", key=f"{PAGE}_maps")
+        grid.plotly_chart(figures.feature_grid(maps, count, layer), width="stretch", key=f"{PAGE}_maps")
         st.caption(f"Channels ranked by their mean activation over the {maps.shape[1]}x{maps.shape[2]} map; one "
                    "colour scale for all, so brighter means a stronger response in any panel.")
 
-with filters_tab:
+
+def first_layer_filters() -> None:
     conv_name, conv = first_convolution(inspected.model)
-    filters = filter_images(conv)
-    st.plotly_chart(figures.filter_grid(filters, conv_name), width="stretch", key=f"{PAGE}_filters")
+    st.plotly_chart(cached.image_filter_figure(name, pretrained), width="stretch", key=f"{PAGE}_filters")
     st.caption(f"{conv_name}: {conv.out_channels} kernels of {conv.in_channels}x{conv.kernel_size[0]}x"
-               f"{conv.kernel_size[1]} weights (stride {conv.stride[0]}); the first {len(filters)} shown, each "
+               f"{conv.kernel_size[1]} weights (stride {conv.stride[0]}); the first "
+               f"{min(FILTERS_SHOWN, conv.out_channels)} shown, each "
                "stretched to its own black-to-white range, so compare patterns, not brightness."
                + ("" if pretrained else " Random weights give noise, not the edges and colour blobs of a "
                   "trained network."))
 
-with cam_tab:
+
+def grad_cam() -> None:
     if inspected.categories is None:
         st.info("Grad-CAM explains the score of a class, so it needs a pretrained classifier: choose one of "
                 f"{', '.join(PRETRAINED_TITLES)} (available weights are marked 'pretrained').")
     else:
-        layers = cached.inspected_layers(name, pretrained)
+        layers = cached.inspected_layers(name)
         spatial = [layer.name for layer in layers if layer.shape[1] > 1]
         target = st.selectbox("Target layer (Grad-CAM's usual choice: the last with a spatial map)", spatial,
                               index=spatial.index(default_cam_layer(layers)), key=f"{PAGE}_{name}_cam_layer")
@@ -110,8 +112,9 @@ with cam_tab:
                        "enlarged to the input and coloured from blue (0) to red (1 = its maximum): the regions that "
                        "raise this class's score most (computed with torchcam).")
 
-with field_tab:
-    fields = [f for f in cached.image_receptive_fields(name, spec.crop) if not f.global_pool]
+
+def receptive_field() -> None:
+    fields = [f for f in cached.receptive_fields(name, spec.crop) if not f.global_pool]
     if not fields:
         st.info("This network has no convolution or pooling layer to measure.")
     else:
@@ -123,8 +126,11 @@ with field_tab:
                                 format_func=lambda n: f"{n} · {by_name[n].kind} · field {by_name[n].rf} px")
         field = by_name[chosen]
         rows, cols = field.output_hw
-        row = middle.slider("Unit row", 0, rows - 1, rows // 2, key=f"{PAGE}_{name}_{chosen}_row")
-        col = right.slider("Unit column", 0, cols - 1, cols // 2, key=f"{PAGE}_{name}_{chosen}_col")
+        # A slider needs two values: a map one unit high (or wide) has only unit 0 along that axis.
+        row = (middle.slider("Unit row", 0, rows - 1, rows // 2, key=f"{PAGE}_{name}_{chosen}_row")
+               if rows > 1 else 0)
+        col = (right.slider("Unit column", 0, cols - 1, cols // 2, key=f"{PAGE}_{name}_{chosen}_col")
+               if cols > 1 else 0)
         in_input, on_photo = field_boxes(field, row, col, photo.image.size, spec)
 
         st.latex(r"l_k = l_{k-1} + (f_k - 1)\prod_{i=1}^{k-1} s_i")
@@ -144,3 +150,12 @@ with field_tab:
                    f"is centred on pixel {field.start:g}. Unit ({row}, {col}) sees input pixels "
                    f"{in_input[1]:.0f}-{in_input[3] - 1:.0f} (rows) x {in_input[0]:.0f}-{in_input[2] - 1:.0f} "
                    f"(columns){padding}.")
+
+
+# Only the open tab runs: Grad-CAM back-propagates, the filter grid and the feature maps are large figures.
+tabs = st.tabs(["Feature maps", "First-layer filters", "Grad-CAM", "Receptive field"], key=f"{PAGE}_tab",
+               on_change="rerun")
+for tab, section in zip(tabs, (feature_maps, first_layer_filters, grad_cam, receptive_field), strict=True):
+    if tab.open:
+        with tab:
+            section()

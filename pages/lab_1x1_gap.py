@@ -5,6 +5,7 @@ import streamlit as st
 
 from cnnviz.labs import figures, gap
 from cnnviz.labs.bottleneck import Conv, chain, counted
+from pages import cached
 
 PAGE = "lab_gap"
 
@@ -72,7 +73,7 @@ rows = []
 for name, label, head_text in (("vgg16", "VGG-16", "flatten → FC 4096 → FC 4096 → FC 1000"),
                                ("googlenet", "GoogLeNet", "GAP → FC 1000"),
                                ("nin", "Network in Network", "GAP of 1000 class maps, no weights")):
-    head = gap.registry_head(name)
+    head = gap.registry_head(name, cached.summary(name, None))  # (name, None): the architecture pages' cache key
     rows.append({"model": label, "features (CxHxW)": "x".join(map(str, head.feature_shape)), "head": head_text,
                  "head params": head.head_params, "first layer": head.first_layer_params,
                  "FC on the whole map": head.fc_equivalent_params})

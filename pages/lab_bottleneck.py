@@ -95,12 +95,15 @@ with inception:
             f"pooled channels, so depth only grows from module to module.")
 
 with resnet:
-    a, b, c = st.columns(3)
-    channels = a.number_input("Block channels", 4, 4096, 256, key=f"{PAGE}_res_c")
-    mid = b.number_input("Bottleneck width", 1, 1024, 64, key=f"{PAGE}_res_mid")
-    size = c.number_input("Map size", 1, 224, 56, key=f"{PAGE}_res_size")
-    blocks = bn.torch_resnet_blocks(channels, mid)
-    designs = [("Bottleneck 1x1-3x3-1x1", bn.resnet_bottleneck(channels, mid), blocks["bottleneck"], channels),
+    a, b = st.columns(2)
+    mid = a.number_input("Bottleneck width", 1, 1024, 64, key=f"{PAGE}_res_mid",
+                         help="The block's input and output have 4x this many channels (torchvision's "
+                              "`Bottleneck.expansion`): the 1x1 restore must match the input it is added to.")
+    size = b.number_input("Map size", 1, 224, 56, key=f"{PAGE}_res_size")
+    channels = bn.block_channels(mid)
+    blocks = bn.torch_resnet_blocks(mid)
+    designs = [(f"Bottleneck 1x1-3x3-1x1 ({channels} → {mid} → {channels})", bn.resnet_bottleneck(mid),
+                blocks["bottleneck"], channels),
                (f"Two 3x3 at {channels} channels", bn.basic_block(channels), blocks["basic_wide"], channels),
                (f"Two 3x3 at {mid} channels (ResNet-34's block)", bn.basic_block(mid), blocks["basic_narrow"], mid)]
     rows = []

@@ -44,8 +44,9 @@ squares = " + ".join(f"{t.a:g}^2" for t in worked.terms)
 st.latex(rf"b^{{{worked.i}}} = \frac{{{worked.a:g}}}{{\big({k:g} + {alpha:g}\,({squares})\big)^{{{beta:g}}}}}"
          rf" = \frac{{{worked.a:g}}}{{{worked.denominator:.6g}}} = {worked.b:.6g}")
 st.dataframe(pd.DataFrame([{"j": t.j, "a^j": t.a, "(a^j)²": t.square} for t in worked.terms]), hide_index=True)
-if np.isnan(worked.b):
-    st.error("Undefined: with k = 0 and only zeros in the window the denominator is 0.")
+if worked.denominator == 0:
+    st.error("Undefined: with k = 0, β > 0 and α times the window's sum of squares 0, the denominator is 0 "
+             "(PyTorch gives nan or inf too).")
 if preset == "The notes' example" and (k, n, alpha, beta) == (0.0, 2, 1.0, 1.0) and int(i) == 0 and position == 0:
     ok = worked.b == 0.5 and [t.j for t in worked.terms] == [0, 1]
     st.info(f"The notes: at (i, x, y) = (0, 0, 0) the value is 1, channel i − 1 does not exist and channel i + 1 "
@@ -66,7 +67,7 @@ table = pd.DataFrame({"channel i": np.repeat(np.arange(channels), 2),
                       f"b (torch, size={args['size']}, α={args['alpha']:g})": matched[:, 0, :].ravel(),
                       f"b (torch, size={int(n)}, α={alpha:g})": naive[:, 0, :].ravel()})
 st.dataframe(table, hide_index=True, width="stretch")
-both = ~(np.isnan(formula) | np.isnan(matched))
+both = np.isfinite(formula) & np.isfinite(matched)  # a / 0 (k = α = 0) is inf or nan in both: inf − inf is nan
 gap = float(np.abs(formula - matched)[both].max()) if both.any() else 0.0
 st.caption(f"Largest difference between the formula and the matched torch call: {gap:.2e}. torch's layer divides α by "
            f"`size` (it averages the squares) and its window runs from c − ⌊size/2⌋ to c + ⌊(size − 1)/2⌋, exactly "

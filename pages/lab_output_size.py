@@ -51,8 +51,9 @@ else:
     else:
         rounding = r"\Big\lceil" if layer.ceil_mode else r"\Big\lfloor"
         closing = r"\Big\rceil" if layer.ceil_mode else r"\Big\rfloor"
-        x.latex(rf"{rounding} \frac{{{width} - {layer.effective_kernel} + 2\cdot{padding}}}{{{stride}}} {closing} + 1"
-                rf" = {rounding} \frac{{{answer.numerator}}}{{{stride}}} {closing} + 1 = {answer.size}")
+        plus = r" + 1 - 1" if answer.dropped else " + 1"  # - 1: the window PyTorch drops, starting in the padding
+        x.latex(rf"{rounding} \frac{{{width} - {layer.effective_kernel} + 2\cdot{padding}}}{{{stride}}} {closing}{plus}"
+                rf" = {rounding} \frac{{{answer.numerator}}}{{{stride}}} {closing}{plus} = {answer.size}")
     x.metric("Output size", f"{answer.size} x {answer.size}")
     (x.info if answer.remainder else x.caption)(answer.note)
 if torch_answer is None:

@@ -1,13 +1,17 @@
 """Concept lab: receptive fields by the notes' recursion, checked by back-propagation, and on a photo."""
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from cnnviz.labs import figures
-from cnnviz.labs.erf import INPUT_SIZE, MODELS, PHOTOS, extent
+from cnnviz.labs.erf import MODELS, extent
 from cnnviz.labs.stacking import stack_rf
+from cnnviz.pretrained import has_pretrained
 from cnnviz.receptive_field import last_stage, unit_box
 from cnnviz.registry import model_names
+from cnnviz.samples import SAMPLES
+from cnnviz.serving import Busy, retry_busy
 from pages import cached
 
 PAGE = "lab_rf"
@@ -24,20 +28,17 @@ def _num(value: float) -> str:
 def _records(fields) -> list[dict]:
     rows = []
     for f in fields:
-        if f.kernel:
-            step = f"{f.rf_in} + ({f.kernel} − 1)·{_num(f.jump_in)}"
-        else:
-            step = "union of the joined branches"
         rows.append({"layer": f.name, "kind": f.kind, "f": f.kernel, "s": f.stride, "l(k-1)": f.rf_in,
-                     "j(k-1)": _num(f.jump_in), "recursion": step, "l(k)": _size(f.rf_hw), "jump j(k)": _num(f.jump),
-                     "start": _num(f.start), "map": _size(f.output_hw) + (" · global pool" if f.global_pool else "")})
+                     "j(k-1)": _num(f.jump_in), "recursion": f.recursion(), "l(k)": _size(f.rf_hw),
+                     "jump j(k)": _num(f.jump), "start": _num(f.start),
+                     "map": _size(f.output_hw) + (" · global pool" if f.global_pool else "")})
     return rows
 
 
 def layer_table(names: list[str]) -> None:
     name = st.selectbox("Model", names, index=names.index("vgg16"), key=f"{PAGE}_model")
     try:
-        fields = cached.lab_receptive_fields(name)
+        fields = cached.receptive_fields(name)
         stage = last_stage(fields)
     except (RuntimeError, ValueError) as error:
         st.error(f"Cannot trace {name}: {str(error).splitlines()[0]}")
@@ -70,7 +71,7 @@ def growth(names: list[str]) -> None:
     series = {}
     for model in chosen:
         try:
-            series[model] = cached.lab_receptive_fields(model)
+            series[model] = cached.receptive_fields(model)
         except (RuntimeError, ValueError) as error:
             st.warning(f"{model} skipped: {str(error).splitlines()[0]}")
     if series:
@@ -84,21 +85,32 @@ def growth(names: list[str]) -> None:
 
 def on_a_photo() -> None:
     left, middle, right = st.columns([2, 1, 1])
-    model = left.selectbox("Network", list(MODELS), format_func=MODELS.get, key=f"{PAGE}_photo_model")
-    photo_name = middle.selectbox("Photo (scikit-image)", PHOTOS, key=f"{PAGE}_photo")
-    fields = [f for f in cached.lab_receptive_fields(model) if not f.global_pool]
+    model = left.selectbox("Network", MODELS, key=f"{PAGE}_photo_model",
+                           format_func=lambda n: f"{n} · {'pretrained' if has_pretrained(n) else 'random weights'}")
+    photo_name = middle.selectbox("Photo", list(SAMPLES), format_func=lambda k: SAMPLES[k].title, key=f"{PAGE}_photo")
+    # The image lab's shared model and preprocessing: the model's own crop of the photo is its input.
+    inspected, load_error = cached.pretrained_or_random(model)
+    if load_error:
+        st.error(load_error, icon=":material/broken_image:")
+    size = inspected.preprocessing.crop
+    fields = [f for f in cached.receptive_fields(model, size) if not f.global_pool]
     by_name = {f.name: f for f in fields}
-    start = min(range(len(fields)), key=lambda i: abs(fields[i].rf - INPUT_SIZE / 3))
+    start = min(range(len(fields)), key=lambda i: abs(fields[i].rf - size / 3))
     layer = right.selectbox("Layer", list(by_name), index=start, key=f"{PAGE}_{model}_layer",
                             format_func=lambda n: f"{n} · {by_name[n].rf} px")
     field = by_name[layer]
     rows, cols = field.output_hw
     a, b = st.columns(2)
-    row = a.slider("Unit row", 0, rows - 1, rows // 2, key=f"{PAGE}_{model}_{layer}_row")
-    col = b.slider("Unit column", 0, cols - 1, cols // 2, key=f"{PAGE}_{model}_{layer}_col")
-    image = cached.lab_photo(photo_name)
-    box = unit_box(field, row, col, INPUT_SIZE)
-    heat = cached.lab_effective_field(model, layer, photo_name, row, col)
+    # A slider needs two values: a map one unit high (or wide) has only unit 0 along that axis.
+    row = a.slider("Unit row", 0, rows - 1, rows // 2, key=f"{PAGE}_{model}_{layer}_row") if rows > 1 else 0
+    col = b.slider("Unit column", 0, cols - 1, cols // 2, key=f"{PAGE}_{model}_{layer}_col") if cols > 1 else 0
+    image = np.asarray(inspected.view(cached.sample_photo(photo_name)))
+    box = unit_box(field, row, col, size)
+    try:
+        heat = retry_busy(lambda: cached.lab_effective_field(model, inspected.pretrained, layer, photo_name, row, col))
+    except Busy:
+        st.error("The server is busy with other photos; try again in a minute.")
+        return
     a.plotly_chart(figures.photo_with_box(image, box, f"Theoretical field of unit ({row}, {col}): "
                                                       f"{_size(field.rf_hw)} px"), width="stretch", key=f"{PAGE}_box")
     b.plotly_chart(figures.photo_with_box(image, box, "Effective field: |∂unit/∂pixel|", heat=heat),
@@ -110,9 +122,12 @@ def on_a_photo() -> None:
                f"The gradient of the unit (summed over its channels) is non-zero on a {nonzero[0]}x{nonzero[1]} px "
                f"box, but above 10% of its peak only on {strong[0]}x{strong[1]} px: most of the influence comes from "
                "a smaller effective field, usually around the centre, which reaches the unit along far more paths.")
-    if model != "efficientnet_lite0":
-        st.caption("Random weights (seeded): the heat map shows what the architecture alone does. Choose "
-                   "EfficientNet-Lite0 for a trained network.")
+    if inspected.pretrained:
+        st.caption(f"{model}: {inspected.weights}. The photo is the model's own {size}x{size} crop, as in the "
+                   "image lab.")
+    else:
+        st.caption("Random weights (seed 0): the heat map shows what the architecture alone does. Choose a "
+                   "network marked 'pretrained' for a trained one.")
 
 
 st.title("Receptive field")

@@ -69,7 +69,7 @@ def _on_source(page: str) -> None:
     st.session_state[f"{page}_photo_error"] = None
     if st.session_state[f"{page}_photo_source"] == "sample":  # uploads and the camera wait for a file
         name = st.session_state.get(f"{page}_photo_sample") or next(iter(SAMPLES))
-        _store(name, sample_bytes(name), "sample")
+        _store(name, sample_bytes(name), "sample", page)
 
 
 def _on_sample(page: str) -> None:

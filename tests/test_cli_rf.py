@@ -31,6 +31,15 @@ def test_branching_model_and_measurement_agree():
     assert data["receptive_field"] == data["measured_receptive_field"] == hand == 435
 
 
+def test_measurement_at_another_input_size():
+    # At 448 pixels AlexNet's adaptive pool (13 -> 6) is the last stage; the measurement used to ignore
+    # --input-size and measure features.12 at 224 pixels: 195 px, "DIFFERENT".
+    result = _run("alexnet", "--input-size", "448", "--measure")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("alexnet: receptive field 259 px at avgpool")
+    assert result.stdout.rstrip().endswith("measured by back-propagation: 259 px (equal)")
+
+
 def test_variant_and_text_output():
     result = _run("vgg16", "--variant", "vgg11")
     assert result.returncode == 0

@@ -52,10 +52,20 @@ def test_sample_photo_gives_predictions_and_a_broken_upload_keeps_it(tmp_path, m
     assert any(c.value.startswith("blue.png") for c in app.caption)
 
 
+def _open_tab(app: AppTest, label: str) -> AppTest:
+    app.session_state["image_inside_tab"] = label  # only the open tab runs
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
 def test_inside_page_pretrained_and_random_weights():
     app = _page("pages/image_inside.py")
     assert any("pretrained on ImageNet" in s.value for s in app.success)
-    charts = app.get("plotly_chart")
+    charts = list(app.get("plotly_chart"))
+    assert len(charts) == 2  # the feature-maps tab alone: input + maps
+    for label in ("First-layer filters", "Grad-CAM", "Receptive field"):
+        charts += list(_open_tab(app, label).get("plotly_chart"))
     assert len(charts) >= 6  # input + maps, filters, input + Grad-CAM, receptive field x2
     assert any("Grad-CAM of" in c.proto.spec for c in charts)
     assert any("unit (" in c.proto.spec for c in charts)
@@ -63,4 +73,43 @@ def test_inside_page_pretrained_and_random_weights():
     app.selectbox(key="image_inside_model").set_value("lenet5").run()
     assert not app.exception
     assert any("Random weights" in w.value for w in app.warning)
+    _open_tab(app, "Grad-CAM")
     assert any("needs a pretrained classifier" in i.value for i in app.info)
+
+
+def test_a_map_one_unit_high_has_no_unit_slider():
+    # LeNet-5's last convolution leaves a 1x1 map: a slider from 0 to 0 would raise.
+    app = _page("pages/image_inside.py")
+    app.selectbox(key="image_inside_model").set_value("lenet5").run()
+    _open_tab(app, "Receptive field")
+    app.selectbox(key="image_inside_lenet5_rf_layer").set_value("features.6").run()
+    assert not app.exception
+    assert not [s for s in app.slider if "features.6" in s.key]
+    assert any("1x1 units)" in c.value and "Unit (0, 0)" in c.value for c in app.caption)
+
+
+def test_a_damaged_checkpoint_falls_back_to_random_weights(tmp_path, monkeypatch):
+    from cnnviz import pretrained
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    folder = pretrained.checkpoints_dir()
+    folder.mkdir(parents=True)
+    (folder / pretrained.weights_file(pretrained.weights_choices("resnet18")[0])).write_bytes(b"not a checkpoint")
+    app = _page("pages/image_inside.py")
+    app.selectbox(key="image_inside_model").set_value("resnet18").run()
+    assert not app.exception
+    assert any("not a valid checkpoint" in e.value for e in app.error)
+    assert any("Random weights" in w.value for w in app.warning) and not app.success
+    assert len(app.get("plotly_chart")) == 2  # the feature maps of the random network
+
+
+def test_a_bad_sample_reports_its_error_on_the_page(monkeypatch):
+    from types import SimpleNamespace
+
+    from pages import photo
+
+    state = {"image_predict_photo_source": "sample", "image_predict_photo_sample": "coffee"}
+    monkeypatch.setattr(photo, "st", SimpleNamespace(session_state=state))
+    monkeypatch.setattr(photo, "sample_bytes", lambda _name: b"not a photo")
+    photo._on_source("image_predict")
+    assert state["image_predict_photo_error"].startswith("coffee: ") and "None_photo_error" not in state

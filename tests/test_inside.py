@@ -4,10 +4,14 @@ model is never hooked."""
 import numpy as np
 import pytest
 import torch
+from PIL import Image
+from torch import nn
 
 from cnnviz import inside
+from cnnviz.image_figures import receptive_field_figure
+from cnnviz.labs.erf import effective_field
 from cnnviz.predict import crop_box, load_classifier
-from cnnviz.receptive_field import receptive_fields
+from cnnviz.receptive_field import receptive_fields, unit_box
 from cnnviz.registry import resolve
 from cnnviz.samples import sample_image
 
@@ -81,9 +85,64 @@ def test_random_weights_are_labelled_and_grey_models_work(cat):
     lenet = inside.with_random_weights("lenet5")
     assert not lenet.pretrained and "random weights" in lenet.weights and lenet.categories is None
     assert lenet.view(cat).size == (32, 32) and lenet.view(cat).mode == "L"
-    layers = inside.layers(lenet)
+    layers = inside.layers("lenet5")
     assert [layer.shape for layer in layers if layer.name == "features.0"] == [(6, 28, 28)]
     with pytest.raises(ValueError, match="pretrained"):
         inside.grad_cam(lenet, cat, "features.0")
     again = inside.with_random_weights("lenet5")  # seeded: every user sees the same untrained network
     assert all(torch.equal(a, b) for a, b in zip(lenet.model.parameters(), again.model.parameters(), strict=True))
+
+
+@pytest.mark.parametrize("name", ["lenet5", "googlenet", "siamese_net"])
+def test_layers_listed_on_meta_match_a_real_forward_pass(name):
+    # The page lists layers from a meta-device pass; a real pass (eval: GoogLeNet's aux heads stay silent)
+    # on the seeded model must give the same names, types and shapes.
+    model = inside.with_random_weights(name)
+    size = model.preprocessing.crop
+    real = inside.feature_layers(inside.private_view(model.model),
+                                 (torch.zeros(1, model.channels, size, size),) * model.inputs)
+    assert inside.layers(name) == real and real
+    assert not any(layer.name.startswith("aux") for layer in real)
+
+
+def test_pretrained_layers_match_the_meta_listing(lite0):
+    real = inside.feature_layers(inside.private_view(lite0.model), (torch.zeros(1, 3, 224, 224),))
+    assert inside.layers("efficientnet_lite0") == real
+
+
+def test_only_the_strongest_maps_are_kept(lite0, cat):
+    maps = inside.feature_maps(lite0, cat, "_bn0")
+    kept = inside.strongest_maps(maps, 8)
+    means = maps.mean(axis=(1, 2))
+    assert kept.shape == (32, 112, 112) and kept.maps.shape == (8, 112, 112)
+    assert kept.channels == inside.strongest_channels(maps, 8) and np.allclose(kept.means, means)
+    assert np.array_equal(kept.maps[0], maps[kept.channels[0]])
+
+
+def test_effective_field_leaves_no_gradients_on_the_parameters():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Conv2d(2, 2, 3))  # parameters require grad
+    from cnnviz.receptive_field import effective_rf
+
+    heat = effective_rf(model, "2", (torch.ones(1, 1, 12, 12),), 4, 4)
+    assert heat.shape == (12, 12) and heat.max() > 0
+    assert all(p.grad is None for p in model.parameters()), "back-propagation filled the weights' .grad"
+
+
+def test_effective_field_on_the_shared_pretrained_model(lite0, cat):
+    layer = "_blocks.3._depthwise_conv"  # 35-pixel field, 28x28 map
+    heat = effective_field(lite0, cat, layer, 10, 10)
+    fields = {f.name: f for f in receptive_fields(resolve("efficientnet_lite0")[1], 224)}
+    top, left, bottom, right = unit_box(fields[layer], 10, 10, 224)
+    assert heat.shape == (224, 224) and heat.max() == 1.0
+    outside = heat.copy()
+    outside[top:bottom, left:right] = 0
+    assert not outside.any(), "the gradient reaches beyond the theoretical field"
+    assert _no_hooks(lite0.model) and all(p.grad is None for p in lite0.model.parameters())
+    assert lite0.model.training is False
+
+
+def test_field_boxes_are_drawn_on_pixel_edges():
+    # Pixel i's centre is at i in the picture, so a box over pixels 0..1 runs from -0.5 to 1.5.
+    figure = receptive_field_figure(Image.new("RGB", (8, 8)), [((0, 2, 2, 5), "red", "unit")], "t")
+    (box,) = [trace for trace in figure.data if trace.name == "unit"]
+    assert tuple(box.x) == (-0.5, 1.5, 1.5, -0.5, -0.5) and tuple(box.y) == (1.5, 1.5, 4.5, 4.5, 1.5)

@@ -56,6 +56,10 @@ def test_bottleneck_page():
     assert len(app.success) >= 4 and not app.error
     app.number_input(key="lab_bottleneck_reduce").set_value(16).run()
     assert not app.exception and not app.error
+    # Any bottleneck width: the block's channels follow (4x), so torchvision's block can always run.
+    app.number_input(key="lab_bottleneck_res_mid").set_value(32).run()
+    assert not app.exception and not app.error
+    assert any("128 → 32 → 128" in str(frame.value) for frame in app.dataframe)
 
 
 def test_1x1_gap_page():
@@ -75,3 +79,15 @@ def test_output_size_page_never_breaks():
     app.number_input(key=f"{prefix}_w").set_value(8).run()  # the kernel is larger than the input
     assert not app.exception and "larger than the padded input" in app.error[0].value
     assert any("Kernel size can't be greater" in c.value for c in app.caption)  # PyTorch's own refusal
+
+
+def test_output_size_equation_shows_the_dropped_window():
+    app = _page("pages/lab_output_size.py")
+    prefix = "lab_output_size_(your own numbers)"
+    app.selectbox(key=f"{prefix}_kind").set_value("max pooling").run()
+    for field, value in (("w", 5), ("f", 2), ("s", 2), ("p", 1)):
+        app.number_input(key=f"{prefix}_{field}").set_value(value)
+    app.toggle(key=f"{prefix}_ceil").set_value(True).run()
+    assert not app.exception and app.success  # formula and PyTorch agree: 3
+    equation = app.latex[-1].value  # ceil(5/2) + 1 = 4 windows, less the one starting in the right padding
+    assert r"\frac{5}{2} \Big\rceil + 1 - 1 = 3" in equation, equation

@@ -64,6 +64,18 @@ def test_matched_torch_layer_reproduces_the_formula(values):
     np.testing.assert_allclose(theirs, ours, rtol=1e-12)
 
 
+@pytest.mark.parametrize("k, alpha, beta", [(0.0, 1.0, 0.0), (0.0, 1.0, 0.75), (0.0, 0.0, 0.5), (1.0, 1.0, 0.0)])
+def test_worked_output_matches_formula_and_torch_on_a_zero_window(k, alpha, beta):
+    # Channels 0 and 1 see only zeros. With beta = 0 the denominator is 0 ** 0 = 1 (b = a, not undefined);
+    # with beta > 0 it is 0 and b = a / 0: nan for a = 0, inf for a != 0 (alpha = 0), as torch computes it.
+    a = np.array([0.0, 0.0, 0.0, 2.0])
+    ours = [lrn.worked(a, i, k, 2, alpha, beta).b for i in range(4)]
+    theirs = lrn.torch_lrn(a[:, None, None], **lrn.torch_arguments(k, 2, alpha, beta))[:, 0, 0]
+    np.testing.assert_allclose(ours, lrn.formula(a[:, None, None], k, 2, alpha, beta)[:, 0, 0], rtol=1e-12)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    assert lrn.worked(a, 0, 0.0, 2, 1.0, 0.0).denominator == 1.0  # was 0 and b nan ("undefined")
+
+
 def test_torch_layer_with_the_formulas_numbers_differs():
     a = np.array([1.0, 1.0, 3.0, 2.0])[:, None, None]
     direct = lrn.torch_lrn(a, size=2, alpha=1.0, beta=1.0, k=0.0)
@@ -101,10 +113,27 @@ def test_inception_module_by_hand_and_by_torch():
 
 
 def test_resnet_blocks_against_torchvision():
-    blocks = bn.torch_resnet_blocks(256, 64)
+    blocks = bn.torch_resnet_blocks(64)
     assert bn.conv_only(blocks["bottleneck"], 256, 56)[0] == bn.weights(bn.resnet_bottleneck()) == 69_632
     assert bn.conv_only(blocks["basic_wide"], 256, 56)[0] == bn.weights(bn.basic_block(256)) == 2 * 9 * 256 * 256
     assert bn.conv_only(blocks["basic_narrow"], 64, 56) == (73_728, 73_728 * 56 * 56)
+
+
+@pytest.mark.parametrize("mid", [1, 16, 64, 100, 512])
+def test_resnet_bottleneck_of_any_width(mid):
+    # torchvision's Bottleneck(channels, mid) outputs 4 * mid channels and adds its input to them: the block's
+    # channels follow from its width (a separate channel count crashed the page at anything but 4x).
+    from torchvision.models.resnet import Bottleneck
+
+    channels = bn.block_channels(mid)
+    assert channels == mid * Bottleneck.expansion == 4 * mid
+    convs = bn.resnet_bottleneck(mid)
+    assert (convs[0].c_in, convs[-1].c_out) == (channels, channels)
+    blocks = bn.torch_resnet_blocks(mid)
+    from cnnviz.labs.measure import output_shape
+    assert output_shape(blocks["bottleneck"], (channels, 14, 14)) == (channels, 14, 14)
+    assert bn.conv_only(blocks["bottleneck"], channels, 14) == (bn.weights(convs), bn.mac_coefficient(convs) * 14 ** 2)
+    assert bn.conv_only(blocks["basic_wide"], channels, 14)[0] == bn.weights(bn.basic_block(channels))
 
 
 @pytest.mark.parametrize("m, n, k", [(32, 64, 3), (512, 512, 3), (3, 8, 5), (64, 1024, 7)])
@@ -141,6 +170,21 @@ def test_vgg_head_fc_vs_gap():
     assert gap.registry_head("vgg16").first_layer_params == fc.params  # VGG-16's own classifier.0
 
 
+def test_registry_head_reads_a_given_summary(monkeypatch):
+    # The page passes its cached summary: nothing is traced again (before, every call ran summarize()).
+    from cnnviz import analysis
+
+    expected = gap.registry_head("googlenet")
+    summary = analysis.summary_of("googlenet", None)
+
+    def no_tracing(*args, **kwargs):
+        raise AssertionError("registry_head traced the model again")
+
+    monkeypatch.setattr(analysis, "summarize", no_tracing)
+    monkeypatch.setattr(analysis, "_cached_summary", no_tracing)
+    assert gap.registry_head("googlenet", summary) == expected
+
+
 def test_googlenet_and_nin_heads():
     googlenet, nin = gap.registry_head("googlenet"), gap.registry_head("nin")
     assert googlenet.uses_gap and googlenet.head_params == 1024 * 1000 + 1000
@@ -171,6 +215,31 @@ def test_formula_equals_pytorch_everywhere():
                     assert (ours.error == "") == (error == "")
                     checked += 1
     assert checked > 2000
+
+
+def test_pytorch_check_costs_nothing_at_large_sizes():
+    # On the CPU these outputs would need 272 MB and 275 GB; on the meta device they are shapes only.
+    for width, layer in ((512, output_size.Layer("transposed convolution", 64, 16)),
+                         (4096, output_size.Layer("transposed convolution", 64, 64, 0, 16, False, 63)),
+                         (4096, output_size.Layer("convolution", 3, 1, 1))):
+        assert output_size.torch_size(width, layer) == (output_size.formula(width, layer).size, "")
+
+
+def test_pytorch_still_refuses_a_too_large_output_padding():
+    # Meta tensors skip this check; the small CPU run keeps PyTorch's own refusal.
+    for width in (1, 8, 4096):
+        size, error = output_size.torch_size(width, output_size.Layer("transposed convolution", 3, 2, 0, 1, False, 2))
+        assert size is None and "output padding must be smaller" in error
+    # output_padding below the dilation is allowed even with stride 1, and a padding-limited 1-pixel input works.
+    assert output_size.torch_size(1, output_size.Layer("transposed convolution", 3, 1, 1, 2, False, 1)) == (4, "")
+
+
+def test_ceil_mode_dropped_window_is_flagged():
+    dropped = output_size.formula(5, output_size.Layer("max pooling", 2, 2, 1, 1, True))
+    assert dropped.size == 3 and dropped.dropped  # ceil(5/2) + 1 = 4, less the window starting in the padding
+    kept = output_size.formula(112, output_size.Layer("max pooling", 3, 2, 0, 1, True))
+    assert kept.size == 56 and not kept.dropped
+    assert not output_size.formula(5, output_size.Layer("max pooling", 2, 2, 1)).dropped
 
 
 def test_refusals_are_messages():

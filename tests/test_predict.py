@@ -79,6 +79,34 @@ def test_fast_path_gives_the_eager_logits(lite0):
         assert torch.allclose(fast.forward(batch), lite0.model(batch), atol=1e-4)
 
 
+def test_fast_path_is_built_once_on_the_first_prediction(monkeypatch):
+    import threading
+
+    from cnnviz import predict
+
+    built = []
+
+    def counting(model, crop):
+        built.append(crop)
+        return model
+
+    monkeypatch.setattr(predict, "fast_forward", counting)
+    classifier = load_classifier("efficientnet_lite0")
+    assert built == [], "looking inside a classifier must not pay for the TorchScript copy"
+    photo, start = sample_image("coffee"), threading.Barrier(4)
+
+    def user():
+        start.wait()
+        classifier.predict(photo)
+
+    threads = [threading.Thread(target=user) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert built == [224] and classifier.forward is classifier.model
+
+
 def test_missing_torchvision_weights_say_which_file_goes_where(torch_home):
     assert pretrained.cached_weights("resnet18") is None and not pretrained.has_pretrained("resnet18")
     with pytest.raises(pretrained.WeightsUnavailable) as caught:

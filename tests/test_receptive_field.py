@@ -66,6 +66,43 @@ def test_branches_take_the_largest_path():
     assert [f.rf for f in fields] == [3, 5, 5]  # small, large, the join
 
 
+def test_recursion_text_only_where_it_holds():
+    import re
+
+    def checked(fields):
+        """Rows written as l(k-1) + (f - 1)·j(k-1), each checked against the traced field."""
+        rows = [(f, re.fullmatch(r"(\d+) \+ \((\d+) − 1\)·(\d+)", f.recursion())) for f in fields]
+        for f, match in rows:
+            if match:
+                assert int(match[1]) + (int(match[2]) - 1) * int(match[3]) == f.rf, f
+        return {f.name: f.recursion() for f, match in rows if not match}
+
+    assert checked(receptive_fields(resolve("vgg16")[1])) == {}
+    assert receptive_fields(resolve("vgg16")[1])[1].recursion() == "3 + (3 − 1)·1"
+    # A dilated 3x3 adds d(f - 1) + 1 = 5 pixels, not 3.
+    with torch.device("meta"):
+        dilated = nn.Sequential(nn.Conv2d(1, 1, 3, padding=1), nn.Conv2d(1, 1, 3, padding=2, dilation=2))
+    fields = model_receptive_fields(dilated, (torch.zeros(1, 1, 16, 16, device="meta"),))
+    assert fields[1].recursion() == "3 + (5 − 1)·1" and fields[1].rf == 7
+    # A transposed convolution shrinks the jump and gives units different fields: no recursion from it on.
+    unet = {f.name: f for f in receptive_fields(resolve("unet_small")[1])}
+    transposed = [f for f in unet.values() if "Transpose" in f.kind]
+    assert transposed and all(f.recursion().startswith("uneven") for f in transposed)
+    # Inception v3's 1x7 / 7x1 pairs: one number per layer cannot tell it.
+    assert set(checked(receptive_fields(resolve("inception_v3")[1])).values()) == {
+        "union of the joined branches", "per axis: see the field"}
+
+
+def test_measured_at_another_input_size():
+    # At 448 pixels VGG's adaptive pool halves a 14x14 map: the last stage is avgpool, 244 pixels. The
+    # measurement must use that size and layer (it used to measure features.30 at 224: 212, "DIFFERENT").
+    variant = resolve("vgg11")[1]
+    for size in (448, 672):
+        stage = last_stage(receptive_fields(variant, size))
+        measured = measured_receptive_field(variant, stage.name, input_size=size)
+        assert stage.name == "avgpool" and measured.rf_hw == stage.rf_hw  # 672: 21 -> 7, windows of 3
+
+
 def test_unit_box_is_the_field_clipped_to_the_image():
     fields = receptive_fields(resolve("vgg16")[1])
     assert unit_box(fields[0], 0, 0, 224) == (0, 0, 2, 2)  # pixels -1..1, the first in the padding

@@ -10,7 +10,7 @@ import torch
 
 from cnnviz.predict import load_classifier
 from cnnviz.samples import sample_image
-from cnnviz.serving import Busy, InferenceQueue, configure_torch_threads, retry_busy
+from cnnviz.serving import Busy, InferenceQueue, configure_torch_threads, default_workers, retry_busy
 
 
 class _Counter:
@@ -110,3 +110,23 @@ def test_waiting_too_long_is_busy_too():
 def test_torch_threads_are_set_once():
     first = configure_torch_threads(2)
     assert configure_torch_threads(1) == first == torch.get_num_threads()
+
+
+@pytest.mark.parametrize("value, expected", [("3", 3), (" 2 ", 2), ("0", 1), ("-4", 1)])
+def test_worker_count_from_the_environment_is_at_least_one(monkeypatch, value, expected):
+    monkeypatch.setenv("CNNVIZ_INFERENCE_WORKERS", value)
+    assert default_workers() == expected
+    assert InferenceQueue().workers == expected
+
+
+@pytest.mark.parametrize("value", ["four", "2.5", ""])
+def test_a_bad_worker_count_falls_back_to_the_cores(monkeypatch, value):
+    import os
+
+    monkeypatch.setenv("CNNVIZ_INFERENCE_WORKERS", value)
+    fallback = max(1, min(4, os.cpu_count() or 1))
+    if value:
+        with pytest.warns(UserWarning, match="CNNVIZ_INFERENCE_WORKERS"):
+            assert default_workers() == fallback
+    else:
+        assert default_workers() == fallback

@@ -17,10 +17,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also measure the last stage's field by back-propagation (a few seconds)")
 
 
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else round(value, 4)
-
-
 def run(args: argparse.Namespace) -> Result:
     from cnnviz.receptive_field import last_stage, measured_receptive_field, receptive_fields
 
@@ -30,18 +26,20 @@ def run(args: argparse.Namespace) -> Result:
         stage = last_stage(fields)
     except (RuntimeError, ValueError) as error:
         raise cannot_take(variant, args.input_size, error) from None
-    data = {"model": variant.name, "layer": stage.name, "receptive_field": stage.rf,
-            "effective_stride": _number(stage.jump),
-            "layers": [{"name": f.name, "kind": f.kind, "rf": f.rf, "jump": _number(f.jump),
-                        "start": _number(f.start), "rf_hw": list(f.rf_hw)} for f in fields]}
-    lines = [f"{variant.name}: receptive field {stage.rf} px at {stage.name}, effective stride {_number(stage.jump)}",
+    layers = [f.to_dict() for f in fields]
+    stride = stage.to_dict()["jump"]
+    data = {"model": variant.name, "layer": stage.name, "receptive_field": stage.rf, "effective_stride": stride,
+            "layers": layers}
+    # The text rounds fractional jumps (after adaptive pooling or a transposed convolution) to 4 decimals.
+    lines = [f"{variant.name}: receptive field {stage.rf} px at {stage.name}, effective stride {round(stride, 4)}",
              f"{'layer':44s} {'kind':16s} {'k':>5s} {'s':>4s} {'rf':>6s} {'jump':>6s} {'start':>7s}"]
-    for f in fields:
-        rf = str(f.rf) if f.rf_hw[0] == f.rf_hw[1] else "x".join(map(str, f.rf_hw))
-        lines.append(f"{f.name:44.44s} {f.kind:16.16s} {f.kernel:>5s} {f.stride:>4s} {rf:>6s} "
-                     f"{_number(f.jump):>6} {_number(f.start):>7}")
+    for f in layers:
+        rf = "x".join(map(str, f["rf_hw"])) if f["rf_hw"][0] != f["rf_hw"][1] else str(f["rf"])
+        lines.append(f"{f['name']:44.44s} {f['kind']:16.16s} {f['kernel']:>5s} {f['stride']:>4s} {rf:>6s} "
+                     f"{round(f['jump'], 4):>6} {round(f['start'], 4):>7}")
     if args.measure:
-        measured = measured_receptive_field(variant)
+        # The same input size and layer as above: at another size the last stage can be another layer.
+        measured = measured_receptive_field(variant, stage.name, input_size=args.input_size)
         data["measured_receptive_field"] = measured.rf
         lines.append(f"measured by back-propagation: {measured.rf} px "
                      f"({'equal' if measured.rf_hw == stage.rf_hw else 'DIFFERENT'})")

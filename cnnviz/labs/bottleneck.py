@@ -112,8 +112,18 @@ class Inception:
                         nn.Sequential(nn.MaxPool2d(3, 1, 1), c[5].module()))
 
 
-def resnet_bottleneck(channels: int = 256, mid: int = 64) -> list[Conv]:
+def block_channels(mid: int = 64) -> int:
+    """Channels in and out of a bottleneck block of width ``mid``. torchvision's ``Bottleneck(inplanes, planes)``
+    restores to planes x expansion (4) channels and, without a downsample branch, adds its input to that:
+    so the block's channels are fixed by its width."""
+    from torchvision.models.resnet import Bottleneck
+
+    return mid * Bottleneck.expansion
+
+
+def resnet_bottleneck(mid: int = 64) -> list[Conv]:
     """ResNet-50's block: 1x1 reduce, 3x3, 1x1 restore (no biases: batch norm follows)."""
+    channels = block_channels(mid)
     return [Conv("1x1 reduce", channels, mid, 1, bias=False), Conv("3x3", mid, mid, 3, bias=False),
             Conv("1x1 restore", mid, channels, 1, bias=False)]
 
@@ -123,10 +133,12 @@ def basic_block(channels: int = 64) -> list[Conv]:
     return [Conv("3x3", channels, channels, 3, bias=False), Conv("3x3", channels, channels, 3, bias=False)]
 
 
-def torch_resnet_blocks(channels: int = 256, mid: int = 64) -> dict[str, nn.Module]:
-    """torchvision's own blocks, to count their convolutions."""
+def torch_resnet_blocks(mid: int = 64) -> dict[str, nn.Module]:
+    """torchvision's own blocks, to count their convolutions: the bottleneck on block_channels(mid) channels,
+    and basic blocks as wide as it and as narrow as its width."""
     from torchvision.models.resnet import BasicBlock, Bottleneck
 
+    channels = block_channels(mid)
     with torch.device("meta"):
         return {"bottleneck": Bottleneck(channels, mid), "basic_wide": BasicBlock(channels, channels),
                 "basic_narrow": BasicBlock(mid, mid)}

@@ -8,11 +8,15 @@ per channel, so that layer's input shrinks from H*W*C to C.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from cnnviz.labs import measure
+
+if TYPE_CHECKING:
+    from cnnviz.analysis import Summary
 
 
 def one_by_one_params(c_in: int, c_out: int, bias: bool = True) -> int:
@@ -78,12 +82,15 @@ class RegistryHead:
     uses_gap: bool
 
 
-def registry_head(name: str) -> RegistryHead:
-    """VGG-16 (flatten + FC), GoogLeNet (GAP + one FC), NiN (a 1x1 conv per class + GAP, no FC)."""
-    from cnnviz.analysis import summarize
-    from cnnviz.registry import resolve
+def registry_head(name: str, summary: Summary | None = None) -> RegistryHead:
+    """VGG-16 (flatten + FC), GoogLeNet (GAP + one FC), NiN (a 1x1 conv per class + GAP, no FC).
 
-    summary = summarize(resolve(name)[1])
+    ``summary``: the model's traced summary at its default input size, when the caller has one (a page
+    passes its cached one); otherwise the process-wide shared one is used, so nothing is traced twice."""
+    if summary is None:
+        from cnnviz.analysis import summary_of
+
+        summary = summary_of(name, None)
     rows = [r for r in summary.layers if not r.auxiliary]
     pool = next(i for i, r in enumerate(rows) if r.type.startswith("Adaptive"))
     head = rows[pool + 1:]

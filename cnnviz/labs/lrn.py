@@ -36,7 +36,7 @@ class Worked:
     terms: list[Term]
     total: float  # sum of squares in the window
     denominator: float  # (k + alpha * total) ** beta
-    b: float  # nan when the denominator is 0 (k = 0 and a zero window)
+    b: float  # a / 0 when the denominator is 0 (k = 0, a zero window, beta > 0): nan, or +-inf if alpha = 0
 
 
 def window(i: int, n: int, channels: int) -> range:
@@ -49,9 +49,11 @@ def worked(activations: np.ndarray, i: int, k: float, n: int, alpha: float, beta
     a = np.asarray(activations, dtype=float)
     terms = [Term(j, float(a[j]), float(a[j] ** 2)) for j in window(i, n, len(a))]
     total = sum(t.square for t in terms)
-    base = k + alpha * total
-    denominator = float(base ** beta) if base > 0 else 0.0  # k, alpha >= 0: only k = 0 and a zero window
-    b = float(a[i] / denominator) if denominator > 0 else float("nan")
+    # In float64 numpy, as ``formula`` and torch compute it: 0 ** 0 = 1 (beta = 0 leaves a unchanged even on
+    # a zero window), and a / 0 gives nan or inf instead of raising.
+    denominator = float(np.float64(k + alpha * total) ** beta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b = float(np.float64(a[i]) / denominator)
     return Worked(i, float(a[i]), terms, total, denominator, b)
 
 

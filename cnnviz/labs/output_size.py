@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
@@ -39,6 +39,7 @@ class Answer:
     numerator: int = 0  # W - F_eff + 2P (or (W - 1) S for transposed)
     remainder: int = 0  # numerator mod S: input pixels no window reaches (floor) or a partial window (ceil)
     note: str = ""
+    dropped: bool = False  # ceil_mode pooling: PyTorch dropped ceil's last window (it would start in the padding)
 
 
 def formula(width: int, layer: Layer) -> Answer:
@@ -79,7 +80,7 @@ def formula(width: int, layer: Layer) -> Answer:
         else:
             note = (f"{numerator} / {s} = {numerator / s:.4g} is not whole: ceil_mode keeps a last, partial window "
                     f"over the last {remainder} pixel(s)")
-        return Answer(size, numerator=numerator, remainder=remainder, note=note)
+        return Answer(size, numerator=numerator, remainder=remainder, note=note, dropped=dropped)
     size = numerator // s + 1
     if remainder == 0:
         note = f"{numerator} / {s} = {numerator // s} is whole: every padded pixel is covered"
@@ -99,10 +100,17 @@ def module(layer: Layer) -> nn.Module:
 
 
 def torch_size(width: int, layer: Layer) -> tuple[int | None, str]:
-    """What PyTorch itself returns for a 1 x width x width input: (size, '') or (None, its error)."""
+    """What PyTorch itself returns for a 1 x width x width input: (size, '') or (None, its error).
+
+    The layer runs on the ``meta`` device: same shape checks and errors, no memory, so a 4096-pixel
+    transposed convolution costs nothing. Meta tensors skip one check, though: a transposed convolution's
+    output_padding must be smaller than its stride or dilation. That check runs first on the CPU, on a
+    1-pixel input without padding (its output is then never too small, so only that rule can fail)."""
     try:
         with torch.no_grad():
-            out = module(layer)(torch.zeros(1, 1, width, width))
+            if layer.kind == "transposed convolution":
+                module(replace(layer, padding=0))(torch.zeros(1, 1, 1, 1))
+            out = module(layer).to("meta")(torch.zeros(1, 1, width, width, device="meta"))
     except (RuntimeError, ValueError) as error:
         return None, str(error).splitlines()[0]
     return out.shape[-1], ""

@@ -97,8 +97,9 @@ def input_gradient(model: nn.Module, layer: str, inputs, row: int, col: int) -> 
     height, width = output.shape[-2:]
     if not (0 <= row < height and 0 <= col < width):
         raise OutsideMap(f"unit ({row}, {col}) is outside {layer}'s {height}x{width} map")
-    output[..., row, col].sum().backward()
-    return inputs[0].grad
+    # Only w.r.t. the input: .backward() would also accumulate .grad on the (possibly shared) parameters.
+    (gradient,) = torch.autograd.grad(output[..., row, col].sum(), inputs[0])
+    return gradient
 
 
 @dataclass(frozen=True)
@@ -150,16 +151,17 @@ def _widest_unit(model, channels, layer: LayerRF, axis: int, hw: tuple[int, int]
     return best if best is not None and inside[best] >= layer.rf_hw[axis] else None
 
 
-def _measure_axis(model, channels, layer: LayerRF, axis: int, short: int) -> tuple[int, int, tuple[int, int], int]:
+def _measure_axis(model, channels, layer: LayerRF, axis: int, short: int,
+                  least: int = 0) -> tuple[int, int, tuple[int, int], int]:
     """Back-propagate from a unit of ``layer`` whose whole field lies inside an input that is long along
-    ``axis`` and ``short`` across it: (field, first pixel, input (H, W), unit index).
+    ``axis`` (at least ``least`` pixels) and ``short`` across it: (field, first pixel, input (H, W), unit index).
 
     A field that touches the image's edge may be cut off by it, so such a measurement is repeated with
     more room."""
     jump = layer.jump_hw[axis]
     lo = layer.first_pixel(0, axis)
     unit = max(0, math.ceil((1 - lo) / jump))  # the first unit whose field starts at pixel 1 or later
-    long = math.ceil(lo + unit * jump + layer.rf_hw[axis]) + 1 + math.ceil(jump)
+    long = max(least, math.ceil(lo + unit * jump + layer.rf_hw[axis]) + 1 + math.ceil(jump))
     for _ in range(16):
         hw = (long, short) if axis == 0 else (short, long)
         inputs = tuple(torch.ones((1, c, *hw), dtype=torch.float64) for c in channels)
@@ -204,14 +206,23 @@ def measure_module(model: nn.Module, shapes: list[tuple[int, int, int]], layer: 
     square = all(h == w for index, (h, w) in trace.geometry.items() if index <= end)
     axes = (1,) if square and not both_axes else (0, 1)
     channels = [shape[0] for shape in shapes]
-    found = {axis: _measure_axis(model, channels, target, axis, _shortest(trace, end, 1 - axis)) for axis in axes}
+    # An adaptive pool's window depends on the size of its input, and the measurement picks its own input
+    # sizes. Where one acts before the layer (VGG's avgpool on more than 224 pixels), the measured axis is
+    # made at least as long as ``shapes``, so the pool windows are the ones the recursion was traced with.
+    adaptive = any("adaptive" in node.kind.lower() for node in trace.nodes
+                   if node.index <= end and node.index in trace.geometry)
+    found = {axis: _measure_axis(model, channels, target, axis, _shortest(trace, end, 1 - axis),
+                                 shapes[0][1 + axis] if adaptive else 0) for axis in axes}
     h = 0 if 0 in axes else 1
     return MeasuredRF(target.name, (found[h][0], found[1][0]), (found[h][1], found[1][1]),
                       (found[h][3], found[1][3]), (found[h][2][::-1] if h == 1 else found[0][2], found[1][2]),
                       mirrored=h == 1)
 
 
-def measure_variant(variant: Variant, layer: str | None = None, both_axes: bool = False) -> MeasuredRF:
+def measure_variant(variant: Variant, layer: str | None = None, both_axes: bool = False,
+                    input_size: int | None = None) -> MeasuredRF:
+    """``input_size``: the square input the layer's field is traced on (default: the variant's own); the
+    default layer, the last stage, can differ with it (VGG's avgpool pools only above 224 pixels)."""
     model = variant.build_on_meta().eval()
-    shapes = list(variant.input_shapes)
+    shapes = [tuple(x.shape[1:]) for x in variant.example_inputs(input_size)]
     return measure_module(model, shapes, layer, both_axes)
