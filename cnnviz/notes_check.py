@@ -148,3 +148,9 @@ def _params_ratio_gap() -> float:
 
 def claims_for(arch: str) -> list[Claim]:
     return [claim for claim in CLAIMS if claim.arch == arch]
+
+
+def claims_with_keys(keys: tuple[str, ...]) -> list[Claim]:
+    """The claims a concept lab discusses, in the order given."""
+    by_key = {claim.key: claim for claim in CLAIMS}
+    return [by_key[key] for key in keys]

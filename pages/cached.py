@@ -70,11 +70,25 @@ def departure_counts(arch: str) -> list[dict]:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def checked_claims(arch: str) -> list[dict]:
-    from cnnviz.notes_check import NOTES, claims_for
+    from cnnviz.notes_check import claims_for
+
+    return _claim_records(claims_for(arch))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def checked_claims_with_keys(keys: tuple[str, ...]) -> list[dict]:
+    """The same records for the claims a concept lab discusses (``cnnviz.notes_check`` keys)."""
+    from cnnviz.notes_check import claims_with_keys
+
+    return _claim_records(claims_with_keys(keys))
+
+
+def _claim_records(claims) -> list[dict]:
+    from cnnviz.notes_check import NOTES
 
     return [{"notes": f"{c.notes} ({NOTES[c.notes]})", "quote": c.quote, "claimed": c.claimed,
              "computed": c.computed, "unit": c.unit, "correct": c.correct, "explanation": c.explanation}
-            for c in claims_for(arch)]
+            for c in claims]
 
 
 # The comparison and transfer-learning pages.

@@ -63,10 +63,13 @@ if (fc.params, pooled.params) != (measured["fc"].params, measured["gap"].params)
 st.plotly_chart(figures.bars({"flatten + FC": fc.params, "GAP + FC": pooled.params},
                              "Parameters of the first head layer", "parameters (count)", log=False), width="stretch",
                 key=f"{PAGE}_bars")
+side_ratio = 7 * 7  # weights only: one weight per position of the 7x7 map becomes one per channel
+gap_claim = cached.checked_claims_with_keys(("vgg16-gap",))[0]  # checked as on VGG's page
 st.caption(f"The course notes: averaging the 7\\*7\\*512 map to 512 numbers 'reduces parameters and memory 49x'. "
            f"Computed at 7x7x512 → 4096: {gap.fc_head(512, 7, 4096).params:,} vs {gap.gap_head(512, 4096).params:,} "
            f"parameters, {gap.fc_head(512, 7, 4096).params / gap.gap_head(512, 4096).params:.2f}x with biases and "
-           "exactly 49x for the weights alone: the notes are right.")
+           f"exactly {side_ratio}x for the weights alone: the notes are "
+           f"{'right' if gap_claim['correct'] else 'wrong'}.")
 
 st.subheader("In the registry's models")
 rows = []

@@ -5,8 +5,11 @@ import streamlit as st
 
 from cnnviz.labs import bottleneck as bn
 from cnnviz.labs import figures
+from pages import cached
 
 PAGE = "lab_bottleneck"
+# The notes' 5x5 question, as checked on GoogLeNet's page (``cnnviz.notes_check``).
+NOTES_5X5 = ("googlenet-naive-weights", "googlenet-naive-macs", "googlenet-reduced-weights", "googlenet-reduced-macs")
 
 
 def _conv_table(convs: list[bn.Conv], size: int) -> pd.DataFrame:
@@ -57,17 +60,16 @@ with notes:
                                           "(b) 1x1 + 5x5": bn.mac_coefficient(reduced)}), width="stretch",
                     key=f"{PAGE}_macs")
     st.markdown("**Checked against the notes** (their defaults: 64 → 64, reduction to 32)")
-    check = pd.DataFrame(bn.notes_check())
-    check["verdict"] = ["right" if ok else "wrong" for ok in check.pop("correct")]
-    st.dataframe(check, hide_index=True, column_config={"notes": st.column_config.NumberColumn(format="localized"),
-                                                        "computed": st.column_config.NumberColumn(format="localized")})
-    wrong = bn.mac_coefficient(bn.naive_5x5())
-    st.warning(f"The notes write 5 × 5 × 64 × 64 × i × i = 10240 i² MACs for (a). The product is {wrong:,} i²: "
-               f"the notes drop a factor of 10. Their other three numbers are right, so the reduction saves "
-               f"{wrong / bn.mac_coefficient(bn.reduced_5x5()):.2f}x in MACs (the notes' figures would suggest it "
-               "costs 5x more) and "
-               f"{bn.weights(bn.naive_5x5()) / bn.weights(bn.reduced_5x5()):.2f}x in weights.",
-               icon=":material/error:")
+    claims = cached.checked_claims_with_keys(NOTES_5X5)
+    st.dataframe(pd.DataFrame([{"the notes": c["quote"], "notes' number": c["claimed"], "computed": c["computed"],
+                                "unit": c["unit"], "verdict": "right" if c["correct"] else "wrong"} for c in claims]),
+                 hide_index=True, column_config={"notes' number": st.column_config.NumberColumn(format="localized"),
+                                                 "computed": st.column_config.NumberColumn(format="localized")})
+    for claim in claims:
+        if not claim["correct"]:
+            per_map = " i²" if "MACs" in claim["unit"] else ""  # MACs per output pixel: times i² on an i x i map
+            st.warning(f"The notes: “{claim['quote']}”. Computed: {claim['computed']:,.0f}{per_map}. "
+                       f"{claim['explanation']}", icon=":material/error:")
 
 with inception:
     st.caption("Four branches side by side, concatenated. Naive: 1x1, 3x3, 5x5 and a 3x3 max-pool straight on "

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz.labs import figures, stacking
+from pages import cached
 
 PAGE = "lab_stacking"
 
@@ -50,9 +51,10 @@ st.caption("One output unit, traced back: each 3x3 layer below it widens the win
 
 st.subheader("The notes' numbers")
 per3, per7 = stacking.per_filter_params(3, 3, 3), stacking.per_filter_params(3, 7)
+notes_claim = cached.checked_claims_with_keys(("vgg16-7x7-vs-3x3",))[0]  # checked as on VGG's page
 full3, full7 = 3 * stacking.conv_params(3, 3, bias=False), stacking.conv_params(3, 7, bias=False)
 st.write(f"The CS231n summary writes 3·(3·3·C) = 27C against 7·7·C = 49C, and the course notes, 'assuming 3 "
          f"channels', 1·7·7·3 = {per7} against 3·3·3·3 = {per3}. Computed: 27C and 49C at C = 3 are {per3} and "
-         f"{per7}, so those numbers are right, but they count **one filter per layer** (one output channel). "
+         f"{per7}, so those numbers are {'right' if notes_claim['correct'] else 'wrong'}, but they count **one filter per layer** (one output channel). "
          f"Three full 3x3 layers with 3 input and 3 output channels have 3·(3·3·3·3) = {full3} weights, and one "
          f"7x7 layer 7·7·3·3 = {full7} (27C² vs 49C²). The ratio, 27/49 = {27 / 49:.3f}, is the same either way.")

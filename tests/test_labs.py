@@ -85,12 +85,19 @@ def test_torch_layer_with_the_formulas_numbers_differs():
 # Bottleneck arithmetic -------------------------------------------------------------------------------------
 
 def test_notes_5x5_question():
-    checked = {row["quantity"]: row for row in bn.notes_check()}
-    assert checked["naive weights"]["computed"] == 5 * 5 * 64 * 64 + 64 == 102_464
-    assert checked["reduced weights"]["computed"] == 1 * 1 * 64 * 32 + 32 + 5 * 5 * 32 * 64 + 64 == 53_344
-    assert checked["reduced MACs / i²"]["computed"] == 53_248 and checked["reduced MACs / i²"]["correct"]
+    from cnnviz.notes_check import claims_with_keys
+
+    keys = ("googlenet-naive-weights", "googlenet-reduced-weights", "googlenet-reduced-macs", "googlenet-naive-macs")
+    checked = dict(zip(("naive weights", "reduced weights", "reduced MACs / i²", "naive MACs / i²"),
+                       claims_with_keys(keys)))
+    assert checked["naive weights"].computed == 5 * 5 * 64 * 64 + 64 == 102_464
+    assert checked["reduced weights"].computed == 1 * 1 * 64 * 32 + 32 + 5 * 5 * 32 * 64 + 64 == 53_344
+    assert checked["reduced MACs / i²"].computed == 53_248 and checked["reduced MACs / i²"].correct
     # The notes' 10240 i^2 for the naive convolution drops a factor of 10.
-    assert checked["naive MACs / i²"]["computed"] == 102_400 and not checked["naive MACs / i²"]["correct"]
+    assert checked["naive MACs / i²"].computed == 102_400 and not checked["naive MACs / i²"].correct
+    # The lab's own formulas give the same numbers.
+    assert bn.weights(bn.naive_5x5()) == checked["naive weights"].computed
+    assert bn.mac_coefficient(bn.reduced_5x5()) == checked["reduced MACs / i²"].computed
 
 
 @pytest.mark.parametrize("size", [1, 7, 28])

@@ -178,13 +178,3 @@ def torch_fire(c_in: int = 96, squeeze: int = 16, e1: int = 64, e3: int = 64) ->
 
 
 # The notes' answers to the 5x5 question, as printed, to check against the computed values.
-NOTES_5X5 = {"naive weights": 102_464, "naive MACs / i²": 10_240, "reduced weights": 53_344,
-             "reduced MACs / i²": 53_248}
-
-
-def notes_check(c_in: int = 64, reduce: int = 32, c_out: int = 64) -> list[dict]:
-    naive, reduced = naive_5x5(c_in, c_out), reduced_5x5(c_in, reduce, c_out)
-    computed = {"naive weights": weights(naive), "naive MACs / i²": mac_coefficient(naive),
-                "reduced weights": weights(reduced), "reduced MACs / i²": mac_coefficient(reduced)}
-    return [{"quantity": key, "notes": NOTES_5X5[key], "computed": computed[key],
-             "correct": NOTES_5X5[key] == computed[key]} for key in NOTES_5X5]
