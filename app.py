@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.catalog import page_groups
+from ui.catalog import page_groups
 
 st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide")
 navigation = {group: [st.Page(e.path, title=e.title, url_path=e.url_path, icon=e.icon, default=e.url_path == "home")

@@ -16,9 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cnnviz.lectures import lecture  # noqa: E402
-from pages.catalog import page_groups  # noqa: E402
+from cnnviz.lectures.story import lecture  # noqa: E402
+from cnnviz.zoo.registry import architectures  # noqa: E402
 from tests.browser import app_server, browser_page, wait_until_idle  # noqa: E402
+from ui.catalog import page_groups  # noqa: E402
 
 HEAVY_VARIANTS = {"VGG": ("vgg16", "vgg19"), "ResNet": ("resnet50", "resnet152"),
                   "DenseNet": ("densenet121", "densenet264")}
@@ -56,7 +57,7 @@ def main() -> None:
         _home(page, url)
         time.sleep(WARM_UP_SECONDS)
         for entry in page_groups()["Architectures"]:
-            if not entry.path.startswith("pages/arch_"):
+            if entry.url_path not in architectures():
                 continue
             timings.append((entry.title, _open(page, entry.title)))
             print(f"{entry.title:28s} {timings[-1][1]:.2f} s")

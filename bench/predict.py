@@ -1,8 +1,8 @@
 """Per-photo prediction time for a 12-megapixel JPEG: cnnviz's pipeline against a reference pipeline.
 
 Reference: Pillow draft-mode decoding + the same resize/crop/normalisation in NumPy + ONNX Runtime running
-the same EfficientNet-Lite0 weights (exported here with torch.onnx). Ours: ``cnnviz.images.decode_image``
-+ ``cnnviz.predict`` (PyTorch). Both run in this process, interleaved, so both see the same machine load;
+the same EfficientNet-Lite0 weights (exported here with torch.onnx). Ours: ``cnnviz.imagelab.images.decode_image``
++ ``cnnviz.imagelab.predict`` (PyTorch). Both run in this process, interleaved, so both see the same machine load;
 medians and best times are printed (the best is the least disturbed by other work on the machine).
 Needs ``pip install -r bench/requirements.txt``.
 
@@ -27,10 +27,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from cnnviz.images import decode_image  # noqa: E402
-from cnnviz.predict import Classifier, load_classifier  # noqa: E402
-from cnnviz.samples import sample_image  # noqa: E402
-from cnnviz.serving import configure_torch_threads  # noqa: E402
+from cnnviz.imagelab.images import decode_image  # noqa: E402
+from cnnviz.imagelab.predict import Classifier, load_classifier  # noqa: E402
+from cnnviz.imagelab.samples import sample_image  # noqa: E402
+from cnnviz.imagelab.serving import configure_torch_threads  # noqa: E402
 
 PHOTO_SIZE = (4000, 3000)
 

@@ -1,5 +1,5 @@
 import sys
 
-from cnnviz.cli import main
+from cnnviz.cli.main import main
 
 sys.exit(main())

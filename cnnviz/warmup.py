@@ -6,8 +6,8 @@ from __future__ import annotations
 import importlib
 import threading
 
-HEAVY_MODULES = ("torch", "torchvision.models", "cnnviz.analysis", "cnnviz.graph", "cnnviz.charts",
-                 "cnnviz.published", "pandas", "plotly.graph_objects")
+HEAVY_MODULES = ("torch", "torchvision.models", "cnnviz.analysis.summary", "cnnviz.analysis.graph", "cnnviz.analysis.charts",
+                 "cnnviz.analysis.published", "pandas", "plotly.graph_objects")
 WARM_UP_MODELS = ("resnet18", "densenet121", "mobilenet_v2", "googlenet", "alexnet")
 _started = threading.Event()
 
@@ -25,7 +25,7 @@ def _warm_up() -> None:
         importlib.import_module(module)
     # torch prepares each meta kernel on its first call (DenseNet-121's first trace takes twice its
     # second): trace small models that use the common layer types once, off the visitor's clock.
-    from cnnviz.analysis import summary_of
+    from cnnviz.analysis.summary import summary_of
 
     for model in WARM_UP_MODELS:
         summary_of(model)  # kept: the pages reuse these

@@ -1,9 +1,13 @@
 """Start page: what is here, with one line and a link per page."""
 
+from ui.first_visit import through_app
+
+through_app()
+
 import streamlit as st
 
-from cnnviz.registry import architectures
-from pages.catalog import page_groups
+from cnnviz.zoo.registry import architectures
+from ui.catalog import page_groups
 
 st.title("cnnviz — classic CNN architectures, live")
 variants = sum(len(a.variants) for a in architectures().values())
@@ -11,7 +15,7 @@ st.write(f"Every model here is a live PyTorch model: {len(architectures())} arch
          "Each page traces its model on PyTorch's `meta` device (no weights are allocated), so every shape, "
          "parameter count and multiply-accumulate on screen is computed, not copied from a paper.")
 with st.expander("Why these architectures: ImageNet (ILSVRC) winners by year", expanded=True):
-    from cnnviz.ilsvrc import ilsvrc_figure
+    from cnnviz.lectures.ilsvrc import ilsvrc_figure
 
     # Also loads the browser's plotly bundle while the visitor reads, so the first architecture page is quicker.
     st.plotly_chart(ilsvrc_figure(), width="stretch", key="home_ilsvrc")

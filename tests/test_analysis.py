@@ -7,9 +7,9 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from cnnviz.analysis import block_totals, layer_macs, summarize, summarize_model
-from cnnviz.published import published_counts
-from cnnviz.registry import architectures, resolve
+from cnnviz.analysis.published import published_counts
+from cnnviz.analysis.summary import block_totals, layer_macs, summarize, summarize_model
+from cnnviz.zoo.registry import architectures, resolve
 
 TORCHVISION = [v for arch in architectures().values() for v in arch.variants if v.torchvision_weights]
 
@@ -84,7 +84,7 @@ def test_input_size_changes_macs_not_params():
 
 
 def test_builder_sources_are_the_models_own_classes_model_first():
-    from cnnviz.source import model_sources
+    from cnnviz.analysis.source import model_sources
 
     sources = model_sources(summarize(resolve("resnet50")[1]))
     names = [name for name, _ in sources]
@@ -97,7 +97,7 @@ def test_builder_sources_are_the_models_own_classes_model_first():
 def test_meta_builds_skip_initialisation_and_real_builds_still_initialise():
     from torch.nn import init
 
-    from cnnviz.meta_init import skip_init_on_meta
+    from cnnviz.zoo.meta_build import skip_init_on_meta
 
     skip_init_on_meta()
     meta = torch.empty(4, 4, device="meta")

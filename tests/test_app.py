@@ -3,8 +3,9 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pages.catalog import page_groups
+from cnnviz.zoo.registry import architectures
 from tests.conftest import ROOT
+from ui.catalog import page_groups
 
 ENTRIES = [entry for entries in page_groups().values() for entry in entries]
 
@@ -26,7 +27,7 @@ def test_page_renders(entry):
     app = _app()
     app.switch_page(entry.path).run()
     assert not app.exception, app.exception
-    if entry.path.startswith("pages/arch_"):
+    if entry.url_path in architectures():
         assert app.title[0].value == entry.title
         assert app.dataframe, "layer table missing"
         assert app.get("graphviz_chart"), "layer graph missing"
@@ -35,7 +36,7 @@ def test_page_renders(entry):
 
 def test_variant_switch_and_unfold_update_the_page():
     app = _app()
-    app.switch_page("pages/arch_resnet50.py").run()
+    app.switch_page("pages/resnet50.py").run()
     app.selectbox(key="resnet50_variant").set_value("resnet152").run()
     assert not app.exception
     assert any("60,192,808" in m.help for m in app.metric if m.help)
@@ -48,7 +49,7 @@ def test_variant_switch_and_unfold_update_the_page():
 
 def test_bad_input_size_is_a_message_not_a_traceback():
     app = _app()
-    app.switch_page("pages/arch_alexnet.py").run()
+    app.switch_page("pages/alexnet.py").run()
     app.number_input(key="alexnet_alexnet_size").set_value(16).run()
     assert not app.exception
     assert "cannot take" in app.error[0].value

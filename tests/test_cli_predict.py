@@ -10,8 +10,8 @@ import pytest
 import torch
 import torchvision
 
-from cnnviz.cli import main
-from cnnviz.samples import sample_path
+from cnnviz.cli.main import main
+from cnnviz.imagelab.samples import sample_path
 from tests.conftest import ROOT
 
 CATS = {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cnnviz.recipes import RECIPES
+from cnnviz.lectures.recipes import RECIPES
 from tests.conftest import open_page
 
 pytestmark = pytest.mark.slow
@@ -12,7 +12,7 @@ _page = open_page
 
 
 def test_compare_page_shows_tables_charts_and_flags():
-    app = _page("pages/compare.py")
+    app = _page("pages/compare-architectures.py")
     assert app.title[0].value == "Compare architectures"
     assert len(app.get("plotly_chart")) == 2  # ILSVRC by year, accuracy vs MACs
     assert len(app.table) == 1 and app.latex
@@ -28,14 +28,14 @@ def test_compare_page_shows_tables_charts_and_flags():
 
 
 def test_compare_page_with_no_recipes_chosen_says_so():
-    app = _page("pages/compare.py")
+    app = _page("pages/compare-architectures.py")
     app.multiselect(key="compare_recipes").set_value([]).run()
     assert not app.exception and not app.table
     assert "Pick at least one" in app.info[0].value
 
 
 def test_transfer_learning_page_counts_what_trains():
-    app = _page("pages/transfer_learning.py")
+    app = _page("pages/transfer-learning.py")
     assert app.title[0].value == "Transfer learning" and app.latex
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Trainable parameters"] == f"{2048 * 10 + 10:,}"  # ResNet-50's new 10-class head

@@ -9,10 +9,10 @@ import torchvision
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from cnnviz import comparison, ilsvrc
-from cnnviz.comparison import model_profile, notes_vs_ours, reading, summary_table, within_rounding
 from cnnviz.format import megabytes
-from cnnviz.registry import architectures
+from cnnviz.lectures import comparison, ilsvrc
+from cnnviz.lectures.comparison import model_profile, notes_vs_ours, reading, summary_table, within_rounding
+from cnnviz.zoo.registry import architectures
 
 MIB = 2**20
 

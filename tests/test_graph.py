@@ -2,10 +2,10 @@
 
 import re
 
-from cnnviz.analysis import block_totals, summarize
+from cnnviz.analysis.graph import blocks, layer_graph, svg
+from cnnviz.analysis.summary import block_totals, summarize
 from cnnviz.format import count
-from cnnviz.graph import blocks, layer_graph, svg
-from cnnviz.registry import resolve
+from cnnviz.zoo.registry import resolve
 
 
 def _edges(dot_source: str) -> list[tuple[str, str, str]]:

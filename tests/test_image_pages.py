@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from pages.photo import PHOTO_KEY
 from tests.conftest import open_page
+from ui.photo import PHOTO_KEY
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +22,7 @@ def _chart_text(app: AppTest) -> str:
 
 def test_sample_photo_gives_predictions_and_a_broken_upload_keeps_it(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty torch cache: torchvision weights are missing
-    app = _page("pages/image_predict.py")
+    app = _page("pages/image-predictions.py")
     assert "tiger cat" in _chart_text(app) or "tabby" in _chart_text(app)
 
     app.selectbox(key="image_predict_photo_sample").set_value("coffee").run()
@@ -47,7 +47,7 @@ def test_sample_photo_gives_predictions_and_a_broken_upload_keeps_it(tmp_path, m
     assert any("resnet18-f37072fd.pth" in w.value and str(tmp_path) in w.value for w in app.warning)
     assert app.button(key="image_predict_download_resnet18")  # offered, not pressed: no network in tests
 
-    app.switch_page("pages/image_inside.py").run()  # the photo travels with the session
+    app.switch_page("pages/inside-the-network.py").run()  # the photo travels with the session
     assert not app.exception and app.session_state[PHOTO_KEY].name == "blue.png"
     assert any(c.value.startswith("blue.png") for c in app.caption)
 
@@ -60,7 +60,7 @@ def _open_tab(app: AppTest, label: str) -> AppTest:
 
 
 def test_inside_page_pretrained_and_random_weights():
-    app = _page("pages/image_inside.py")
+    app = _page("pages/inside-the-network.py")
     assert any("pretrained on ImageNet" in s.value for s in app.success)
     charts = list(app.get("plotly_chart"))
     assert len(charts) == 2  # the feature-maps tab alone: input + maps
@@ -79,7 +79,7 @@ def test_inside_page_pretrained_and_random_weights():
 
 def test_a_map_one_unit_high_has_no_unit_slider():
     # LeNet-5's last convolution leaves a 1x1 map: a slider from 0 to 0 would raise.
-    app = _page("pages/image_inside.py")
+    app = _page("pages/inside-the-network.py")
     app.selectbox(key="image_inside_model").set_value("lenet5").run()
     _open_tab(app, "Receptive field")
     app.selectbox(key="image_inside_lenet5_rf_layer").set_value("features.6").run()
@@ -89,13 +89,13 @@ def test_a_map_one_unit_high_has_no_unit_slider():
 
 
 def test_a_damaged_checkpoint_falls_back_to_random_weights(tmp_path, monkeypatch):
-    from cnnviz import pretrained
+    from cnnviz.imagelab import pretrained
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     folder = pretrained.checkpoints_dir()
     folder.mkdir(parents=True)
     (folder / pretrained.weights_file(pretrained.weights_choices("resnet18")[0])).write_bytes(b"not a checkpoint")
-    app = _page("pages/image_inside.py")
+    app = _page("pages/inside-the-network.py")
     app.selectbox(key="image_inside_model").set_value("resnet18").run()
     assert not app.exception
     assert any("not a valid checkpoint" in e.value for e in app.error)
@@ -106,7 +106,7 @@ def test_a_damaged_checkpoint_falls_back_to_random_weights(tmp_path, monkeypatch
 def test_a_bad_sample_reports_its_error_on_the_page(monkeypatch):
     from types import SimpleNamespace
 
-    from pages import photo
+    from ui import photo
 
     state = {"image_predict_photo_source": "sample", "image_predict_photo_sample": "coffee"}
     monkeypatch.setattr(photo, "st", SimpleNamespace(session_state=state))

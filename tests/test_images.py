@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import images
-from cnnviz.images import ImageError, decode_image, read_image
+from cnnviz.imagelab import images
+from cnnviz.imagelab.images import ImageError, decode_image, read_image
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 

@@ -7,13 +7,13 @@ import torch
 from PIL import Image
 from torch import nn
 
-from cnnviz import inside
-from cnnviz.image_figures import receptive_field_figure
-from cnnviz.labs.erf import effective_field
-from cnnviz.predict import crop_box, load_classifier
-from cnnviz.receptive_field import receptive_fields, unit_box
-from cnnviz.registry import resolve
-from cnnviz.samples import sample_image
+from cnnviz.analysis.receptive_field.effective import effective_field
+from cnnviz.analysis.receptive_field.recursion import receptive_fields, unit_box
+from cnnviz.imagelab import inside
+from cnnviz.imagelab.figures import receptive_field_figure
+from cnnviz.imagelab.predict import crop_box, load_classifier
+from cnnviz.imagelab.samples import sample_image
+from cnnviz.zoo.registry import resolve
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +121,7 @@ def test_only_the_strongest_maps_are_kept(lite0, cat):
 
 def test_effective_field_leaves_no_gradients_on_the_parameters():
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Conv2d(2, 2, 3))  # parameters require grad
-    from cnnviz.receptive_field import effective_rf
+    from cnnviz.analysis.receptive_field.measure import effective_rf
 
     heat = effective_rf(model, "2", (torch.ones(1, 1, 12, 12),), 4, 4)
     assert heat.shape == (12, 12) and heat.max() > 0

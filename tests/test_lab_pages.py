@@ -1,22 +1,22 @@
 """Each concept-lab page renders, and reacts to one of its widgets, without an exception."""
 
 
-from pages.catalog import CONCEPT_LABS
-from tests.conftest import open_page
-
+from tests.conftest import ROOT, open_page
+from ui.catalog import CONCEPT_LABS
 
 _page = open_page
 
 
 def test_every_lab_is_in_the_catalog():
     paths = {entry.path for entry in CONCEPT_LABS}
-    assert paths == {f"pages/lab_{name}.py" for name in
-                     ("receptive_field", "stacking", "lrn", "bottleneck", "1x1_gap", "output_size")}
+    assert paths == {f"pages/lab-{name}.py" for name in
+                     ("receptive-field", "stacking", "lrn", "bottleneck", "1x1-gap", "output-size")}
+    assert all((ROOT / path).is_file() for path in paths)
     assert len({entry.url_path for entry in CONCEPT_LABS}) == len(CONCEPT_LABS)
 
 
 def test_receptive_field_page():
-    app = _page("pages/lab_receptive_field.py")
+    app = _page("pages/lab-receptive-field.py")
     assert "212 px" in app.metric[0].value  # VGG-16's last stage
     app.selectbox(key="lab_rf_model").set_value("resnet50").run()
     assert not app.exception
@@ -34,7 +34,7 @@ def test_receptive_field_page():
 
 
 def test_stacking_page():
-    app = _page("pages/lab_stacking.py")
+    app = _page("pages/lab-stacking.py")
     assert app.success, "formula and torch should agree"
     app.slider(key="lab_stacking_layers").set_value(2).run()
     assert not app.exception and app.success
@@ -42,7 +42,7 @@ def test_stacking_page():
 
 
 def test_lrn_page():
-    app = _page("pages/lab_lrn.py")
+    app = _page("pages/lab-lrn.py")
     assert "b = 1 / (1² + 1²) = 0.5" in app.info[0].value and "Computed: 0.5" in app.info[0].value
     app.radio(key="lab_lrn_preset").set_value("AlexNet").run()
     assert not app.exception
@@ -51,7 +51,7 @@ def test_lrn_page():
 
 
 def test_bottleneck_page():
-    app = _page("pages/lab_bottleneck.py")
+    app = _page("pages/lab-bottleneck.py")
     assert any("102,400 i²" in w.value for w in app.warning)
     assert len(app.success) >= 4 and not app.error
     app.number_input(key="lab_bottleneck_reduce").set_value(16).run()
@@ -63,14 +63,14 @@ def test_bottleneck_page():
 
 
 def test_1x1_gap_page():
-    app = _page("pages/lab_1x1_gap.py")
+    app = _page("pages/lab-1x1-gap.py")
     assert any(m.value == "102,764,544" for m in app.metric)
     app.number_input(key="lab_gap_hidden").set_value(1000).run()
     assert not app.exception and not app.error
 
 
 def test_output_size_page_never_breaks():
-    app = _page("pages/lab_output_size.py")
+    app = _page("pages/lab-output-size.py")
     app.selectbox(key="lab_output_size_example").set_value(
         "AlexNet conv1 as the paper states it (224, 11, 4, 0)").run()
     assert not app.exception
@@ -82,7 +82,7 @@ def test_output_size_page_never_breaks():
 
 
 def test_output_size_equation_shows_the_dropped_window():
-    app = _page("pages/lab_output_size.py")
+    app = _page("pages/lab-output-size.py")
     prefix = "lab_output_size_(your own numbers)"
     app.selectbox(key=f"{prefix}_kind").set_value("max pooling").run()
     for field, value in (("w", 5), ("f", 2), ("s", 2), ("p", 1)):

@@ -8,7 +8,6 @@ import pytest
 from cnnviz.labs import bottleneck as bn
 from cnnviz.labs import gap, lrn, output_size, stacking
 
-
 # 3x3 stacks vs one big kernel ------------------------------------------------------------------------------
 
 def test_notes_27c_vs_49c():
@@ -85,7 +84,7 @@ def test_torch_layer_with_the_formulas_numbers_differs():
 # Bottleneck arithmetic -------------------------------------------------------------------------------------
 
 def test_notes_5x5_question():
-    from cnnviz.notes_check import claims_with_keys
+    from cnnviz.lectures.notes_check import claims_with_keys
 
     keys = ("googlenet-naive-weights", "googlenet-reduced-weights", "googlenet-reduced-macs", "googlenet-naive-macs")
     checked = dict(zip(("naive weights", "reduced weights", "reduced MACs / i²", "naive MACs / i²"),
@@ -114,7 +113,7 @@ def test_inception_module_by_hand_and_by_torch():
     assert bn.counted(module.naive_module(), 256, 28)[1] == naive_macs == 854_196_224
     assert bn.counted(module.reduced_module(), 256, 28)[1] == reduced_macs == 271_351_808
     assert bn.counted(module.naive_module(), 256, 28)[0] == bn.weights(module.naive())
-    from cnnviz.labs.measure import output_shape
+    from cnnviz.analysis.counting import output_shape
     assert output_shape(module.naive_module(), (256, 28, 28)) == (module.naive_channels(), 28, 28) == (672, 28, 28)
     assert output_shape(module.reduced_module(), (256, 28, 28))[0] == module.reduced_channels() == 480
 
@@ -137,7 +136,7 @@ def test_resnet_bottleneck_of_any_width(mid):
     convs = bn.resnet_bottleneck(mid)
     assert (convs[0].c_in, convs[-1].c_out) == (channels, channels)
     blocks = bn.torch_resnet_blocks(mid)
-    from cnnviz.labs.measure import output_shape
+    from cnnviz.analysis.counting import output_shape
     assert output_shape(blocks["bottleneck"], (channels, 14, 14)) == (channels, 14, 14)
     assert bn.conv_only(blocks["bottleneck"], channels, 14) == (bn.weights(convs), bn.mac_coefficient(convs) * 14 ** 2)
     assert bn.conv_only(blocks["basic_wide"], channels, 14)[0] == bn.weights(bn.basic_block(channels))
@@ -179,7 +178,7 @@ def test_vgg_head_fc_vs_gap():
 
 def test_registry_head_reads_a_given_summary(monkeypatch):
     # The page passes its cached summary: nothing is traced again (before, every call ran summarize()).
-    from cnnviz import analysis
+    from cnnviz.analysis import summary as analysis
 
     expected = gap.registry_head("googlenet")
     summary = analysis.summary_of("googlenet", None)

@@ -6,15 +6,15 @@ import pytest
 import torch
 from torch import nn
 
-from cnnviz.analysis import summarize
-from cnnviz.graph import block_graph
-from cnnviz.key_ideas import key_facts
-from cnnviz.lectures import lecture
-from cnnviz.notes_check import CLAIMS
-from cnnviz.paper_vs_impl import departures_for
-from cnnviz.quiz import LayerQuestion, from_layer, measure, new_numbers
-from cnnviz.registry import architectures, resolve
-from cnnviz.walk import layer_walk
+from cnnviz.analysis.graph import block_graph
+from cnnviz.analysis.summary import summarize
+from cnnviz.lectures.key_ideas import key_facts
+from cnnviz.lectures.notes_check import CLAIMS
+from cnnviz.lectures.paper_vs_impl import departures_for
+from cnnviz.lectures.quiz import LayerQuestion, from_layer, measure, new_numbers
+from cnnviz.lectures.story import lecture
+from cnnviz.lectures.walk import layer_walk
+from cnnviz.zoo.registry import architectures, resolve
 
 
 def test_quiz_formulas_agree_with_torch_on_random_layers():

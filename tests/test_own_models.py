@@ -35,7 +35,7 @@ BUILDERS = [  # (module, builder, input shapes (C, H, W), output shape without t
 
 
 def builder(module: str, name: str):
-    return getattr(importlib.import_module(f"cnnviz.models.{module}"), name)
+    return getattr(importlib.import_module(f"cnnviz.zoo.models.{module}"), name)
 
 
 def on_meta(module: str, name: str, **kwargs) -> nn.Module:
@@ -149,7 +149,7 @@ def test_zfnet_sizes_follow_the_paper_figure(name, widths):
 
 
 def test_nin_blocks_fold_and_count():
-    nin = importlib.import_module("cnnviz.models.nin")
+    nin = importlib.import_module("cnnviz.zoo.models.nin")
     model = on_meta("nin", "nin")
     assert sum(isinstance(m, nin.MlpConv) for m in model.modules()) == 4
     assert not any(isinstance(m, nn.Linear) for m in model.modules()), "NiN has no fully connected layer"
@@ -178,7 +178,7 @@ def test_mobilenet_v1_matches_the_paper():
     measured = macs(model, *meta_inputs([(3, 224, 224)], 1))
     assert measured == mults
     assert abs(measured - 569e6) / 569e6 < 0.01  # the paper: 569 million mult-adds
-    mod = importlib.import_module("cnnviz.models.mobilenet_v1")
+    mod = importlib.import_module("cnnviz.zoo.models.mobilenet_v1")
     blocks = [m for m in model.modules() if isinstance(m, mod.DepthwiseSeparable)]
     assert len(blocks) == 13
     assert all(b[0].groups == b[0].in_channels and b[0].bias is None for b in blocks)
@@ -217,7 +217,7 @@ def test_preact_resnet_parameters(depth, bottleneck, layers):
 
 
 def test_preact_block_order_and_projection_input():
-    mod = importlib.import_module("cnnviz.models.preact_resnet")
+    mod = importlib.import_module("cnnviz.zoo.models.preact_resnet")
     model = on_meta("preact_resnet", "preact_resnet50")
     block = model.layer2[0]  # stride 2, 256 -> 512 channels: a projection shortcut
     assert isinstance(block, mod.PreActBottleneck)
@@ -254,7 +254,7 @@ def test_stochastic_depth_keeps_torchvision_parameters(depth):
 
 
 def test_stochastic_depth_eval_equals_plain_resnet():
-    sd = importlib.import_module("cnnviz.models.stochastic_depth")
+    sd = importlib.import_module("cnnviz.zoo.models.stochastic_depth")
     torch.manual_seed(0)
     reference = torchvision.models.resnet50(weights=None).eval()
     model = sd.add_stochastic_depth(copy.deepcopy(reference)).eval()
@@ -265,7 +265,7 @@ def test_stochastic_depth_eval_equals_plain_resnet():
 
 @pytest.mark.parametrize("name,columns", [("fractalnet20", 3), ("fractalnet40", 4)])
 def test_fractalnet_structure_and_training(name, columns):
-    mod = importlib.import_module("cnnviz.models.fractalnet")
+    mod = importlib.import_module("cnnviz.zoo.models.fractalnet")
     model = on_meta("fractalnet", name)
     widths, expected, cin = (64, 128, 256, 512, 512), linear_params(512, 10), 3
     for cout in widths:
@@ -287,7 +287,7 @@ def test_fractalnet_structure_and_training(name, columns):
 
 
 def test_fractal_join_averages_columns_in_eval():
-    mod = importlib.import_module("cnnviz.models.fractalnet")
+    mod = importlib.import_module("cnnviz.zoo.models.fractalnet")
     torch.manual_seed(0)
     block = mod.FractalBlock(3, 4, columns=2).eval()
     x = torch.randn(1, 3, 8, 8)
@@ -309,7 +309,7 @@ def test_autoencoder_reconstructs_input_shape():
 
 
 def test_unet_paper_shapes_and_parameters():
-    mod = importlib.import_module("cnnviz.models.unet")
+    mod = importlib.import_module("cnnviz.zoo.models.unet")
     model = on_meta("unet", "unet")
     assert model(*meta_inputs([(1, 572, 572)], 1)).shape == (1, 2, 388, 388)
     double = lambda i, o: conv_params(i, o, 3) + conv_params(o, o, 3)  # noqa: E731

@@ -9,9 +9,9 @@ import torch
 import torchvision
 from torchvision import transforms
 
-from cnnviz import pretrained
-from cnnviz.predict import Preprocessing, load_classifier, preprocess, top_k
-from cnnviz.samples import SAMPLES, sample_image
+from cnnviz.imagelab import pretrained
+from cnnviz.imagelab.predict import Preprocessing, load_classifier, preprocess, top_k
+from cnnviz.imagelab.samples import SAMPLES, sample_image
 
 CATS = {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}
 
@@ -82,7 +82,7 @@ def test_fast_path_gives_the_eager_logits(lite0):
 def test_fast_path_is_built_once_on_the_first_prediction(monkeypatch):
     import threading
 
-    from cnnviz import predict
+    from cnnviz.imagelab import predict
 
     built = []
 

@@ -4,10 +4,9 @@ import pytest
 import torch
 from torch import nn
 
-from cnnviz.labs.rf_measure import measure_module
-from cnnviz.receptive_field import (effective_rf, last_stage, measured_receptive_field, model_receptive_fields,
-                                    receptive_fields, unit_box)
-from cnnviz.registry import architectures, resolve
+from cnnviz.analysis.receptive_field.measure import effective_rf, measure_module, measured_receptive_field
+from cnnviz.analysis.receptive_field.recursion import last_stage, model_receptive_fields, receptive_fields, unit_box
+from cnnviz.zoo.registry import architectures, resolve
 
 CLASSIFIERS = [v.name for a in architectures().values() if a.group != "Beyond classification" for v in a.variants]
 # Measured along 1000+ pixels or through 100+ layers: a few seconds each.

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz.recipes import NOT_STATED, RECIPES, Recipe, recipe_table
-from cnnviz.registry import architectures
+from cnnviz.lectures.recipes import NOT_STATED, RECIPES, Recipe, recipe_table
+from cnnviz.zoo.registry import architectures
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

@@ -3,7 +3,7 @@
 import pytest
 import torchvision
 
-from cnnviz.registry import UnknownModel, architectures, model_names, resolve
+from cnnviz.zoo.registry import UnknownModel, architectures, model_names, resolve
 
 VARIANTS = [v for arch in architectures().values() for v in arch.variants]
 REQUIRED = ["lenet5", "alexnet", "zfnet", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg16_bn", "vgg19_bn",

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 
-from cnnviz.predict import load_classifier
-from cnnviz.samples import sample_image
-from cnnviz.serving import Busy, InferenceQueue, configure_torch_threads, default_workers, retry_busy
+from cnnviz.imagelab.predict import load_classifier
+from cnnviz.imagelab.samples import sample_image
+from cnnviz.imagelab.serving import Busy, InferenceQueue, configure_torch_threads, default_workers, retry_busy
 
 
 class _Counter:

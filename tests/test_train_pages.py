@@ -8,14 +8,14 @@ import pytest
 
 from tests.conftest import open_page
 
-PAGES = ["pages/train_residual.py", "pages/train_lenet.py", "pages/train_schedules.py", "pages/train_transfer.py"]
+PAGES = ["pages/train-residual.py", "pages/train-lenet.py", "pages/train-schedules.py", "pages/train-transfer.py"]
 
 
 _page = open_page
 
 
 def test_pages_are_in_the_catalog():
-    from pages.catalog import MINI_TRAININGS
+    from ui.catalog import MINI_TRAININGS
 
     assert [entry.path for entry in MINI_TRAININGS] == PAGES
 
@@ -25,13 +25,13 @@ def test_pages_are_in_the_catalog():
 def test_page_renders(path):
     app = _page(path)
     assert app.title
-    if path != "pages/train_lenet.py":  # LeNet draws its charts once trained
+    if path != "pages/train-lenet.py":  # LeNet draws its charts once trained
         assert app.get("plotly_chart")
 
 
 @pytest.mark.slow
 def test_residual_quick_run_tiny():
-    app = _page("pages/train_residual.py")
+    app = _page("pages/train-residual.py")
     app.multiselect(key="train_residual_live_depths").set_value([8]).run()
     app.slider(key="train_residual_live_epochs").set_value(1).run()
     app.button(key="train_residual_quick").click().run()
@@ -41,7 +41,7 @@ def test_residual_quick_run_tiny():
 
 @pytest.mark.slow
 def test_lenet_tiny_training_shows_ln10_and_accuracy():
-    app = _page("pages/train_lenet.py")
+    app = _page("pages/train-lenet.py")
     app.radio(key="train_lenet_activation").set_value("tanh").run()
     app.slider(key="train_lenet_epochs").set_value(1).run()
     app.button(key="train_lenet_start").click().run()
@@ -54,7 +54,7 @@ def test_lenet_tiny_training_shows_ln10_and_accuracy():
 
 @pytest.mark.slow
 def test_schedules_widgets_rerun():
-    app = _page("pages/train_schedules.py")
+    app = _page("pages/train-schedules.py")
     app.slider(key="train_schedules_epochs").set_value(20).run()
     app.select_slider(key="train_schedules_lr").set_value(0.11).run()  # diverging SGD: a message, not a crash
     assert not app.exception, app.exception
@@ -64,7 +64,7 @@ def test_schedules_widgets_rerun():
 
 @pytest.mark.slow
 def test_transfer_quick_run_tiny():
-    app = _page("pages/train_transfer.py")
+    app = _page("pages/train-transfer.py")
     app.multiselect(key="train_transfer_modes").set_value(["frozen"]).run()
     app.slider(key="train_transfer_per_class").set_value(1).run()
     app.slider(key="train_transfer_epochs").set_value(1).run()
@@ -75,7 +75,7 @@ def test_transfer_quick_run_tiny():
 
 @pytest.mark.slow
 def test_lenet_figures_are_built_once_per_training():
-    app = _page("pages/train_lenet.py")
+    app = _page("pages/train-lenet.py")
     app.radio(key="train_lenet_activation").set_value("tanh").run()
     app.slider(key="train_lenet_epochs").set_value(1).run()
     app.button(key="train_lenet_start").click().run()

@@ -301,7 +301,7 @@ def test_momentum_reaches_the_minimum_sooner_than_sgd():
 
 @pytest.mark.slow
 def test_transfer_modes_train_what_they_say():
-    from cnnviz.pretrained import efficientnet_lite0
+    from cnnviz.imagelab.pretrained import efficientnet_lite0
     from cnnviz.training.transfer import TransferConfig, compare
 
     config = TransferConfig(per_class=1, image_size=32, epochs=1, batch_size=10)
@@ -318,7 +318,7 @@ def test_transfer_modes_train_what_they_say():
 
 
 def test_transfer_data_is_black_on_white_and_scaled_for_lite():
-    from cnnviz.pretrained import LITE_MEAN, LITE_STD
+    from cnnviz.imagelab.pretrained import LITE_MEAN, LITE_STD
     from cnnviz.training.transfer import TransferConfig, transfer_data
 
     data = transfer_data(TransferConfig(per_class=2, image_size=32))

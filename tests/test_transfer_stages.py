@@ -3,9 +3,9 @@
 import pytest
 import torchvision
 
-from cnnviz.analysis import summarize
-from cnnviz.registry import resolve
-from cnnviz.transfer_stages import freeze, freezing_figure, stages, typical_features
+from cnnviz.analysis.summary import summarize
+from cnnviz.lectures.transfer_stages import freeze, freezing_figure, stages, typical_features
+from cnnviz.zoo.registry import resolve
 
 
 def fields_by_hand(layers) -> list[int]:
@@ -76,7 +76,7 @@ def test_features_and_figure():
 
 
 def test_dense_block_stages_end_with_their_concatenation_and_functional_pooling_sees_everything():
-    from cnnviz.transfer_stages import model_stages
+    from cnnviz.lectures.transfer_stages import model_stages
 
     densenet = {s.name: s for s in model_stages("densenet121")}
     assert [densenet[n].output for n in ("56x56", "28x28", "14x14")] == ["256x56x56", "512x28x28", "1024x14x14"]

@@ -1,5 +1,5 @@
 """Concept labs: each number computed twice, by its formula and by building the layers in torch.
 
-One module per lab; ``rf_geometry`` and ``rf_measure`` hold the machinery behind
-``cnnviz.receptive_field``.
+One module per lab (``stacking``, ``lrn``, ``bottleneck``, ``gap``, ``output_size``) and their figures. The
+receptive-field lab's code is ``cnnviz.analysis.receptive_field``.
 """

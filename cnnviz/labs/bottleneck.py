@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from cnnviz.labs import measure
+from cnnviz.analysis import counting as measure
 
 
 @dataclass(frozen=True)

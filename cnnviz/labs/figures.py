@@ -6,8 +6,8 @@ import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
 
+from cnnviz.analysis.receptive_field.recursion import LayerRF
 from cnnviz.labs.output_size import Answer, Layer
-from cnnviz.receptive_field import LayerRF
 
 _MARGIN = dict(t=50, b=50, l=60, r=20)
 COLOURS = px.colors.qualitative.Plotly

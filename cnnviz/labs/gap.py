@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from cnnviz.labs import measure
+from cnnviz.analysis import counting as measure
 
 if TYPE_CHECKING:
-    from cnnviz.analysis import Summary
+    from cnnviz.analysis.summary import Summary
 
 
 def one_by_one_params(c_in: int, c_out: int, bias: bool = True) -> int:
@@ -88,7 +88,7 @@ def registry_head(name: str, summary: Summary | None = None) -> RegistryHead:
     ``summary``: the model's traced summary at its default input size, when the caller has one (a page
     passes its cached one); otherwise the process-wide shared one is used, so nothing is traced twice."""
     if summary is None:
-        from cnnviz.analysis import summary_of
+        from cnnviz.analysis.summary import summary_of
 
         summary = summary_of(name, None)
     rows = [r for r in summary.layers if not r.auxiliary]

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from cnnviz.labs import measure
-from cnnviz.labs.rf_measure import measure_module
+from cnnviz.analysis import counting as measure
+from cnnviz.analysis.receptive_field.measure import measure_module
 
 
 def stack_rf(layers: int, kernel: int = 3) -> int:
@@ -72,7 +72,7 @@ def build_stack(channels: int, layers: int, kernel: int = 3, bias: bool = True) 
 
 def measured_costs(channels: int, layers: int, size: int, kernel: int = 3) -> Costs:
     """The same numbers counted on torch modules: parameters, PyTorch's FLOP counter, ReLU modules, and
-    the receptive field by back-propagation (``cnnviz.labs.rf_measure``)."""
+    the receptive field by back-propagation (``cnnviz.analysis.receptive_field.measure``)."""
     stack, bare = build_stack(channels, layers, kernel), build_stack(channels, layers, kernel, bias=False)
     shape = (channels, size, size)
     measured = measure_module(stack, [shape], None)  # None: its last stage, from the one trace it makes

@@ -1,6 +1,6 @@
 """SqueezeNet, MobileNet v1/v2, EfficientNet-Lite0, and the autoencoder, U-Net and Siamese network."""
 
-from cnnviz.lectures import Lecture
+from cnnviz.lectures.story import Lecture
 
 EFFICIENT = {
     "squeezenet1_0": Lecture(

@@ -85,7 +85,7 @@ def snapshot(model: nn.Module, images: Tensor) -> Snapshot:
 @single_threaded
 def train_lenet(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None = None, data: Split | None = None,
                 device: str | None = None) -> LeNetRun:
-    from cnnviz.models.lenet import lenet5
+    from cnnviz.zoo.models.lenet import lenet5
 
     device = device or pick_device()
     data = data or lenet_data(config.seed)

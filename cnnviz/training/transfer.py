@@ -57,7 +57,7 @@ Progress = Callable[[TransferRun, int, int], None]
 
 def transfer_data(config: TransferConfig) -> Split:
     """Black-on-white RGB digits at ``image_size``, scaled as EfficientNet-Lite expects."""
-    from cnnviz.pretrained import LITE_MEAN, LITE_STD
+    from cnnviz.imagelab.pretrained import LITE_MEAN, LITE_STD
 
     split = digits_subset(digits(config.image_size, config.seed), config.per_class, config.seed)
     mean, std = LITE_MEAN[0], LITE_STD[0]
@@ -72,11 +72,11 @@ class Classifier(nn.Module):
     def __init__(self, pretrained: bool, num_classes: int = 10) -> None:
         super().__init__()
         if pretrained:
-            from cnnviz.pretrained import efficientnet_lite0
+            from cnnviz.imagelab.pretrained import efficientnet_lite0
 
             self.encoder = efficientnet_lite0()
         else:
-            from cnnviz.registry import resolve
+            from cnnviz.zoo.registry import resolve
 
             self.encoder = resolve("efficientnet_lite0")[1].build()
         self.encoder._fc = nn.Identity()  # the old 1000-class head: replaced by ``head``, never trained

@@ -1,0 +1,171 @@
+"""Layer graph in graphviz DOT, drawn from the traced data flow.
+
+Folded, each block (an inception module, a residual block, a dense block) is one node with its
+parameter and MAC subtotals; unfolded blocks show their layers inside a cluster. Edges carry the
+shape of the tensor that flows along them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Collection
+
+import graphviz
+
+from cnnviz.analysis.summary import LayerRow, Summary
+from cnnviz.format import count, shape_text
+
+INPUT, OUTPUT = "input", "output"
+
+
+def _label(title: str, kind: str, params: int, macs: int) -> str:
+    lines = [title, kind]
+    if params or macs:
+        lines.append(f"{count(params)} params · {count(macs)} MACs")
+    return "\n".join(lines)
+
+
+def _layer_detail(row: LayerRow) -> str:
+    parts = [row.type]
+    if row.kernel:
+        parts.append(f"{row.kernel}x{row.kernel}/{row.stride}" if "x" not in row.kernel else row.kernel)
+    return " ".join(parts)
+
+
+def layer_graph(summary: Summary, unfold: Collection[str] | bool = ()) -> graphviz.Digraph:
+    """``unfold``: block names to draw layer by layer, or True for every block."""
+    rows = iter(r for r in summary.layers if r.output_shape or r.type != "Parameter")
+    row_of = {n.index: next(rows) for n in summary.nodes if n.module is not None}
+    unfolded = (lambda block: True) if unfold is True else (lambda block: block in unfold)
+
+    # A module called twice (ResNet's shared ReLU, Siamese twins) is drawn once per call.
+    calls: dict[str, int] = {}
+    keys: list[str] = []
+    for node in summary.nodes:
+        calls[node.name] = calls.get(node.name, 0) + 1
+        keys.append(node.name if calls[node.name] == 1 else f"{node.name} ({calls[node.name]})")
+
+    def group(index: int) -> str:
+        if index < 0:
+            return INPUT
+        node = summary.nodes[index]
+        return keys[index] if node.block is None or unfolded(node.block) else node.block
+
+    dot = graphviz.Digraph(summary.model, graph_attr={"rankdir": "TB", "nodesep": "0.25", "ranksep": "0.3"},
+                           node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica",
+                                      "fontsize": "10", "fillcolor": "#eef3fb"},
+                           edge_attr={"fontname": "Helvetica", "fontsize": "9"})
+    shapes = " + ".join(shape_text(s) for s in summary.input_shapes)
+    dot.node(INPUT, f"input\n{shapes}", fillcolor="#fff6d5")
+
+    totals: dict[str, list[int]] = {}
+    kinds: dict[str, str] = {}
+    aux_blocks: set[str] = set()
+    for node in summary.nodes:
+        name = group(node.index)
+        row = row_of.get(node.index)
+        entry = totals.setdefault(name, [0, 0])
+        if row:
+            entry[0] += row.params
+            entry[1] += row.macs
+            if row.auxiliary:
+                aux_blocks.add(name)
+        kinds[name] = node.block_kind if name == node.block else node.kind
+
+    clusters: dict[str, graphviz.Digraph] = {}
+    declared: set[str] = set()
+    for node in summary.nodes:
+        name = group(node.index)
+        if name in declared:
+            continue
+        declared.add(name)
+        style = {"style": "rounded,filled,dashed", "fillcolor": "#f4f4f4"} if name in aux_blocks else {}
+        if node.block and unfolded(node.block):
+            cluster = clusters.get(node.block)
+            if cluster is None:
+                cluster = clusters[node.block] = graphviz.Digraph(f"cluster_{len(clusters)}")
+                cluster.attr(label=f"{node.block} ({node.block_kind})", style="rounded", color="#8aa4c8",
+                             fontname="Helvetica", fontsize="10")
+            row = row_of.get(node.index)
+            if row:
+                cluster.node(name, _label(name[len(node.block) + 1:], _layer_detail(row), *totals[name]), **style)
+            else:
+                cluster.node(name, node.kind, shape="circle", **style)
+        elif name == node.block:
+            dot.node(name, _label(name, kinds[name], *totals[name]), **({"fillcolor": "#dbe7f7"} | style))
+        else:
+            row = row_of.get(node.index)
+            if row:
+                dot.node(name, _label(name, _layer_detail(row), *totals[name]), **style)
+            else:
+                dot.node(name, node.kind, shape="circle", **style)
+    for cluster in clusters.values():
+        dot.subgraph(cluster)
+
+    edges: dict[tuple[str, str], str] = {}
+    for node in summary.nodes:
+        target = group(node.index)
+        for source_index in node.inputs:
+            source = group(source_index)
+            if source != target:
+                shape = summary.input_shapes[0] if source_index < 0 else summary.nodes[source_index].output_shape
+                edges.setdefault((source, target), shape_text(shape))
+    consumed = {s for s, _ in edges}
+    for node in summary.nodes:
+        name = group(node.index)
+        if name not in consumed and name != INPUT and node is summary.nodes[-1]:
+            dot.node(OUTPUT, f"output\n{shape_text(node.output_shape)}", fillcolor="#fff6d5")
+            edges[(name, OUTPUT)] = ""
+    for (source, target), label in edges.items():
+        dot.edge(source, target, label=f" {label}" if label else "")
+    return dot
+
+
+def blocks(summary: Summary) -> list[str]:
+    """Block names in execution order, for an unfold picker."""
+    seen: dict[str, None] = {}
+    for node in summary.nodes:
+        if node.block:
+            seen.setdefault(node.block)
+    return list(seen)
+
+
+def svg(dot: graphviz.Digraph) -> bytes | None:
+    """Rendered SVG, or None where graphviz's ``dot`` program is not installed."""
+    if shutil.which("dot") is None:
+        return None
+    return dot.pipe(format="svg")
+
+
+def block_graph(summary: Summary, block: str) -> graphviz.Digraph:
+    """One block drawn layer by layer, with where its input comes from and where its output goes."""
+    rows = iter(r for r in summary.layers if r.output_shape or r.type != "Parameter")
+    row_of = {n.index: next(rows) for n in summary.nodes if n.module is not None}
+    inside = [n for n in summary.nodes if n.block == block]
+    members = {n.index for n in inside}
+    calls: dict[str, int] = {}
+    keys: dict[int, str] = {}
+    for node in inside:
+        calls[node.name] = calls.get(node.name, 0) + 1
+        relative = node.name[len(block) + 1:] if node.name.startswith(block + ".") else node.name
+        keys[node.index] = relative if calls[node.name] == 1 else f"{relative} ({calls[node.name]})"
+    dot = graphviz.Digraph(block, graph_attr={"rankdir": "TB", "nodesep": "0.25", "ranksep": "0.3"},
+                           node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica",
+                                      "fontsize": "10", "fillcolor": "#eef3fb"},
+                           edge_attr={"fontname": "Helvetica", "fontsize": "9"})
+    dot.node(INPUT, "block input", fillcolor="#fff6d5")
+    dot.node(OUTPUT, "block output", fillcolor="#fff6d5")
+    for node in inside:
+        row = row_of.get(node.index)
+        if row:
+            dot.node(keys[node.index], _label(keys[node.index], _layer_detail(row), row.params, row.macs))
+        else:
+            dot.node(keys[node.index], node.kind, shape="circle")
+        for source in node.inputs:
+            origin = keys.get(source, INPUT)
+            shape = summary.input_shapes[0] if source < 0 else summary.nodes[source].output_shape
+            dot.edge(origin, keys[node.index], label=f" {shape_text(shape)}")
+    read_outside = {s for n in summary.nodes if n.index not in members for s in n.inputs}
+    for node in [n for n in inside if n.index in read_outside] or inside[-1:]:
+        dot.edge(keys[node.index], OUTPUT, label=f" {shape_text(node.output_shape)}")
+    return dot

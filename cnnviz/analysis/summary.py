@@ -1,0 +1,197 @@
+"""Per-layer table and totals, computed on the ``meta`` device (no weights are allocated).
+
+MACs count multiply-accumulates of convolutions and linear layers only, without bias adds: the
+convention of torchvision's ``meta["_ops"]`` (GMACs), so totals are comparable with it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+from cnnviz.analysis.tracing import TraceNode, trace
+from cnnviz.zoo.spec import Variant
+
+
+@dataclass
+class LayerRow:
+    name: str
+    type: str
+    kernel: str
+    stride: str
+    padding: str
+    groups: int | None
+    output_shape: tuple[int, ...]
+    params: int
+    macs: int
+    activations: int
+    block: str | None
+    auxiliary: bool  # training-only branch (auxiliary classifier)
+    shared: bool  # a repeated call of already-counted weights
+    input_shape: tuple[int, ...] = ()
+
+
+@dataclass
+class Summary:
+    model: str
+    input_shapes: tuple[tuple[int, ...], ...]
+    layers: list[LayerRow]
+    total_params: int  # every parameter of the model, auxiliary heads included
+    aux_params: int
+    total_macs: int  # one image through the inference path (auxiliary heads excluded)
+    aux_macs: int
+    total_activations: int
+    nodes: list[TraceNode] = field(default_factory=list, repr=False)  # the trace, for the layer graph
+    module_classes: tuple[type, ...] = field(default=(), repr=False)  # every module class, model first
+
+    @property
+    def input_size(self) -> int:
+        return self.input_shapes[0][-1]
+
+    @property
+    def inference_params(self) -> int:
+        return self.total_params - self.aux_params
+
+    def to_dict(self) -> dict:
+        return {
+            "model": self.model,
+            "input_size": self.input_size,
+            "input_shapes": [list(s) for s in self.input_shapes],
+            "total_params": self.total_params,
+            "inference_params": self.inference_params,
+            "total_macs": self.total_macs,
+            "aux_params": self.aux_params,
+            "aux_macs": self.aux_macs,
+            "total_activations": self.total_activations,
+            "layers": [{**asdict(row), "output_shape": list(row.output_shape), "input_shape": list(row.input_shape)}
+                       for row in self.layers],
+        }
+
+
+def layer_macs(module: nn.Module, input_shape: tuple[int, ...], output_shape: tuple[int, ...]) -> int:
+    """Multiply-accumulates of one call for one image."""
+    if isinstance(module, nn.modules.conv._ConvTransposeNd):
+        # Each input element is scattered through a (out/groups x k x k) kernel.
+        per_input = module.out_channels // module.groups * math.prod(module.kernel_size)
+        return math.prod(input_shape) * per_input
+    if isinstance(module, nn.modules.conv._ConvNd):
+        per_output = module.in_channels // module.groups * math.prod(module.kernel_size)
+        return math.prod(output_shape) * per_output
+    if isinstance(module, nn.Linear):
+        return math.prod(output_shape) * module.in_features
+    return 0
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (tuple, list)):
+        return "x".join(str(v) for v in value) if len(set(value)) > 1 else str(value[0])
+    return str(value)
+
+
+def _row(node: TraceNode, auxiliary: tuple[str, ...]) -> LayerRow:
+    module = node.module
+    params = sum(p.numel() for p in module.parameters()) if node.first_call else 0
+    input_shape = node.input_shapes[0] if node.input_shapes else ()
+    groups = getattr(module, "groups", None) if isinstance(module, nn.modules.conv._ConvNd) else None
+    return LayerRow(
+        name=node.name,
+        type=node.kind,
+        kernel=_fmt(getattr(module, "kernel_size", None)),
+        stride=_fmt(getattr(module, "stride", None)),
+        padding=_fmt(getattr(module, "padding", None)),
+        groups=groups,
+        output_shape=node.output_shape,
+        params=params,
+        macs=layer_macs(module, input_shape, node.output_shape),
+        activations=math.prod(node.output_shape) if node.output_shape else 0,
+        block=node.block,
+        auxiliary=any(node.name == a or node.name.startswith(a + ".") for a in auxiliary),
+        shared=not node.first_call,
+        input_shape=input_shape,
+    )
+
+
+def summarize_model(model: nn.Module, inputs: tuple[torch.Tensor, ...], name: str,
+                    auxiliary: tuple[str, ...] = ()) -> Summary:
+    """Trace ``model`` on ``inputs`` and tabulate it. Models with auxiliary heads run in training mode,
+    the only mode in which torchvision calls them; batch norm stays in inference mode."""
+    if not any(True for _ in model.children()):
+        model = nn.Sequential(model)  # a single layer: give it a name so it gets its row
+    model.train(bool(auxiliary))
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.eval()  # training-mode BN rejects a batch of one 1x1 map (Inception v3's aux head)
+    nodes = trace(model, inputs)
+    rows = [_row(node, auxiliary) for node in nodes if node.module is not None]
+    unique = {id(p): p for p in model.parameters()}
+    aux_params = sum(p.numel() for a in auxiliary for p in model.get_submodule(a).parameters())
+    counted = sum(r.params for r in rows)
+    total = sum(p.numel() for p in unique.values())
+    if counted != total:
+        # Parameters owned by a non-leaf module (e.g. a learnable scale) still count in the totals.
+        rows.append(LayerRow("(parameters outside layers)", "Parameter", "", "", "", None, (),
+                             total - counted, 0, 0, None, False, False))
+    return Summary(
+        model=name,
+        input_shapes=tuple(tuple(x.shape[1:]) for x in inputs),
+        layers=rows,
+        total_params=total,
+        aux_params=aux_params,
+        total_macs=sum(r.macs for r in rows if not r.auxiliary),
+        aux_macs=sum(r.macs for r in rows if r.auxiliary),
+        total_activations=sum(r.activations for r in rows if not r.auxiliary),
+        nodes=nodes,
+        module_classes=tuple(dict.fromkeys(type(module) for module in model.modules())),
+    )
+
+
+def summarize(variant: Variant, input_size: int | None = None) -> Summary:
+    model = variant.build_on_meta()
+    return summarize_model(model, variant.example_inputs(input_size), variant.name, variant.auxiliary)
+
+
+def summary_of(name: str, input_size: int | None = None) -> Summary:
+    """Registry model ``name`` traced once per process and shared by every page, lab and check.
+
+    Read-only: callers must not change the result. Failures (an input too small) are not cached.
+    """
+    return _cached_summary(name, input_size)  # always positional: one cache key per (name, size)
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_summary(name: str, input_size: int | None) -> Summary:
+    from cnnviz.zoo.registry import resolve
+
+    return summarize(resolve(name)[1], input_size)
+
+
+def block_totals(summary: Summary) -> dict[str, dict[str, int]]:
+    """Parameters, MACs and layer count per block (top-level layers count as their own block)."""
+    totals: dict[str, dict[str, int]] = {}
+    for row in summary.layers:
+        key = row.block or row.name
+        entry = totals.setdefault(key, {"params": 0, "macs": 0, "layers": 0})
+        entry["params"] += row.params
+        entry["macs"] += row.macs
+        entry["layers"] += 1
+    return totals
+
+
+def table_records(summary: Summary) -> list[dict]:
+    """One display row per layer call, in execution order, for the page's sortable table."""
+    from cnnviz.format import shape_text
+
+    records = []
+    for row in summary.layers:
+        note = "auxiliary (training only)" if row.auxiliary else "shared weights" if row.shared else ""
+        records.append({"layer": row.name, "type": row.type, "kernel": row.kernel, "stride": row.stride,
+                        "padding": row.padding, "groups": "" if row.groups is None else str(row.groups), "output (CxHxW)": shape_text(row.output_shape),
+                        "parameters": row.params, "MACs": row.macs, "activations": row.activations,
+                        "block": row.block or "", "note": note})
+    return records

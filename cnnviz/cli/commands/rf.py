@@ -1,0 +1,47 @@
+"""``rf NAME``: receptive field, jump (effective stride) and start of every layer of a registered model."""
+
+from __future__ import annotations
+
+import argparse
+
+from cnnviz.cli.commands import Result, cannot_take, chosen_variant
+
+HELP = "receptive field of every layer of a registered model (the last conv stage's in input pixels)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", help="model name, e.g. alexnet, vgg16, resnet50 (or an architecture key)")
+    parser.add_argument("--variant", help="variant of the architecture, e.g. vgg19_bn")
+    parser.add_argument("--input-size", type=int, help="square input size in pixels (changes only the map sizes)")
+    parser.add_argument("--measure", action="store_true",
+                        help="also measure the last stage's field by back-propagation (a few seconds)")
+
+
+def run(args: argparse.Namespace) -> Result:
+    from cnnviz.analysis.receptive_field.measure import measured_receptive_field
+    from cnnviz.analysis.receptive_field.recursion import last_stage, receptive_fields
+
+    variant = chosen_variant(args)
+    try:
+        fields = receptive_fields(variant, args.input_size)
+        stage = last_stage(fields)
+    except (RuntimeError, ValueError) as error:
+        raise cannot_take(variant, args.input_size, error) from None
+    layers = [f.to_dict() for f in fields]
+    stride = stage.to_dict()["jump"]
+    data = {"model": variant.name, "layer": stage.name, "receptive_field": stage.rf, "effective_stride": stride,
+            "layers": layers}
+    # The text rounds fractional jumps (after adaptive pooling or a transposed convolution) to 4 decimals.
+    lines = [f"{variant.name}: receptive field {stage.rf} px at {stage.name}, effective stride {round(stride, 4)}",
+             f"{'layer':44s} {'kind':16s} {'k':>5s} {'s':>4s} {'rf':>6s} {'jump':>6s} {'start':>7s}"]
+    for f in layers:
+        rf = "x".join(map(str, f["rf_hw"])) if f["rf_hw"][0] != f["rf_hw"][1] else str(f["rf"])
+        lines.append(f"{f['name']:44.44s} {f['kind']:16.16s} {f['kernel']:>5s} {f['stride']:>4s} {rf:>6s} "
+                     f"{round(f['jump'], 4):>6} {round(f['start'], 4):>7}")
+    if args.measure:
+        # The same input size and layer as above: at another size the last stage can be another layer.
+        measured = measured_receptive_field(variant, stage.name, input_size=args.input_size)
+        data["measured_receptive_field"] = measured.rf
+        lines.append(f"measured by back-propagation: {measured.rf} px "
+                     f"({'equal' if measured.rf_hw == stage.rf_hw else 'DIFFERENT'})")
+    return Result(data, "\n".join(lines))

@@ -1,0 +1,38 @@
+"""``summary NAME``: a registered model's layer table and totals."""
+
+from __future__ import annotations
+
+import argparse
+
+from cnnviz.cli.commands import Result, cannot_take, chosen_variant
+from cnnviz.format import count, shape_text
+
+HELP = "per-layer table and totals of a registered model"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", help="model name, e.g. alexnet, vgg16, resnet50 (or an architecture key)")
+    parser.add_argument("--variant", help="variant of the architecture, e.g. vgg19_bn")
+    parser.add_argument("--input-size", type=int, help="square input size in pixels")
+
+
+def run(args: argparse.Namespace) -> Result:
+    from cnnviz.analysis.summary import summarize
+
+    variant = chosen_variant(args)
+    try:
+        summary = summarize(variant, args.input_size)
+    except RuntimeError as error:
+        raise cannot_take(variant, args.input_size, error) from None
+    header = f"{'layer':40s} {'type':22s} {'k':>5s} {'s':>3s} {'output':>14s} {'params':>12s} {'MACs':>15s}"
+    lines = [f"{summary.model}  input {' + '.join(shape_text(s) for s in summary.input_shapes)}", header]
+    for row in summary.layers:
+        flag = " (aux)" if row.auxiliary else " (shared)" if row.shared else ""
+        lines.append(f"{row.name + flag:40.40s} {row.type:22.22s} {row.kernel:>5s} {row.stride:>3s} "
+                     f"{shape_text(row.output_shape):>14s} {row.params:>12,} {row.macs:>15,}")
+    lines.append(f"total parameters {summary.total_params:,} ({count(summary.total_params)}); "
+                 f"MACs {summary.total_macs:,} ({count(summary.total_macs)})")
+    if summary.aux_params:
+        lines.append(f"auxiliary classifiers (training only): {summary.aux_params:,} parameters, "
+                     f"{summary.aux_macs:,} MACs")
+    return Result(summary.to_dict(), "\n".join(lines))

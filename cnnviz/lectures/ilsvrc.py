@@ -1,0 +1,118 @@
+"""ILSVRC classification results by year (historical facts, with sources) and the two comparison charts:
+winners' top-5 error, and accuracy against computed MACs with bubbles sized by computed parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+HUMAN_TOP5_ERROR = 5.1  # one trained annotator on 1,500 test images, Russakovsky et al. 2015
+HUMAN_SOURCE = "Russakovsky et al. 2015 (IJCV), human annotator"
+_OVERVIEW = "Russakovsky et al. 2015, ImageNet Large Scale Visual Recognition Challenge (IJCV)"
+
+
+@dataclass(frozen=True)
+class Entry:
+    year: int
+    place: int  # 1 = winner of the classification task
+    team: str
+    method: str
+    top5_error: float  # percent, test set
+    source: str
+    model: str | None = None  # the registry model that stands for it, for its computed depth
+    short: str = ""  # its label on the chart, when the method's name is long
+
+
+RESULTS: tuple[Entry, ...] = (
+    Entry(2010, 1, "NEC-UIUC", "SIFT/LBP features, sparse coding, SVM", 28.2, _OVERVIEW, short="SIFT + SVM"),
+    Entry(2011, 1, "XRCE", "Fisher vectors, linear SVM", 25.8, _OVERVIEW, short="Fisher vectors"),
+    Entry(2012, 1, "SuperVision", "AlexNet", 16.4, _OVERVIEW + "; Krizhevsky et al. 2012 (5 CNNs)",
+          "alexnet_paper"),
+    Entry(2013, 1, "Clarifai", "ZFNet", 11.7, _OVERVIEW, "zfnet"),
+    Entry(2014, 1, "GoogLeNet", "GoogLeNet", 6.7, _OVERVIEW + "; Szegedy et al. 2014", "googlenet"),
+    Entry(2014, 2, "VGG", "VGG", 7.3, _OVERVIEW + "; Simonyan & Zisserman 2014", "vgg19"),
+    Entry(2015, 1, "MSRA", "ResNet", 3.57, "ILSVRC 2015 results; He et al. 2015", "resnet152"),
+    Entry(2016, 1, "Trimps-Soushen", "ensemble of Inception, ResNet and Wide ResNet models", 2.99,
+          "ILSVRC 2016 results", short="ensemble"),
+    Entry(2016, 2, "ResNeXt", "ResNeXt", 3.03, "ILSVRC 2016 results; Xie et al. 2017"),
+    Entry(2017, 1, "WMW", "SENet", 2.25, "ILSVRC 2017 results; Hu et al. 2018"),
+)
+RUNNER_UP_SHIFT = 0.4  # runners-up sit beside their year's winner bar
+
+
+def ilsvrc_figure(depths: dict[str, int] | None = None) -> go.Figure:
+    """Winners as bars, runners-up as diamonds, the human error as a line; ``depths``: registry model -> layers."""
+    depths = depths or {}
+
+    def label(entry: Entry) -> str:
+        depth = depths.get(entry.model or "")
+        return (entry.short or entry.method) + (f"<br>{depth} layers" if depth else "")
+
+    figure = go.Figure()
+    for place, name in ((1, "winner"), (2, "runner-up")):
+        entries = [e for e in RESULTS if e.place == place]
+        hover = [f"{e.year} {name}: {e.team} ({e.method})<br>top-5 error {e.top5_error}%<br>source: {e.source}"
+                 for e in entries]
+        common = dict(y=[e.top5_error for e in entries], name=name, hovertext=hover, hoverinfo="text",
+                      text=[label(e) for e in entries], textfont=dict(size=11), cliponaxis=False)
+        if place == 1:
+            figure.add_bar(x=[e.year for e in entries], **common, width=0.6, textposition="outside",
+                           constraintext="none", marker_color="#4c78a8")
+        else:
+            figure.add_scatter(x=[e.year + RUNNER_UP_SHIFT for e in entries], **common, mode="markers+text",
+                               textposition="top center", marker=dict(symbol="diamond", size=11, color="#f58518"))
+    years = [e.year for e in RESULTS]
+    figure.add_scatter(x=[min(years) - 0.5, max(years) + 0.5], y=[HUMAN_TOP5_ERROR] * 2, mode="lines",
+                       line=dict(dash="dash", color="#e45756"), name=f"human ≈ {HUMAN_TOP5_ERROR}% ({HUMAN_SOURCE})",
+                       hoverinfo="name")
+    figure.update_layout(height=480, margin=dict(t=40, b=40, l=60, r=20), legend=dict(orientation="h", y=1.1),
+                         xaxis=dict(title="ILSVRC year", dtick=1),
+                         yaxis=dict(title="top-5 classification error (%)",
+                                    range=[0, max(e.top5_error for e in RESULTS) * 1.2]))
+    return figure
+
+
+def accuracy_points() -> list[dict]:
+    """Every registry variant with torchvision ImageNet weights: our MACs and parameters, the published top-1."""
+    from cnnviz.analysis.published import published_counts
+    from cnnviz.lectures.comparison import model_summary
+    from cnnviz.zoo.registry import architectures
+
+    points = []
+    for arch in architectures().values():
+        for variant in arch.variants:
+            published = published_counts(variant)
+            if published is None:
+                continue
+            summary = model_summary(variant.name)
+            points.append({"model": variant.name, "architecture": arch.title, "year": arch.year,
+                           "input": variant.input_size, "GMACs": summary.total_macs / 1e9,
+                           "parameters": summary.inference_params, "top-1 (%)": published.acc1,
+                           "top-5 (%)": published.acc5, "weights": published.weights})
+    return points
+
+
+def accuracy_figure(points: list[dict], max_bubble_px: int = 60) -> go.Figure:
+    """Top-1 accuracy against computed GMACs (log axis); bubble area proportional to computed parameters."""
+    figure = go.Figure()
+    largest = max(p["parameters"] for p in points)
+    for arch in dict.fromkeys(p["architecture"] for p in points):
+        group = [p for p in points if p["architecture"] == arch]
+        figure.add_scatter(
+            x=[p["GMACs"] for p in group], y=[p["top-1 (%)"] for p in group], name=arch, mode="markers+text",
+            text=[p["model"] for p in group], textposition="top center", textfont=dict(size=9),
+            marker=dict(size=[p["parameters"] for p in group], sizemode="area",
+                        sizeref=2 * largest / max_bubble_px ** 2, sizemin=3, opacity=0.6,
+                        line=dict(width=1, color="#333")),
+            customdata=[[p["parameters"] / 1e6, p["input"], p["weights"]] for p in group],
+            hovertemplate="%{text}<br>%{x:.2f} GMACs at %{customdata[1]}x%{customdata[1]} (computed)<br>"
+                          "%{customdata[0]:.1f} M parameters (computed)<br>top-1 %{y:.1f}% "
+                          "(%{customdata[2]})<extra></extra>")
+    low, high = min(p["GMACs"] for p in points), max(p["GMACs"] for p in points)
+    ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if low / 2 <= t <= high * 2]
+    figure.update_layout(height=560, margin=dict(t=30, b=50, l=60, r=20), legend=dict(font=dict(size=10)),
+                         xaxis=dict(title="MACs per image (G, computed here; log scale)", type="log",
+                                    tickvals=ticks, ticktext=[f"{t:g}" for t in ticks]),
+                         yaxis=dict(title="ImageNet top-1 accuracy (%, torchvision IMAGENET1K_V1 weights)"))
+    return figure

@@ -1,0 +1,156 @@
+"""Numbers from the lecture notes, each recomputed from a live model: the "what the notes got wrong" callouts.
+
+A claim is right when our computation matches it to the precision the notes wrote it with.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+from cnnviz.format import megabytes
+
+NOTES = {"001": "course notes (English/Chinese)", "002": "CS231n lecture 9 summary (Korean)",
+         "003": "case-study notes (Chinese)", "004": "university slides (Chinese)"}
+
+
+@dataclass(frozen=True)
+class Claim:
+    key: str
+    arch: str  # the architecture page that shows it
+    notes: str  # which file of ../shared/seeds: "001".."004"
+    quote: str  # what the notes say
+    claimed: float
+    compute: Callable[[], float]
+    unit: str
+    tolerance: float  # relative: how precisely the notes wrote the number
+    why: str  # what the notes got wrong, with {computed} and {extras} fields filled in from computation
+    extras: Callable[[], dict] = dict
+
+    @functools.cached_property
+    def computed(self) -> float:
+        return self.compute()
+
+    @property
+    def explanation(self) -> str:
+        return self.why.format(computed=self.computed, **self.extras())
+
+    @property
+    def correct(self) -> bool:
+        return math.isclose(self.claimed, self.computed, rel_tol=self.tolerance)
+
+
+def _summary(model: str, input_size: int | None = None):
+    from cnnviz.analysis.summary import summary_of
+
+    return summary_of(model, input_size)
+
+
+def _params(model: str) -> int:
+    return _summary(model).inference_params
+
+
+def _forward_activations(model: str) -> int:
+    """CS231n's memory count: the input plus every conv, pool and FC output (ReLUs work in place)."""
+    summary = _summary(model)
+    kept = ("Conv2d", "MaxPool2d", "Linear")
+    return math.prod(summary.input_shapes[0]) + sum(r.activations for r in summary.layers if r.type in kept)
+
+
+def _first_conv(model: str):
+    return next(r for r in _summary(model).layers if r.type == "Conv2d")
+
+
+def _conv_macs(c_in: int, c_out: int, k: int, size: int) -> int:
+    from cnnviz.lectures.quiz import LayerQuestion, measure
+
+    return measure(LayerQuestion(size, c_in, c_out, k, 1, k // 2))[2]
+
+
+def _conv_params(c_in: int, c_out: int, k: int) -> int:
+    from cnnviz.lectures.quiz import LayerQuestion, measure
+
+    return measure(LayerQuestion(8, c_in, c_out, k, 1, k // 2))[1]
+
+
+MIB = "MiB"
+CLAIMS: tuple[Claim, ...] = (
+    Claim("alexnet-kernel", "alexnet", "001", "AlexNet: 1998, first CNN; conv filter 5*5, stride 1; "
+          "conv-pool-conv-pool-fc-fc", 5, lambda: int(_first_conv("alexnet_paper").kernel), "px kernel", 0,
+          "That paragraph describes LeNet-5 (1998, 5x5 filters at stride 1). AlexNet (2012) opens with "
+          "{computed:.0f}x{computed:.0f} filters at stride {stride}.",
+          lambda: {"stride": _first_conv("alexnet_paper").stride}),
+    Claim("alexnet-memory", "alexnet", "001", "Number of parameters, 4 bytes per parameter: 294 MiB", 294,
+          lambda: megabytes(_params("alexnet_paper")), MIB, 0.01,
+          "4 bytes × the paper model's parameters is {computed:.1f} MiB (torchvision's AlexNet: {tv:.1f} MiB).",
+          lambda: {"tv": megabytes(_params("alexnet"))}),
+    Claim("alexnet-conv1-params", "alexnet", "003", "这一层有多少个参数？就是11*11*3*96个", 11 * 11 * 3 * 96,
+          lambda: _first_conv("alexnet_paper").params, "parameters", 0,
+          "11·11·3·96 counts the weights only; each of the 96 filters also has a bias: {computed:,.0f}."),
+    Claim("alexnet-conv1-params-35k", "alexnet", "002", "total number of parameters? (11x11x3)x96 = 35K", 35_000,
+          lambda: _first_conv("alexnet_paper").params, "parameters", 0.02, "Rounded to thousands."),
+    Claim("alexnet-conv1-macs", "alexnet", "004", "11 × 11 × 3 × 55 × 55 × 96 = 105.4M MACs", 105.4e6,
+          lambda: _first_conv("alexnet_paper").macs, "MACs", 0.001, "Checked by the traced model."),
+    Claim("alexnet-227", "alexnet", "003", "虽然论文中给出的input image size是224*224*3，但是经过推算它不可能"
+          "可以得到55*55*96的feature map。所以在后人的实现中，都把224改成了227", 227,
+          lambda: (55 - 1) * 4 + 11, "input pixels for a 55x55 output", 0,
+          "Right: (224 − 11)/4 + 1 = {from224} is not whole; (W − 11)/4 + 1 = 55 needs W = {computed:.0f}.",
+          lambda: {"from224": (224 - 11) / 4 + 1}),
+    Claim("vgg16-memory", "vgg16", "001", "total params: 138M parameters, 552 MiB", 552,
+          lambda: megabytes(_params("vgg16")), MIB, 0.01,
+          "{params:,} parameters × 4 bytes = {mb:.1f} MB in powers of ten, which is {computed:.1f} MiB: the "
+          "notes mixed MB and MiB.", lambda: {"params": _params("vgg16"), "mb": _params("vgg16") * 4 / 1e6}),
+    Claim("vgg16-activations", "vgg16", "001", "total memory: 24M*4 bytes=96MB / image", 24e6,
+          lambda: _forward_activations("vgg16"), "activations per image", 0.05,
+          "Adding up VGG-16's layer outputs (the input, every conv, pool and FC output) gives {computed:,.0f} "
+          "values, {mb:.1f} MB at 4 bytes (forward pass only); the 24 M total of the CS231n slide does not match "
+          "the slide's own per-layer list.", lambda: {"mb": _forward_activations("vgg16") * 4 / 1e6}),
+    Claim("vgg16-7x7-vs-3x3", "vgg16", "001", "one 7*7 filter vs three 3*3 filters, 3 channels: 147 vs 81", 81,
+          lambda: 3 * (3 * 3 * 3), "weights per output channel", 0,
+          "Right in the notes' per-filter count (biases ignored): three layers of 3·3·3 weights."),
+    Claim("vgg16-gap", "vgg16", "003", "7*7*512 求平均 ... 就会减少49倍的参数", 49,
+          lambda: _params_ratio_gap(), "times fewer weights", 0.01,
+          "Right: the 7x7x512 → 4096 layer has {computed:.0f} times the weights of a 512 → 4096 layer after GAP."),
+    Claim("googlenet-params", "googlenet", "001", "only 5M params", 5e6, lambda: _params("googlenet"),
+          "parameters", 0.1,
+          "torchvision's GoogLeNet has {computed:,.0f} parameters without its auxiliary classifiers "
+          "({with_aux:,} with them). '5 M' is the paper's round talking point, not its table's sum.",
+          lambda: {"with_aux": _summary("googlenet").total_params}),
+    Claim("googlenet-vs-alexnet", "googlenet", "002", "5 million parameters (12x less than AlexNet)", 12,
+          lambda: _params("alexnet") / _params("googlenet"), "times fewer", 0.1,
+          "AlexNet's {alexnet:,} parameters over GoogLeNet's {googlenet:,} is {computed:.1f} times, not 12.",
+          lambda: {"alexnet": _params("alexnet"), "googlenet": _params("googlenet")}),
+    Claim("googlenet-naive-macs", "googlenet", "004", "(a) 5 × 5 × 64 × 64 × i × i = 10240 i² MACs", 10240,
+          lambda: _conv_macs(64, 64, 5, 1), "MACs per output pixel (i = 1)", 0,
+          "5·5·64·64 = {computed:,.0f}: a zero went missing. With the reduced version's (right) 53,248 i², the "
+          "1x1 bottleneck saves {saving:.0%} of the MACs; with the notes' number it would cost five times more.",
+          lambda: {"saving": 1 - (_conv_macs(64, 32, 1, 1) + _conv_macs(32, 64, 5, 1)) / _conv_macs(64, 64, 5, 1)}),
+    Claim("googlenet-reduced-macs", "googlenet", "004", "(b) (1 × 1 × 64 × 32 + 5 × 5 × 32 × 64) × i × i = "
+          "53248 i² MACs", 53248, lambda: _conv_macs(64, 32, 1, 1) + _conv_macs(32, 64, 5, 1),
+          "MACs per output pixel (i = 1)", 0, "Right."),
+    Claim("googlenet-naive-weights", "googlenet", "004", "(a) 5 × 5 × 64 × 64 + 64 = 102464 权重数", 102_464,
+          lambda: _conv_params(64, 64, 5), "weights and biases", 0, "Right."),
+    Claim("googlenet-reduced-weights", "googlenet", "004", "(b) 1 × 1 × 64 × 32 + 32 + 5 × 5 × 32 × 64 + 64 = "
+          "53344 权重数", 53_344, lambda: _conv_params(64, 32, 1) + _conv_params(32, 64, 5),
+          "weights and biases", 0, "Right."),
+    Claim("inception-v3-drop", "inception_v3", "004", "相比于V2, top-5 错误率下降3%", 3.0,
+          lambda: 4.9 - 3.58, "percentage points", 0.05,
+          "The same slides give v2 4.9% top-5 error; v3's best (ensemble) result is 3.58%: a drop of "
+          "{computed:.2f} points ({relative:.0%} relative), not 3 points.", lambda: {"relative": (4.9 - 3.58) / 4.9}),
+)
+
+
+def _params_ratio_gap() -> float:
+    return (7 * 7 * 512 * 4096) / (512 * 4096)
+
+
+def claims_for(arch: str) -> list[Claim]:
+    return [claim for claim in CLAIMS if claim.arch == arch]
+
+
+def claims_with_keys(keys: tuple[str, ...]) -> list[Claim]:
+    """The claims a concept lab discusses, in the order given."""
+    by_key = {claim.key: claim for claim in CLAIMS}
+    return [by_key[key] for key in keys]

@@ -1,0 +1,114 @@
+"""Where torchvision's (or our) implementation departs from the paper, built both ways and measured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+
+from cnnviz.analysis.summary import Summary, summarize_model, summary_of
+from cnnviz.zoo.registry import resolve
+
+
+@dataclass(frozen=True)
+class Departure:
+    arch: str
+    title: str
+    implementation: str  # label of what the app's default model does
+    paper: str  # label of what the paper did
+    build_implementation: Callable[[], Summary]
+    build_paper: Callable[[], Summary]
+    explanation: str
+
+
+def _summary_of(name: str) -> Callable[[], Summary]:
+    return lambda: summary_of(name)
+
+
+def _modified(name: str, change: Callable[[nn.Module], None]) -> Callable[[], Summary]:
+    def build() -> Summary:
+        variant = resolve(name)[1]
+        model = variant.build_on_meta()
+        change(model)
+        return summarize_model(model, variant.example_inputs(), f"{name} (paper)", variant.auxiliary)
+    return build
+
+
+def resnet_v1_strides(model: nn.Module) -> None:
+    """ResNet v1: downsample with the first 1x1 convolution of a bottleneck, not the 3x3 (torchvision's v1.5)."""
+    for layer in (model.layer2, model.layer3, model.layer4):
+        block = layer[0]
+        block.conv1.stride, block.conv2.stride = (2, 2), (1, 1)
+
+
+def googlenet_paper_branches(model: nn.Module) -> None:
+    """GoogLeNet as published: a real 5x5 in the '5x5' branch, and no batch norm (convolutions keep a bias)."""
+    with torch.device("meta"):
+        for module in model.modules():
+            if type(module).__name__ == "Inception":
+                old = module.branch3[1].conv
+                module.branch3[1].conv = nn.Conv2d(old.in_channels, old.out_channels, 5, padding=2, bias=False)
+        for module in model.modules():
+            if type(module).__name__ == "BasicConv2d":
+                old = module.conv
+                module.conv = nn.Conv2d(old.in_channels, old.out_channels, old.kernel_size, old.stride,
+                                        old.padding, bias=True)
+                module.bn = nn.Identity()
+
+
+
+
+class _SparseC3(nn.Module):
+    """16 small convolutions, one per C3 map, over the S2 maps the paper's table connects to it."""
+
+    TABLE = [(0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (4, 5, 0), (5, 0, 1), (0, 1, 2, 3), (1, 2, 3, 4),
+             (2, 3, 4, 5), (3, 4, 5, 0), (4, 5, 0, 1), (5, 0, 1, 3), (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),
+             (0, 1, 2, 3, 4, 5)]
+
+    def __init__(self):
+        super().__init__()
+        self.maps = nn.ModuleList(nn.Conv2d(len(inputs), 1, 5) for inputs in self.TABLE)
+
+    def forward(self, x):
+        return torch.cat([conv(x[:, list(inputs)]) for conv, inputs in zip(self.maps, self.TABLE)], dim=1)
+
+
+def _lenet_paper() -> Summary:
+    variant = resolve("lenet5")[1]
+    model = variant.build_on_meta()
+    conv = next(m for m in model.modules() if isinstance(m, nn.Conv2d) and m.in_channels == 6)
+    parent = next(p for p in model.modules() if any(c is conv for c in p.children()))
+    with torch.device("meta"):
+        for name, child in parent.named_children():
+            if child is conv:
+                setattr(parent, name, _SparseC3())
+    return summarize_model(model, variant.example_inputs(), "lenet5 (paper C3)")
+
+
+DEPARTURES: tuple[Departure, ...] = (
+    Departure("alexnet", "AlexNet: torchvision's 'one weird trick' model vs the 2012 paper",
+              "torchvision alexnet (224, 64-192-384-256-256, no LRN, no groups)",
+              "2012 paper (227, 96-256-384-384-256, LRN, two GPU groups)",
+              _summary_of("alexnet"), _summary_of("alexnet_paper"),
+              "torchvision's single-GPU model has fewer conv1 filters, more conv2 filters and no grouping."),
+    Departure("googlenet", "GoogLeNet: torchvision vs the paper",
+              "torchvision googlenet (3x3 in the '5x5' branch, batch norm)", "paper (5x5 branch, no batch norm)",
+              _summary_of("googlenet"), _modified("googlenet", googlenet_paper_branches),
+              "torchvision's 3x3 in the '5x5' branch is a known slip kept for its published weights; batch "
+              "norm came with Inception v2."),
+    Departure("resnet50", "ResNet-50: torchvision's v1.5 vs the paper's v1",
+              "v1.5: stride 2 on the 3x3 convolution", "v1: stride 2 on the first 1x1 convolution",
+              _summary_of("resnet50"), _modified("resnet50", resnet_v1_strides),
+              "Same weights, but v1.5's 3x3 runs at the higher resolution: more MACs, better accuracy."),
+    Departure("lenet5", "LeNet-5: full C3 vs the paper's sparse connection table",
+              "every C3 map sees all six S2 maps", "paper's Table I (60 of 96 map pairs connected)",
+              _summary_of("lenet5"), _lenet_paper,
+              "LeCun et al. connected C3 sparsely to keep the number of connections in bounds and to break "
+              "the symmetry between maps."),
+)
+
+
+def departures_for(arch: str) -> list[Departure]:
+    return [d for d in DEPARTURES if d.arch == arch]

@@ -1,1 +1,0 @@
-"""Streamlit pages: thin views that read widgets, call ``cnnviz`` and draw."""

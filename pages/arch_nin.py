@@ -1,3 +1,0 @@
-from pages.architecture import render
-
-render("nin")

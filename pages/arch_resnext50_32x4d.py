@@ -1,3 +1,0 @@
-from pages.architecture import render
-
-render("resnext50_32x4d")

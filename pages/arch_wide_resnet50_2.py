@@ -1,3 +1,0 @@
-from pages.architecture import render
-
-render("wide_resnet50_2")

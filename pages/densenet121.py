@@ -1,0 +1,7 @@
+from ui.first_visit import through_app
+
+through_app()
+
+from ui.architecture import render
+
+render("densenet121")

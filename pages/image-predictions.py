@@ -1,0 +1,85 @@
+"""Image lab: a photo through pretrained ImageNet networks, top-5 classes side by side."""
+
+from ui.first_visit import through_app
+
+through_app()
+
+import streamlit as st
+
+from cnnviz.imagelab.figures import top_k_bars
+from cnnviz.imagelab.predict import DEFAULT_MODEL, Prediction
+from cnnviz.imagelab.pretrained import (PRETRAINED_TITLES, WeightsUnavailable, download_weights, has_pretrained,
+                                        missing_weights_message, weights_choices)
+from cnnviz.imagelab.serving import Busy, retry_busy
+from ui import cached
+from ui.photo import pick_photo
+
+PAGE = "image_predict"
+
+st.title("What do the networks see in a photo?")
+st.write("Each network was trained on ImageNet's 1,000 classes. It outputs one score (logit) per class; the "
+         "softmax turns the scores into probabilities that add up to 1, and the five largest are shown.")
+st.latex(r"p_i = \frac{e^{z_i}}{\sum_{j=1}^{1000} e^{z_j}}")
+photo = pick_photo(PAGE)
+
+
+def _label(name: str) -> str:
+    return PRETRAINED_TITLES[name] + ("" if has_pretrained(name) else " (weights not downloaded)")
+
+
+chosen = st.multiselect("Networks (up to four side by side)", list(PRETRAINED_TITLES), default=[DEFAULT_MODEL],
+                        format_func=_label, max_selections=4, key=f"{PAGE}_models")
+if not chosen:
+    st.info("Pick at least one network.")
+    st.stop()
+
+
+def _offer_download(name: str) -> None:
+    st.warning(missing_weights_message(name), icon=":material/cloud_off:")
+    size = weights_choices(name)[0].meta.get("_file_size", 0)
+    if st.button(f"Download {PRETRAINED_TITLES[name]} ({size:.0f} MB)", key=f"{PAGE}_download_{name}"):
+        bar = st.progress(0.0, text="Connecting…")
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(done / total if total else 0.0, text=f"{done / 2**20:.1f} of {total / 2**20:.1f} MiB")
+
+        try:
+            download_weights(name, progress)
+        except WeightsUnavailable as error:
+            bar.empty()
+            st.error(str(error))
+            return
+        st.rerun()
+
+
+def _show(name: str) -> None:
+    st.subheader(PRETRAINED_TITLES[name])
+    if not has_pretrained(name):
+        _offer_download(name)
+        return
+    notice = st.empty()
+    try:
+        predictions = retry_busy(lambda: cached.image_predictions(name, photo.id, photo.image),
+                                 on_busy=lambda attempt, _: notice.info(f"Busy, retrying… (attempt {attempt + 1})"))
+    except WeightsUnavailable as error:
+        st.error(str(error))
+        return
+    except Busy:
+        notice.error("The server is busy with other photos; try again in a minute.")
+        return
+    notice.empty()
+    spec = cached.classifier(name).preprocessing
+    figure = top_k_bars([Prediction(**p) for p in predictions], f"Top-5 of {PRETRAINED_TITLES[name]}")
+    st.plotly_chart(figure, width="stretch", key=f"{PAGE}_chart_{name}")
+    st.caption(f"Input: short side resized to {spec.resize} px, central {spec.crop}x{spec.crop} crop, "
+               f"normalised with mean {_rounded(spec.mean)} and std {_rounded(spec.std)}. Top-5 together: "
+               f"{sum(p['probability'] for p in predictions):.1%}.")
+
+
+def _rounded(values) -> str:
+    return "(" + ", ".join(f"{v:.3f}" for v in values) + ")"
+
+
+for column, name in zip(st.columns(len(chosen)), chosen, strict=True):
+    with column:
+        _show(name)

@@ -1,0 +1,156 @@
+"""Image lab: inside a network on a photo — feature maps, first-layer filters, Grad-CAM, receptive field."""
+
+from ui.first_visit import through_app
+
+through_app()
+
+import streamlit as st
+
+from cnnviz.imagelab import figures
+from cnnviz.imagelab.inside import (FILTERS_SHOWN, MAPS_SHOWN, cam_overlay, default_cam_layer, default_map_layer,
+                                    field_boxes, first_convolution)
+from cnnviz.imagelab.predict import crop_box
+from cnnviz.imagelab.pretrained import PRETRAINED_TITLES, TORCHVISION_TITLES, has_pretrained
+from cnnviz.imagelab.serving import Busy, retry_busy
+from cnnviz.zoo.registry import model_names
+from ui import cached
+from ui.photo import pick_photo
+
+PAGE = "image_inside"
+
+st.title("Inside the network")
+st.write("Follow one photo through a network: what each layer's channels respond to, what the first layer's "
+         "kernels look like, which part of the photo made the top class win, and which pixels one unit sees.")
+photo = pick_photo(PAGE)
+
+names = model_names()
+name = st.selectbox("Network", names, index=names.index("efficientnet_lite0"), key=f"{PAGE}_model",
+                    format_func=lambda n: f"{n} · {'pretrained' if has_pretrained(n) else 'random weights'}")
+inspected, load_error = cached.pretrained_or_random(name)
+pretrained = inspected.pretrained
+if load_error:
+    st.error(load_error, icon=":material/broken_image:")
+    st.warning(f"**Random weights** (seed 0) instead, until the checkpoint is replaced: the pictures show an "
+               f"untrained {name}'s response.", icon=":material/casino:")
+elif pretrained:
+    st.success(f"{name}: {inspected.weights}.", icon=":material/verified:")
+else:
+    st.warning(f"**Random weights** (seed 0; no pretrained weights are available for {name}): the pictures show an "
+               f"untrained network's response. Pretrained on ImageNet: efficientnet_lite0 (always) and, once their "
+               f"files are in the torch cache, {', '.join(TORCHVISION_TITLES)}.",
+               icon=":material/casino:")
+view = inspected.view(photo.image)
+spec = inspected.preprocessing
+
+
+def _busy_safe(call):
+    notice = st.empty()
+    try:
+        result = retry_busy(call, on_busy=lambda attempt, _: notice.info(f"Busy, retrying… (attempt {attempt + 1})"))
+    except Busy:
+        notice.error("The server is busy with other photos; try again in a minute.")
+        return None
+    notice.empty()
+    return result
+
+
+def feature_maps() -> None:
+    layers = cached.inspected_layers(name)
+    labels = {layer.name: f"{layer.name} · {layer.type} · {'x'.join(map(str, layer.shape))}" for layer in layers}
+    first_look = list(labels).index(default_map_layer(layers, spec.crop))
+    left, right = st.columns([3, 1])
+    layer = left.selectbox("Layer (in execution order; output channels x height x width)", list(labels),
+                           index=first_look, format_func=labels.get, key=f"{PAGE}_{name}_layer")
+    count = right.slider("Channels shown", 4, MAPS_SHOWN, 16, step=4, key=f"{PAGE}_channels")
+    maps = _busy_safe(lambda: cached.image_feature_maps(name, pretrained, photo.id, layer, photo.image))
+    if maps is not None:
+        picture, grid = st.columns([1, 3])
+        picture.plotly_chart(figures.picture(view, f"Input: {spec.crop}x{spec.crop}", 300), width="stretch",
+                             key=f"{PAGE}_maps_input")
+        grid.plotly_chart(figures.feature_grid(maps, count, layer), width="stretch", key=f"{PAGE}_maps")
+        st.caption(f"Channels ranked by their mean activation over the {maps.shape[1]}x{maps.shape[2]} map; one "
+                   "colour scale for all, so brighter means a stronger response in any panel.")
+
+
+def first_layer_filters() -> None:
+    conv_name, conv = first_convolution(inspected.model)
+    st.plotly_chart(cached.image_filter_figure(name, pretrained), width="stretch", key=f"{PAGE}_filters")
+    st.caption(f"{conv_name}: {conv.out_channels} kernels of {conv.in_channels}x{conv.kernel_size[0]}x"
+               f"{conv.kernel_size[1]} weights (stride {conv.stride[0]}); the first "
+               f"{min(FILTERS_SHOWN, conv.out_channels)} shown, each "
+               "stretched to its own black-to-white range, so compare patterns, not brightness."
+               + ("" if pretrained else " Random weights give noise, not the edges and colour blobs of a "
+                  "trained network."))
+
+
+def grad_cam() -> None:
+    if inspected.categories is None:
+        st.info("Grad-CAM explains the score of a class, so it needs a pretrained classifier: choose one of "
+                f"{', '.join(PRETRAINED_TITLES)} (available weights are marked 'pretrained').")
+    else:
+        layers = cached.inspected_layers(name)
+        spatial = [layer.name for layer in layers if layer.shape[1] > 1]
+        target = st.selectbox("Target layer (Grad-CAM's usual choice: the last with a spatial map)", spatial,
+                              index=spatial.index(default_cam_layer(layers)), key=f"{PAGE}_{name}_cam_layer")
+        result = _busy_safe(lambda: cached.image_grad_cam(name, photo.id, target, photo.image))
+        if result is not None:
+            st.latex(r"\alpha_k^c = \frac{1}{HW}\sum_{i,j}\frac{\partial y^c}{\partial A^k_{ij}}, \qquad "
+                     r"L^c = \mathrm{ReLU}\Big(\sum_k \alpha_k^c A^k\Big)")
+            left, right = st.columns(2)
+            left.plotly_chart(figures.picture(view, "Input", 420), width="stretch", key=f"{PAGE}_cam_input")
+            right.plotly_chart(figures.picture(cam_overlay(view, result.cam),
+                                               f"Grad-CAM of '{result.label}' ({result.probability:.1%})", 420),
+                               width="stretch", key=f"{PAGE}_cam")
+            h, w = result.cam.shape
+            st.caption(f"Top-1 class: {result.label} (ImageNet index {result.class_index}, p = "
+                       f"{result.probability:.1%}). Target layer `{result.target_layer}`: its {h}x{w} map, "
+                       "enlarged to the input and coloured from blue (0) to red (1 = its maximum): the regions that "
+                       "raise this class's score most (computed with torchcam).")
+
+
+def receptive_field() -> None:
+    fields = [f for f in cached.receptive_fields(name, spec.crop) if not f.global_pool]
+    if not fields:
+        st.info("This network has no convolution or pooling layer to measure.")
+    else:
+        by_name = {f.name: f for f in fields}
+        left, middle, right = st.columns([2, 1, 1])
+        # Start where the field is about a quarter of the input: large enough to see, small enough to place.
+        quarter = min(range(len(fields)), key=lambda i: abs(fields[i].rf - spec.crop / 4))
+        chosen = left.selectbox("Layer", list(by_name), index=quarter, key=f"{PAGE}_{name}_rf_layer",
+                                format_func=lambda n: f"{n} · {by_name[n].kind} · field {by_name[n].rf} px")
+        field = by_name[chosen]
+        rows, cols = field.output_hw
+        # A slider needs two values: a map one unit high (or wide) has only unit 0 along that axis.
+        row = (middle.slider("Unit row", 0, rows - 1, rows // 2, key=f"{PAGE}_{name}_{chosen}_row")
+               if rows > 1 else 0)
+        col = (right.slider("Unit column", 0, cols - 1, cols // 2, key=f"{PAGE}_{name}_{chosen}_col")
+               if cols > 1 else 0)
+        in_input, on_photo = field_boxes(field, row, col, photo.image.size, spec)
+
+        st.latex(r"l_k = l_{k-1} + (f_k - 1)\prod_{i=1}^{k-1} s_i")
+        a, b = st.columns(2)
+        a.plotly_chart(figures.receptive_field_figure(
+            view, [(in_input, "#e45756", f"unit ({row}, {col})")], f"Model input ({spec.crop}x{spec.crop})"),
+            width="stretch", key=f"{PAGE}_rf_input")
+        b.plotly_chart(figures.receptive_field_figure(
+            photo.image, [(crop_box(photo.image.size, spec), "#4c78a8", "the model's crop"),
+                          (on_photo, "#e45756", f"unit ({row}, {col})")], "On the photo"),
+            width="stretch", key=f"{PAGE}_rf_photo")
+        inside = (in_input[2] - in_input[0], in_input[3] - in_input[1])
+        padding = ("" if inside == field.rf_hw[::-1] else
+                   f"; only {inside[0]:.0f}x{inside[1]:.0f} of them lie inside the image, the rest is zero padding")
+        st.caption(f"`{chosen}` ({field.kind}, {rows}x{cols} units): each unit sees {field.rf_hw[0]}x"
+                   f"{field.rf_hw[1]} input pixels, neighbouring units are {field.jump:g} px apart and unit (0, 0) "
+                   f"is centred on pixel {field.start:g}. Unit ({row}, {col}) sees input pixels "
+                   f"{in_input[1]:.0f}-{in_input[3] - 1:.0f} (rows) x {in_input[0]:.0f}-{in_input[2] - 1:.0f} "
+                   f"(columns){padding}.")
+
+
+# Only the open tab runs: Grad-CAM back-propagates, the filter grid and the feature maps are large figures.
+tabs = st.tabs(["Feature maps", "First-layer filters", "Grad-CAM", "Receptive field"], key=f"{PAGE}_tab",
+               on_change="rerun")
+for tab, section in zip(tabs, (feature_maps, first_layer_filters, grad_cam, receptive_field), strict=True):
+    if tab.open:
+        with tab:
+            section()

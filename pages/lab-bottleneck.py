@@ -1,0 +1,166 @@
+"""Concept lab: bottleneck arithmetic, by formula and counted on torch modules (FLOP counter, parameters)."""
+
+from ui.first_visit import through_app
+
+through_app()
+
+import pandas as pd
+import streamlit as st
+
+from cnnviz.labs import bottleneck as bn
+from cnnviz.labs import figures
+from ui import cached
+
+PAGE = "lab_bottleneck"
+# The notes' 5x5 question, as checked on GoogLeNet's page (``cnnviz.lectures.notes_check``).
+NOTES_5X5 = ("googlenet-naive-weights", "googlenet-naive-macs", "googlenet-reduced-weights", "googlenet-reduced-macs")
+
+
+def _conv_table(convs: list[bn.Conv], size: int) -> pd.DataFrame:
+    table = pd.DataFrame([{"layer": c.label, "C_in → C_out": f"{c.c_in} → {c.c_out}", "groups": c.groups,
+                           "weights": c.weights, "formula": f"{c.kernel}·{c.kernel}·{c.c_in // c.groups}·{c.c_out}"
+                           + (f" + {c.c_out}" if c.bias else ""), "MACs": c.macs_per_pixel * size * size}
+                          for c in convs])
+    return table if (table["groups"] > 1).any() else table.drop(columns="groups")
+
+
+def _agreement(formula: tuple[int, int], torch_counts: tuple[int, int]) -> None:
+    same = formula == torch_counts
+    (st.success if same else st.error)(
+        f"torch counts {torch_counts[0]:,} parameters and {torch_counts[1]:,} MACs (PyTorch's FLOP counter / 2): "
+        + ("the same as the formula." if same else f"the formula says {formula[0]:,} and {formula[1]:,}."))
+
+
+NUMBER = {"weights": st.column_config.NumberColumn(format="localized"),
+          "MACs": st.column_config.NumberColumn(format="localized")}
+
+st.title("Bottleneck arithmetic")
+st.write("A k x k convolution from C_in to C_out channels on an i x i map (stride 1, 'same' padding):")
+st.latex(r"\text{weights} = k^2\,C_\text{in}\,C_\text{out} + C_\text{out},\qquad "
+         r"\text{MACs} = k^2\,C_\text{in}\,C_\text{out}\; i^2")
+st.caption("A 1x1 convolution that first reduces the channels makes the expensive k x k convolution cheaper. "
+           "Biases are counted in weights; MACs count multiplications of weights, not bias additions.")
+
+notes, inception, resnet, mobilenet, squeeze = st.tabs(
+    ["The notes' 5x5 question", "Inception module", "ResNet bottleneck", "MobileNet", "SqueezeNet fire"])
+
+with notes:
+    a, b, c, d = st.columns(4)
+    c_in = a.number_input("C_in", 1, 2048, 64, key=f"{PAGE}_in")
+    reduce = b.number_input("1x1 reduction to", 1, 2048, 32, key=f"{PAGE}_reduce")
+    c_out = c.number_input("C_out", 1, 2048, 64, key=f"{PAGE}_out")
+    size = d.number_input("Map size i", 1, 512, 28, key=f"{PAGE}_size")
+    naive, reduced = bn.naive_5x5(c_in, c_out), bn.reduced_5x5(c_in, reduce, c_out)
+    left, right = st.columns(2)
+    for column, title, convs in ((left, "(a) 5x5 directly", naive), (right, "(b) 1x1 reduction, then 5x5", reduced)):
+        column.markdown(f"**{title}**")
+        column.dataframe(_conv_table(convs, size), hide_index=True, width="stretch", column_config=NUMBER)
+        column.markdown(f"{bn.weights(convs):,} weights · {bn.mac_coefficient(convs):,}·i² = "
+                        f"{bn.mac_coefficient(convs) * size * size:,} MACs at i = {size}")
+        with column:
+            _agreement((bn.weights(convs), bn.mac_coefficient(convs) * size * size),
+                       bn.counted(bn.chain(convs), c_in, size))
+    st.plotly_chart(figures.macs_vs_size({"(a) 5x5": bn.mac_coefficient(naive),
+                                          "(b) 1x1 + 5x5": bn.mac_coefficient(reduced)}), width="stretch",
+                    key=f"{PAGE}_macs")
+    st.markdown("**Checked against the notes** (their defaults: 64 → 64, reduction to 32)")
+    claims = cached.checked_claims_with_keys(NOTES_5X5)
+    st.dataframe(pd.DataFrame([{"the notes": c["quote"], "notes' number": c["claimed"], "computed": c["computed"],
+                                "unit": c["unit"], "verdict": "right" if c["correct"] else "wrong"} for c in claims]),
+                 hide_index=True, column_config={"notes' number": st.column_config.NumberColumn(format="localized"),
+                                                 "computed": st.column_config.NumberColumn(format="localized")})
+    for claim in claims:
+        if not claim["correct"]:
+            per_map = " i²" if "MACs" in claim["unit"] else ""  # MACs per output pixel: times i² on an i x i map
+            st.warning(f"The notes: “{claim['quote']}”. Computed: {claim['computed']:,.0f}{per_map}. "
+                       f"{claim['explanation']}", icon=":material/error:")
+
+with inception:
+    st.caption("Four branches side by side, concatenated. Naive: 1x1, 3x3, 5x5 and a 3x3 max-pool straight on "
+               "the input. Reduced (GoogLeNet): 1x1 convolutions before the 3x3 and 5x5 and after the pool.")
+    cols = st.columns(7)
+    labels = ["C_in", "1x1", "3x3 reduce", "3x3", "5x5 reduce", "5x5", "pool proj"]
+    defaults = bn.Inception()
+    fields = ["c_in", "b1", "b3_reduce", "b3", "b5_reduce", "b5", "pool_proj"]
+    chosen = {f: col.number_input(label, 1, 2048, getattr(defaults, f), key=f"{PAGE}_inc_{f}")
+              for col, label, f in zip(cols, labels, fields)}
+    size = st.slider("Map size", 1, 112, 28, key=f"{PAGE}_inc_size")
+    module = bn.Inception(**chosen)
+    left, right = st.columns(2)
+    for column, title, convs, built, out in (
+            (left, "Naive", module.naive(), module.naive_module(), module.naive_channels()),
+            (right, "With 1x1 reductions", module.reduced(), module.reduced_module(), module.reduced_channels())):
+        column.markdown(f"**{title}** · output {size}x{size}x{out}")
+        column.dataframe(_conv_table(convs, size), hide_index=True, width="stretch", column_config=NUMBER)
+        column.markdown(f"Total: {bn.weights(convs):,} weights, {bn.mac_coefficient(convs) * size * size:,} MACs")
+        with column:
+            _agreement((bn.weights(convs), bn.mac_coefficient(convs) * size * size),
+                       bn.counted(built, module.c_in, size))
+    ratio = bn.mac_coefficient(module.naive()) / bn.mac_coefficient(module.reduced())
+    st.info(f"The reductions cut the MACs {ratio:.2f}x. The naive module's output also keeps all {module.c_in} "
+            f"pooled channels, so depth only grows from module to module.")
+
+with resnet:
+    a, b = st.columns(2)
+    mid = a.number_input("Bottleneck width", 1, 1024, 64, key=f"{PAGE}_res_mid",
+                         help="The block's input and output have 4x this many channels (torchvision's "
+                              "`Bottleneck.expansion`): the 1x1 restore must match the input it is added to.")
+    size = b.number_input("Map size", 1, 224, 56, key=f"{PAGE}_res_size")
+    channels = bn.block_channels(mid)
+    blocks = bn.torch_resnet_blocks(mid)
+    designs = [(f"Bottleneck 1x1-3x3-1x1 ({channels} → {mid} → {channels})", bn.resnet_bottleneck(mid),
+                blocks["bottleneck"], channels),
+               (f"Two 3x3 at {channels} channels", bn.basic_block(channels), blocks["basic_wide"], channels),
+               (f"Two 3x3 at {mid} channels (ResNet-34's block)", bn.basic_block(mid), blocks["basic_narrow"], mid)]
+    rows = []
+    for label, convs, module, c_in in designs:
+        counted = bn.conv_only(module, c_in, size)
+        rows.append({"block": label, "conv weights (formula)": bn.weights(convs),
+                     "conv weights (torchvision)": counted[0],
+                     "MACs (formula)": bn.mac_coefficient(convs) * size * size, "MACs (torchvision)": counted[1]})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={k: st.column_config.NumberColumn(format="localized") for k in rows[0] if k != "block"})
+    st.caption("Counted on torchvision's own `Bottleneck` and `BasicBlock` (convolutions only; batch norm adds "
+               "2 parameters per channel). The bottleneck block works on 4x more channels than ResNet-34's block "
+               "for about the same cost: that is how ResNet-50 goes deeper and wider at ResNet-34's price.")
+
+with mobilenet:
+    a, b, c, d = st.columns(4)
+    m = a.number_input("Input channels M", 1, 2048, 32, key=f"{PAGE}_mb_m")
+    n = b.number_input("Output channels N", 1, 2048, 64, key=f"{PAGE}_mb_n")
+    k = c.number_input("Kernel k", 1, 11, 3, step=2, key=f"{PAGE}_mb_k")
+    size = d.number_input("Map size D_F", 1, 224, 112, key=f"{PAGE}_mb_size")
+    st.latex(r"\frac{k^2 M D_F^2 + M N D_F^2}{k^2 M N D_F^2} = \frac{1}{N} + \frac{1}{k^2}")
+    std, sep = bn.standard(m, n, k), bn.separable(m, n, k)
+    std_t, sep_t = bn.counted(bn.chain(std), m, size), bn.counted(bn.chain(sep), m, size)
+    rows = [{"design": f"standard {k}x{k}", "weights": bn.weights(std), "MACs": bn.mac_coefficient(std) * size * size,
+             "MACs (torch)": std_t[1]},
+            {"design": f"depthwise {k}x{k} + pointwise 1x1", "weights": bn.weights(sep),
+             "MACs": bn.mac_coefficient(sep) * size * size, "MACs (torch)": sep_t[1]}]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={**NUMBER, "MACs (torch)": st.column_config.NumberColumn(format="localized")})
+    x, y = st.columns(2)
+    x.metric("1/N + 1/k²", f"{bn.separable_ratio(n, k):.4f}")
+    y.metric("Measured ratio (torch MACs)", f"{sep_t[1] / std_t[1]:.4f}")
+    st.caption(f"With k = 3 the separable convolution costs about 1/9 of the standard one once N is large: "
+               f"{1 / bn.separable_ratio(n, k):.1f}x cheaper here.")
+
+with squeeze:
+    a, b, c, d, e = st.columns(5)
+    c_in = a.number_input("C_in", 1, 2048, 96, key=f"{PAGE}_fire_in")
+    s1 = b.number_input("squeeze 1x1", 1, 1024, 16, key=f"{PAGE}_fire_s")
+    e1 = c.number_input("expand 1x1", 1, 1024, 64, key=f"{PAGE}_fire_e1")
+    e3 = d.number_input("expand 3x3", 1, 1024, 64, key=f"{PAGE}_fire_e3")
+    size = e.number_input("Map size", 1, 224, 54, key=f"{PAGE}_fire_size")
+    fire, plain = bn.fire(c_in, s1, e1, e3), [bn.Conv("3x3", c_in, e1 + e3, 3)]
+    st.dataframe(_conv_table(fire, size), hide_index=True, width="stretch", column_config=NUMBER)
+    _agreement((bn.weights(fire), bn.mac_coefficient(fire) * size * size), bn.counted(bn.torch_fire(c_in, s1, e1, e3),
+                                                                                   c_in, size))
+    x, y = st.columns(2)
+    x.metric("Fire module", f"{bn.weights(fire):,} weights")
+    y.metric(f"One 3x3 convolution {c_in} → {e1 + e3}", f"{bn.weights(plain):,} weights",
+             help=f"9·{c_in}·{e1 + e3} + {e1 + e3}")
+    st.markdown(f"The fire module has **{bn.weights(plain) / bn.weights(fire):.1f}x fewer** weights for the same "
+                f"{e1 + e3} output channels.")
+    st.caption("Defaults: fire2 of SqueezeNet 1.0 (torchvision's `Fire` module is what torch counts). The squeeze "
+               "layer feeds only a few channels to the 3x3 filters, and half the expand filters are 1x1.")

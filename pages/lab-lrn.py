@@ -1,0 +1,86 @@
+"""Concept lab: local response normalisation, the notes' formula term by term and torch's layer beside it."""
+
+from ui.first_visit import through_app
+
+through_app()
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from cnnviz.labs import lrn
+
+PAGE = "lab_lrn"
+PRESETS = {"The notes' example": lrn.NOTES_EXAMPLE, "AlexNet": lrn.ALEXNET}
+DEFAULT = np.array([[1.0, 0.5], [1.0, 2.0], [2.0, 1.0], [0.5, 1.0]])  # N = 4 channels at 2 positions
+
+st.title("Local response normalisation (LRN)")
+st.write("AlexNet divides each activation by a power of the sum of squares of its neighbours *across channels* "
+         "at the same position: strong channels suppress their neighbours.")
+st.latex(r"b^i_{x,y} = a^i_{x,y} \Big/ \Big(k + \alpha \sum_{j=\max(0,\, i-n/2)}^{\min(N-1,\, i+n/2)}"
+         r"\big(a^j_{x,y}\big)^2\Big)^{\beta}")
+st.caption("n/2 is rounded down, so the window holds 2⌊n/2⌋ + 1 channels, cut at the first and last channel.")
+
+preset = st.radio("Values", list(PRESETS), horizontal=True, key=f"{PAGE}_preset")
+values = PRESETS[preset]
+a, b, c, d = st.columns(4)
+k = a.number_input("k", 0.0, 10.0, float(values["k"]), 0.5, key=f"{PAGE}_{preset}_k")
+n = b.number_input("n", 1, 15, int(values["n"]), 1, key=f"{PAGE}_{preset}_n")
+alpha = c.number_input("α", 0.0, 10.0, float(values["alpha"]), format="%g", key=f"{PAGE}_{preset}_alpha")
+beta = d.number_input("β", 0.0, 5.0, float(values["beta"]), 0.05, key=f"{PAGE}_{preset}_beta")
+
+st.subheader("Activations a (rows: channel i, columns: positions)")
+channels = st.slider("Channels N", 2, 12, 4, key=f"{PAGE}_channels")
+start = np.resize(DEFAULT, (channels, 2)) if channels != 4 else DEFAULT
+edited = st.data_editor(pd.DataFrame(start, index=[f"i = {i}" for i in range(channels)],
+                                     columns=["(x, y) = (0, 0)", "(x, y) = (0, 1)"]),
+                        key=f"{PAGE}_tensor_{channels}", width="stretch")
+tensor = edited.to_numpy(dtype=float, na_value=0.0)[:, None, :]  # N channels x 1 row x 2 columns
+if (tensor < 0).any():
+    st.warning("LRN follows a ReLU in AlexNet, so activations are normally ≥ 0; negative values still work.")
+
+st.subheader("One output, every term")
+a, b = st.columns(2)
+i = a.number_input("Channel i", 0, channels - 1, 0, key=f"{PAGE}_i_{channels}")
+position = b.radio("Position", [0, 1], format_func=lambda p: f"(0, {p})", horizontal=True, key=f"{PAGE}_pos")
+worked = lrn.worked(tensor[:, 0, position], int(i), k, int(n), alpha, beta)
+squares = " + ".join(f"{t.a:g}^2" for t in worked.terms)
+st.latex(rf"b^{{{worked.i}}} = \frac{{{worked.a:g}}}{{\big({k:g} + {alpha:g}\,({squares})\big)^{{{beta:g}}}}}"
+         rf" = \frac{{{worked.a:g}}}{{{worked.denominator:.6g}}} = {worked.b:.6g}")
+st.dataframe(pd.DataFrame([{"j": t.j, "a^j": t.a, "(a^j)²": t.square} for t in worked.terms]), hide_index=True)
+if worked.denominator == 0:
+    st.error("Undefined: with k = 0, β > 0 and α times the window's sum of squares 0, the denominator is 0 "
+             "(PyTorch gives nan or inf too).")
+if preset == "The notes' example" and (k, n, alpha, beta) == (0.0, 2, 1.0, 1.0) and int(i) == 0 and position == 0:
+    ok = worked.b == 0.5 and [t.j for t in worked.terms] == [0, 1]
+    st.info(f"The notes: at (i, x, y) = (0, 0, 0) the value is 1, channel i − 1 does not exist and channel i + 1 "
+            f"holds 1, so b = 1 / (1² + 1²) = 0.5. Computed: {worked.b:g} "
+            f"({'agrees' if ok else 'edit the first two values back to 1 to see it'}).")
+
+st.subheader("torch.nn.LocalResponseNorm, run live")
+args = lrn.torch_arguments(k, int(n), alpha, beta)
+formula = lrn.formula(tensor, k, int(n), alpha, beta)
+matched = lrn.torch_lrn(tensor, **args)
+naive = lrn.torch_lrn(tensor, int(n), alpha, beta, k)
+st.code(f"# reproduces the formula\n{lrn.torch_call(k, int(n), alpha, beta)}\n"
+        f"# the formula's numbers typed in directly: a different layer\n"
+        f"torch.nn.LocalResponseNorm(size={int(n)}, alpha={alpha:g}, beta={beta:g}, k={k:g})", language="python")
+table = pd.DataFrame({"channel i": np.repeat(np.arange(channels), 2),
+                      "position": [f"(0, {p})" for p in (0, 1)] * channels,
+                      "a": tensor[:, 0, :].ravel(), "b (formula)": formula[:, 0, :].ravel(),
+                      f"b (torch, size={args['size']}, α={args['alpha']:g})": matched[:, 0, :].ravel(),
+                      f"b (torch, size={int(n)}, α={alpha:g})": naive[:, 0, :].ravel()})
+st.dataframe(table, hide_index=True, width="stretch")
+both = np.isfinite(formula) & np.isfinite(matched)  # a / 0 (k = α = 0) is inf or nan in both: inf − inf is nan
+gap = float(np.abs(formula - matched)[both].max()) if both.any() else 0.0
+st.caption(f"Largest difference between the formula and the matched torch call: {gap:.2e}. torch's layer divides α by "
+           f"`size` (it averages the squares) and its window runs from c − ⌊size/2⌋ to c + ⌊(size − 1)/2⌋, exactly "
+           f"`size` channels; the formula sums 2⌊n/2⌋ + 1 = {args['size']} channels. Hence size = {args['size']} and "
+           f"α·size = {args['alpha']:g}.")
+
+st.subheader("Why batch norm replaced it")
+st.write("LRN has four hand-set constants, no learned parameters, and only rescales across neighbouring channels. "
+         "VGG found that it did not improve ILSVRC accuracy while costing memory and time, and dropped it. Batch "
+         "normalisation (2015) standardises every channel over the mini-batch and then learns a scale γ and shift β: "
+         "it keeps activations in a stable range through the whole depth, allows larger learning rates and "
+         "regularises. Inception v2 removed LRN once it had batch norm; ResNet and later networks never used it.")

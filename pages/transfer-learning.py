@@ -1,0 +1,111 @@
+"""Transfer learning: pretrain, then freeze the encoder and train a new head, or fine-tune; which parameters
+train in each case, counted on a live model."""
+
+from ui.first_visit import through_app
+
+through_app()
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from cnnviz.format import megabytes
+from cnnviz.lectures.transfer_stages import MODES, Stage, freezing_figure, typical_features
+from cnnviz.zoo.registry import resolve
+from ui import cached
+from ui.catalog import page_groups
+
+MODELS = ("resnet50", "efficientnet_lite0", "vgg16", "mobilenet_v2", "densenet121", "alexnet_paper")
+ROOT = Path(__file__).resolve().parents[1]
+NUMBER = st.column_config.NumberColumn(format="localized")
+
+st.title("Transfer learning")
+st.markdown(
+    "A network trained on ImageNet's 1.2 million photos has already learned to see. To solve a new task with "
+    "little data, keep its **encoder** (the convolutional stages) and give it a new **head** (the last layer, "
+    "sized for the new classes):\n"
+    "1. **Pretrain** on a large data set (or download the weights).\n"
+    "2. **Freeze the encoder and train only the new head** (feature extraction; what the notes call transfer "
+    "learning). Fast, needs little data: the frozen encoder's features can even be computed once and stored.\n"
+    "3. Or **fine-tune**: unfreeze the top stages, or everything, and train on with a small learning rate. "
+    "Better when the new data are plentiful or unlike ImageNet.")
+
+st.subheader("Early features are generic, late ones specific")
+st.write("Each stage sees a larger window of the image, its receptive field, computed with the notes' rule. "
+         "Early stages see a few pixels and respond to edges and colour blobs, useful for any image; the last "
+         "stages see most of the image and respond to parts of the old task's objects. That is why the early "
+         "stages are frozen first and unfrozen last.")
+st.latex(r"l_k = l_{k-1} + (f_k - 1)\prod_{i=1}^{k-1} s_i")
+st.caption("l: receptive field of layer k in input pixels, f: its kernel size, s: the strides before it. "
+           "Where paths join (residual, dense, inception) the largest window counts.")
+
+left, middle, right = st.columns([2, 1, 2])
+model = left.selectbox("Pretrained network", MODELS, key="transfer_learning_model",
+                       format_func=lambda name: resolve(name)[1].label)
+new_classes = middle.number_input("New classes", min_value=1, max_value=100_000, value=10, step=1,
+                                  key="transfer_learning_classes")
+mode = right.radio("Mode", list(MODES), format_func=MODES.get, key="transfer_learning_mode")
+
+stage_rows = cached.transfer_stages(model)
+encoder_count = len(stage_rows) - 1
+top = 1
+if mode == "top":
+    top = st.slider("Stages to unfreeze (from the top)", 1, encoder_count, 1, key="transfer_learning_top")
+freezing = cached.transfer_freezing(model, mode, int(new_classes), top if mode == "top" else 0)
+stages = [Stage(**row) for row in stage_rows]
+total = freezing["trainable"] + freezing["frozen"]
+
+a, b, c, d = st.columns(4)
+a.metric("Trainable parameters", f"{freezing['trainable']:,}", f"{freezing['trainable'] / total:.2%} of the model",
+         delta_color="off")
+b.metric("Frozen parameters", f"{freezing['frozen']:,}")
+c.metric("New head", f"{freezing['new_head']:,}", help=f"a linear layer to {new_classes} classes, with biases")
+d.metric("Gradients + momentum", f"{megabytes(freezing['trainable'], 8):.1f} MiB",
+         help="Two float32 values (4 bytes each) per trainable parameter: its gradient and the momentum buffer of "
+              "the SGD optimiser below")
+
+size = resolve(model)[1].input_size
+records = []
+for index, stage in enumerate(stages):
+    field = stage.receptive_field
+    seen = "whole image (global pooling)" if field is None else (
+        f"{field} px" + (" (more than the image)" if field > size else ""))
+    records.append({"stage": f"{index + 1}. {stage.name}", "output (CxHxW)": stage.output,
+                    "receptive field": seen, "parameters": freezing["new_head"] if stage.name == "head" else stage.params,
+                    "MACs": freezing["new_head_macs"] if stage.name == "head" else stage.macs, "trains": "yes" if stage.name in freezing["trainable_stages"] else "frozen",
+                    "typical features": typical_features(stage, index, encoder_count),
+                    "modules": ", ".join(stage.units) if stage.name != "head" else "new head"})
+st.dataframe(pd.DataFrame(records).drop(columns=["modules"]), hide_index=True, width="stretch",
+             column_config={"parameters": NUMBER, "MACs": NUMBER})
+st.plotly_chart(freezing_figure(stages, tuple(freezing["trainable_stages"]), freezing["new_head"]),
+                width="stretch", key="transfer_learning_chart")
+st.caption(f"Stages: runs of blocks with the same output size, input {size}x{size}; the head row is the new "
+           "head. Frozen batch-norm layers should also stay in eval mode, so that their running statistics keep "
+           "the pretrained values.")
+with st.expander("Which modules make up each stage"):
+    st.dataframe(pd.DataFrame(records)[["stage", "modules"]], hide_index=True, width="stretch")
+
+unfreeze = {"freeze": "", "all": "",
+            "top": "".join(f"model.get_submodule('{unit}').requires_grad_(True)\n"
+                           for row in stage_rows if row["name"] in freezing["trainable_stages"]
+                           and row["name"] != "head" for unit in row["units"])}[mode]
+old_classes = next(row for row in stage_rows if row["name"] == "head")["output"]
+st.markdown("**The same in PyTorch** (generated for this model and mode):")
+freeze_line = ("# every parameter keeps requires_grad=True: all of them train\n" if mode == "all"
+               else "model.requires_grad_(False)  # freeze everything\n")
+st.code(f"{freeze_line}{unfreeze}"
+        f"# a new layer is created trainable; it replaces the {old_classes}-class head\n"
+        f"model.{freezing['head']} = torch.nn.Linear({freezing['head_in']}, {new_classes})\n"
+        "trainable = [p for p in model.parameters() if p.requires_grad]\n"
+        "optimizer = torch.optim.SGD(trainable, lr=learning_rate, momentum=0.9)", language="python")
+
+registered = {entry.path for entries in page_groups().values() for entry in entries}
+links = [(path, label) for path, label in (
+    ("pages/inside-the-network.py", "See the generic and specific features: feature maps of a pretrained network"),
+    ("pages/train-transfer.py", "Freeze or fine-tune for real: a small training run"))
+    if (ROOT / path).exists() and path in registered]
+if links:
+    st.subheader("Try it")
+    for path, label in links:
+        st.page_link(path, label=label, icon=":material/arrow_forward:")

@@ -1,0 +1,102 @@
+"""The shared architecture page: story, variant picker, layer table, graph, cost chart and source."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cnnviz.analysis.graph import blocks
+from cnnviz.analysis.published import published_counts
+from cnnviz.format import count, megabytes
+from cnnviz.lectures.story import lecture
+from cnnviz.zoo.registry import architectures
+from ui import cached, lecture_parts
+
+
+def render(key: str) -> None:
+    arch = architectures()[key]
+    notes = lecture(key)
+    st.title(arch.title)
+    st.caption(f"{arch.year} · {arch.authors} · [{arch.paper}]({arch.paper_url})")
+    st.write(arch.idea)
+    if arch.ilsvrc:
+        st.info(arch.ilsvrc, icon=":material/emoji_events:")
+    with st.expander("The story", expanded=True):
+        lecture_parts.story(notes)
+
+    left, right = st.columns([3, 1])
+    labels = {v.name: f"{v.label} · {v.name}" for v in arch.variants}
+    name = left.selectbox("Variant", list(labels), format_func=labels.get, key=f"{key}_variant")
+    variant = arch.variant(name)
+    lecture_parts.variant_note(notes, variant)
+    size = right.number_input("Input size (pixels)", min_value=16, max_value=1024, value=variant.input_size,
+                              step=1, key=f"{key}_{name}_size")
+    input_size = None if size == variant.input_size else int(size)
+    try:
+        with st.spinner("Tracing the model on the meta device…", show_time=True):
+            summary = cached.summary(name, input_size)
+    except RuntimeError as error:
+        st.error(f"{name} cannot take a {size}x{size} input: {str(error).splitlines()[0]}")
+        return
+
+    a, b, c, d = st.columns(4)
+    a.metric("Parameters", count(summary.total_params),
+             help=f"{summary.total_params:,} parameters = {megabytes(summary.total_params):.1f} MiB as float32")
+    b.metric("MACs per image", count(summary.total_macs), help=f"{summary.total_macs:,} multiply-accumulates "
+             "in convolutions and linear layers (bias adds not counted)")
+    convs, fcs = cached.layer_counts(name, input_size)
+    c.metric("Conv / FC layers", f"{convs} / {fcs}", help="As in the notes' tables: a convolution that covers its "
+             "whole input (LeNet-5's C5) is an FC layer; weights shared by several calls count once")
+    d.metric("Activations per image", count(summary.total_activations),
+             help="Sum of every layer's output elements: the memory a forward pass writes")
+    if summary.aux_params:
+        st.caption(f"Auxiliary classifiers (training only): {summary.aux_params:,} parameters, "
+                   f"{summary.aux_macs:,} MACs, not in the inference totals above.")
+    published = published_counts(variant) if input_size is None else None
+    if published:
+        st.success(published.sentence(summary), icon=":material/check_circle:")
+    if input_size is None:
+        lecture_parts.key_idea(arch, notes, variant, summary)
+    lecture_parts.notes_check(arch, notes)
+
+    walk, table, graph, cost, quiz, recipe, paper, source = st.tabs(
+        ["Layer walk", "Layer table", "Layer graph", "Where the cost is", "Check yourself", "Training recipe",
+         "Paper vs implementation", "Builder source"])
+    with walk:
+        lecture_parts.walk(summary, deep=bool(blocks(summary)))
+    with table:
+        from cnnviz.analysis.summary import table_records
+
+        st.dataframe(pd.DataFrame(table_records(summary)), hide_index=True, width="stretch", height=420,
+                     column_config={"parameters": st.column_config.NumberColumn(format="localized"),
+                                    "MACs": st.column_config.NumberColumn(format="localized"),
+                                    "activations": st.column_config.NumberColumn(format="localized")})
+        st.markdown(f"**Totals** — {len(summary.layers)} layer calls · {summary.total_params:,} parameters · "
+                    f"{summary.total_macs:,} MACs · {summary.total_activations:,} activations")
+    with graph:
+        names = blocks(summary)
+        everything = st.toggle("Unfold every block", key=f"{key}_{name}_unfold_all", disabled=not names)
+        chosen = () if everything else st.multiselect(
+            "Unfold blocks", names, key=f"{key}_{name}_unfold", placeholder="Pick blocks to see their layers")
+        unfold = True if everything else tuple(chosen)
+        dot = cached.graph_dot(name, input_size, unfold)
+        st.graphviz_chart(dot, width="stretch")
+        left, right = st.columns(2)
+        left.download_button("Download DOT", dot, f"{name}.dot", "text/vnd.graphviz", key=f"{key}_dot")
+        rendered = cached.graph_svg(name, input_size, unfold)
+        if rendered is None:
+            right.caption("SVG download needs graphviz's `dot` program (Debian: `apt-get install graphviz`).")
+        else:
+            right.download_button("Download SVG", rendered, f"{name}.svg", "image/svg+xml", key=f"{key}_svg")
+    with cost:
+        st.plotly_chart(cached.cost_chart(name, input_size), width="stretch", key=f"{key}_cost")
+    with quiz:
+        lecture_parts.check_yourself(key, summary)
+    with recipe:
+        lecture_parts.recipe(key)
+    with paper:
+        lecture_parts.paper_vs_implementation(arch)
+    with source:
+        for title, code in cached.sources(name):
+            with st.expander(title):
+                st.code(code, language="python")

@@ -1,0 +1,271 @@
+"""The one place that defines the app's caches (shared across sessions and threads)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz.analysis.graph import layer_graph, svg
+from cnnviz.analysis.source import model_sources
+from cnnviz.analysis.summary import Summary, summary_of
+from cnnviz.zoo.registry import resolve
+
+
+def summary(model: str, input_size: int | None = None) -> Summary:
+    """Read-only: callers must not mutate it. Shared with every other use in the process (``summary_of``)."""
+    return summary_of(model, input_size)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def graph_dot(model: str, input_size: int | None, unfold: tuple[str, ...] | bool) -> str:
+    return layer_graph(summary(model, input_size), unfold).source
+
+
+@st.cache_data(show_spinner="Rendering SVG…", max_entries=32)
+def graph_svg(model: str, input_size: int | None, unfold: tuple[str, ...] | bool) -> bytes | None:
+    return svg(layer_graph(summary(model, input_size), unfold))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def sources(model: str) -> list[tuple[str, str]]:
+    return model_sources(summary(model, None))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cost_chart(model: str, input_size: int | None) -> dict:
+    """The figure as a dict: building plotly subplots costs more than the rest of the page."""
+    from cnnviz.analysis.charts import cost_by_block
+
+    return cost_by_block(summary(model, input_size)).to_plotly_json()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def layer_counts(model: str, input_size: int | None) -> tuple[int, int]:
+    """(conv layers, FC layers) in the notes' convention, the same count the compare page uses."""
+    from cnnviz.lectures.profiles import profile
+
+    counted = profile(summary(model, input_size), resolve(model)[1].auxiliary)
+    return counted.conv_layers, counted.fc_layers
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def block_dot(model: str, block: str) -> str:
+    from cnnviz.analysis.graph import block_graph
+
+    return block_graph(summary(model, None), block).source
+
+
+@st.cache_data(show_spinner="Building the paper's version…", max_entries=16)
+def departure_counts(arch: str) -> list[dict]:
+    from cnnviz.lectures.paper_vs_impl import departures_for
+
+    rows = []
+    for departure in departures_for(arch):
+        ours, paper = departure.build_implementation(), departure.build_paper()
+        rows.append({"title": departure.title, "explanation": departure.explanation,
+                     "implementation": departure.implementation, "paper": departure.paper,
+                     "impl_params": ours.inference_params, "paper_params": paper.inference_params,
+                     "impl_macs": ours.total_macs, "paper_macs": paper.total_macs})
+    return rows
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def checked_claims(arch: str) -> list[dict]:
+    from cnnviz.lectures.notes_check import claims_for
+
+    return _claim_records(claims_for(arch))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def checked_claims_with_keys(keys: tuple[str, ...]) -> list[dict]:
+    """The same records for the claims a concept lab discusses (``cnnviz.lectures.notes_check`` keys)."""
+    from cnnviz.lectures.notes_check import claims_with_keys
+
+    return _claim_records(claims_with_keys(keys))
+
+
+def _claim_records(claims) -> list[dict]:
+    from cnnviz.lectures.notes_check import NOTES
+
+    return [{"notes": f"{c.notes} ({NOTES[c.notes]})", "quote": c.quote, "claimed": c.claimed,
+             "computed": c.computed, "unit": c.unit, "correct": c.correct, "explanation": c.explanation}
+            for c in claims]
+
+
+# The comparison and transfer-learning pages.
+@st.cache_data(show_spinner="Tracing every architecture…")
+def compare_summary_table() -> list[dict]:
+    from cnnviz.lectures.comparison import summary_table
+
+    return summary_table()
+
+
+@st.cache_data(show_spinner="Checking the notes' tables against the models…")
+def compare_notes_verdicts() -> list[dict]:
+    from cnnviz.lectures.comparison import notes_vs_ours, verdict_records
+
+    return verdict_records(notes_vs_ours())
+
+
+@st.cache_data(show_spinner=False)
+def compare_winner_depths() -> dict[str, int]:
+    from cnnviz.lectures.comparison import model_profile
+    from cnnviz.lectures.ilsvrc import RESULTS
+
+    return {entry.model: model_profile(entry.model).depth for entry in RESULTS if entry.model}
+
+
+@st.cache_data(show_spinner="Tracing the torchvision classifiers…")
+def compare_accuracy_points() -> list[dict]:
+    from cnnviz.lectures.ilsvrc import accuracy_points
+
+    return accuracy_points()
+
+
+@st.cache_data(show_spinner="Cutting the model into stages…", max_entries=32)
+def transfer_stages(model: str) -> list[dict]:
+    from dataclasses import asdict
+
+    from cnnviz.lectures.transfer_stages import model_stages
+
+    return [asdict(stage) for stage in model_stages(model)]
+
+
+@st.cache_data(show_spinner="Building the model and setting requires_grad…", max_entries=64)
+def transfer_freezing(model: str, mode: str, new_classes: int, top_stages: int) -> dict:
+    from dataclasses import asdict
+
+    from cnnviz.lectures.transfer_stages import Stage, freeze
+
+    found = [Stage(**row) for row in transfer_stages(model)]
+    return asdict(freeze(model, mode, new_classes, top_stages, found)[1])
+
+
+# The image lab: one shared model instance per weights, inference through one bounded queue.
+@st.cache_resource(show_spinner=False)
+def inference_queue():
+    from cnnviz.imagelab.serving import InferenceQueue, configure_torch_threads
+
+    configure_torch_threads()
+    return InferenceQueue()
+
+
+@st.cache_resource(show_spinner="Loading the pretrained network…", max_entries=12)
+def classifier(name: str):
+    """Shared by every session; raises ``WeightsUnavailable`` (not cached) while the file is missing."""
+    from cnnviz.imagelab.predict import load_classifier
+
+    inference_queue()  # sets the torch thread count before the first model runs
+    return load_classifier(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=512, ttl=3600)
+def image_predictions(name: str, photo_id: str, _image, k: int = 5) -> list[dict]:
+    """Top-k of one photo, keyed by its digest (a hall on the same sample runs it once). ``Busy`` is
+    raised, not cached: the page retries."""
+    from dataclasses import asdict
+
+    model = classifier(name)
+    return [asdict(p) for p in inference_queue().run(model.predict, _image, k)]
+
+
+@st.cache_resource(show_spinner="Building the network…", max_entries=4)  # VGG-19 alone is 550 MB
+def inspected_model(name: str, pretrained: bool):
+    """``pretrained`` is part of the key: a model whose weights arrive later is rebuilt with them."""
+    from cnnviz.imagelab.inside import from_classifier, with_random_weights
+
+    return from_classifier(classifier(name)) if pretrained else with_random_weights(name)
+
+
+def pretrained_or_random(name: str):
+    """(inspected model, error): pretrained where its weights are available and load, else seeded random
+    weights; ``error`` says why a checkpoint that is present could not be loaded (a damaged file)."""
+    from cnnviz.imagelab.pretrained import WeightsUnavailable, has_pretrained
+
+    if has_pretrained(name):
+        try:
+            return inspected_model(name, True), None
+        except WeightsUnavailable as error:
+            return inspected_model(name, False), str(error)
+    return inspected_model(name, False), None
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def sample_photo(key: str):
+    """A sample decoded as uploads are (``cnnviz.imagelab.samples``); shared and read-only."""
+    from cnnviz.imagelab.samples import sample_image
+
+    return sample_image(key)
+
+
+@st.cache_data(show_spinner="Listing the layers…", max_entries=32)
+def inspected_layers(name: str) -> list:
+    """Shapes only (a meta-device pass): the same for random and pretrained weights."""
+    from cnnviz.imagelab.inside import layers
+
+    return layers(name)
+
+
+@st.cache_data(show_spinner="Rendering the kernels…", max_entries=32)
+def image_filter_figure(name: str, pretrained: bool) -> dict:
+    """The figure as a dict: a grid of 64 small pictures takes about half a second to build."""
+    from cnnviz.imagelab.figures import filter_grid
+    from cnnviz.imagelab.inside import filter_images, first_convolution
+
+    conv_name, conv = first_convolution(inspected_model(name, pretrained).model)
+    return filter_grid(filter_images(conv), conv_name).to_plotly_json()
+
+
+@st.cache_data(show_spinner="Running the photo up to that layer…", max_entries=48, ttl=3600)
+def image_feature_maps(name: str, pretrained: bool, photo_id: str, layer: str, _image):
+    """The strongest channels' maps and every channel's mean (``StrongestMaps``), not the whole output."""
+    from cnnviz.imagelab.inside import feature_maps, strongest_maps
+
+    maps = inference_queue().run(feature_maps, inspected_model(name, pretrained), _image, layer)
+    return strongest_maps(maps)
+
+
+@st.cache_data(show_spinner="Back-propagating the top class (Grad-CAM)…", max_entries=48, ttl=3600)
+def image_grad_cam(name: str, photo_id: str, layer: str, _image):
+    from cnnviz.imagelab.inside import grad_cam
+
+    return inference_queue().run(grad_cam, inspected_model(name, True), _image, layer)
+
+
+# The mini-trainings: small seeded runs, the same for every visitor.
+def schedule_runs(names: tuple[str, ...], epochs: int, patience: int, warm_epochs: int) -> dict:
+    """One cached run per schedule, keyed only by the settings that schedule uses."""
+    return {name: schedule_run(name, epochs, patience if name in ("plateau", "warmup") else 0,
+                               warm_epochs if name == "warmup" else 0) for name in names}
+
+
+@st.cache_data(show_spinner="Training the small net under this schedule…", max_entries=96)
+def schedule_run(name: str, epochs: int, patience: int, warm_epochs: int):
+    from cnnviz.training.schedules import train_with_schedule
+
+    return train_with_schedule(name, epochs, patience, warm_epochs)
+
+
+# The concept labs: receptive fields by the recursion and by back-propagation, on registry models.
+@st.cache_data(show_spinner="Tracing the receptive fields…", max_entries=64)
+def receptive_fields(model: str, input_size: int | None = None) -> list:
+    """For the concept lab and the image lab. The key is the arguments as passed (defaults are not
+    filled in): the concept lab's tables pass the model only, pages on a model's input pass its size."""
+    from cnnviz.analysis.receptive_field.recursion import receptive_fields as fields
+
+    return fields(resolve(model)[1], input_size)
+
+
+@st.cache_data(show_spinner="Back-propagating through the linearised model…", max_entries=64)
+def lab_measured_field(model: str):
+    from cnnviz.analysis.receptive_field.measure import measured_receptive_field
+
+    return measured_receptive_field(resolve(model)[1])
+
+
+@st.cache_data(show_spinner="Back-propagating from the unit…", max_entries=256)
+def lab_effective_field(model: str, pretrained: bool, layer: str, photo: str, row: int, col: int):
+    """On the image lab's shared model, through its queue (``Busy`` is raised, not cached)."""
+    from cnnviz.analysis.receptive_field.effective import effective_field
+
+    return inference_queue().run(effective_field, inspected_model(model, pretrained), sample_photo(photo),
+                                 layer, row, col)

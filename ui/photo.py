@@ -1,0 +1,99 @@
+"""The image lab's photo picker: a sample, an upload or the camera. The chosen photo lives in
+``st.session_state`` so that every image-lab page works on the same photo; a bad file is one line of
+error and the previous photo stays."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import streamlit as st
+from PIL import Image
+
+from cnnviz.imagelab.images import MAX_BYTES, UPLOAD_TYPES, ImageError, decode_image
+from cnnviz.imagelab.samples import SAMPLES, sample_bytes
+
+PHOTO_KEY = "image_lab_photo"
+SOURCES = {"sample": "Sample photo", "upload": "Upload a file", "camera": "Camera"}
+STORED_SIDE = 1024  # what the session keeps: enough for every model's input, bounded memory per user
+
+
+@dataclass(frozen=True)
+class Photo:
+    id: str  # digest of the file: caches of predictions are keyed by it
+    name: str
+    source: str  # a key of SOURCES
+    image: Image.Image  # upright RGB, at most STORED_SIDE pixels on its long side
+
+
+def current_photo() -> Photo:
+    """The session's photo; the first sample until the user picks another."""
+    if PHOTO_KEY not in st.session_state:
+        _store(next(iter(SAMPLES)), sample_bytes(next(iter(SAMPLES))), "sample")
+    return st.session_state[PHOTO_KEY]
+
+
+def pick_photo(page: str) -> Photo:
+    """Draw the picker (widget keys prefixed with ``page``) and return the session's photo."""
+    photo = current_photo()
+    with st.container(border=True):
+        choice, preview = st.columns([3, 1])
+        with choice:
+            source = st.radio("Photo", list(SOURCES), format_func=SOURCES.get, horizontal=True,
+                              index=list(SOURCES).index(photo.source), key=f"{page}_photo_source",
+                              on_change=_on_source, args=(page,))
+            if source == "sample":
+                keys = list(SAMPLES)
+                st.selectbox("Sample photo (ships with scikit-image / matplotlib)", keys,
+                             format_func=lambda k: SAMPLES[k].title,
+                             index=keys.index(photo.name) if photo.source == "sample" else 0,
+                             key=f"{page}_photo_sample", on_change=_on_sample, args=(page,))
+            elif source == "upload":
+                st.file_uploader(f"JPEG, PNG, WebP, GIF or BMP, up to {MAX_BYTES // 2**20} MiB",
+                                 type=list(UPLOAD_TYPES), key=f"{page}_photo_upload",
+                                 on_change=_on_file, args=(page, "upload"))
+            else:
+                st.camera_input("Take a photo", key=f"{page}_photo_camera",
+                                on_change=_on_file, args=(page, "camera"))
+            if st.session_state.get(f"{page}_photo_error"):
+                st.error(st.session_state[f"{page}_photo_error"], icon=":material/broken_image:")
+        photo = current_photo()
+        with preview:
+            st.image(photo.image, width="stretch")
+            shown = SAMPLES[photo.name].source if photo.source == "sample" else photo.name
+            st.caption(f"{shown} · {photo.image.width}x{photo.image.height} pixels")
+    return photo
+
+
+def _on_source(page: str) -> None:
+    st.session_state[f"{page}_photo_error"] = None
+    if st.session_state[f"{page}_photo_source"] == "sample":  # uploads and the camera wait for a file
+        name = st.session_state.get(f"{page}_photo_sample") or next(iter(SAMPLES))
+        _store(name, sample_bytes(name), "sample", page)
+
+
+def _on_sample(page: str) -> None:
+    name = st.session_state[f"{page}_photo_sample"]
+    _store(name, sample_bytes(name), "sample", page)
+
+
+def _on_file(page: str, source: str) -> None:
+    uploaded = st.session_state.get(f"{page}_photo_{source}")
+    st.session_state[f"{page}_photo_error"] = None
+    if uploaded is None:  # the user removed the file: keep the photo they had
+        return
+    if uploaded.size > MAX_BYTES:  # refuse before reading it into memory
+        st.session_state[f"{page}_photo_error"] = (f"{uploaded.name}: the file is {uploaded.size / 2**20:.1f} MiB; "
+                                                   f"the limit is {MAX_BYTES // 2**20} MiB")
+        return
+    _store(uploaded.name if source == "upload" else "camera photo", uploaded.getvalue(), source, page)
+
+
+def _store(name: str, data: bytes, source: str, page: str | None = None) -> None:
+    """Decode and keep the photo; on a bad file keep the previous one and remember the one-line error."""
+    try:
+        image = decode_image(data, longest_side=STORED_SIDE)
+    except ImageError as error:
+        st.session_state[f"{page}_photo_error"] = f"{name}: {error}"
+        return
+    st.session_state[PHOTO_KEY] = Photo(hashlib.sha256(data).hexdigest()[:16], name, source, image)
