@@ -1,5 +1,6 @@
 """cnnviz: the entry point. Navigation groups: Start, Architectures, Concept labs, Image lab."""
 
+import pandas  # noqa: F401  (plotly reads sys.modules["pandas"]: wait here while another thread imports it)
 import streamlit as st
 
 from ui.catalog import page_groups

@@ -1,5 +1,8 @@
 """Every page renders without an exception (AppTest is not thread-safe: these run one after another)."""
 
+import subprocess
+import sys
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -53,3 +56,11 @@ def test_bad_input_size_is_a_message_not_a_traceback():
     app.number_input(key="alexnet_alexnet_size").set_value(16).run()
     assert not app.exception
     assert "cannot take" in app.error[0].value
+
+
+def test_home_page_draws_while_another_thread_imports_pandas():
+    """The background warm-up imports pandas; plotly reads the half-imported module unless the app waits."""
+    script = ROOT / "tests" / "scripts" / "home_while_pandas_imports.py"
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert "exceptions: []" in done.stdout, done.stdout + done.stderr[-2000:]
+    assert "charts: 1" in done.stdout

@@ -29,3 +29,19 @@ def test_three_pages_show_their_tables():
             errors = page.get_by_test_id("stException")
             assert errors.count() == 0, f"{title} shows an exception"
             assert page.locator("text=Totals >> visible=true").count() == 1
+
+
+@pytest.mark.parametrize("path, heading", [("lab-lrn", "Local response normalisation (LRN)"),
+                                           ("image-predictions", "What do the networks see in a photo?")])
+def test_a_page_link_is_the_first_request_of_a_new_server(path, heading):
+    """What a class gets when the instructor starts the server and shares a link: that page, in the app's
+    navigation, and no "Page not found" dialog."""
+    with app_server() as (url, _), browser_page() as page:
+        page.goto(f"{url}/{path}")
+        page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=60_000)
+        wait_until_idle(page, 60_000)
+        assert page.get_by_role("dialog").count() == 0, page.get_by_role("dialog").all_inner_texts()
+        assert page.get_by_test_id("stException").count() == 0
+        nav = page.get_by_test_id("stSidebarNav")
+        assert nav.get_by_text("Concept labs").count() == 1  # app.py's groups, not the folder's file list
+        assert page.url.rstrip("/").endswith(path)

@@ -1,19 +1,24 @@
 """Every page script starts with ``through_app()``.
 
-On a freshly started server Streamlit runs its first session in the legacy multipage mode of a folder named
-``pages/`` (streamlit#9992): a link such as /lab-lrn runs pages/lab-lrn.py directly, without app.py's
-navigation, and a link whose name is no file stem gets a "Page not found" dialog. File stems equal the URL
-paths (``ui.catalog``), so the page is found; this call then turns the legacy mode off, as ``st.navigation``
-itself does, and reruns, so that app.py draws the same page with its navigation.
+Streamlit runs a session's first script in the legacy multipage mode of a folder named ``pages/``
+(streamlit#9992; on a freshly started server, and in every AppTest run): a link such as /lab-lrn runs
+pages/lab-lrn.py directly, without app.py's navigation, and a link whose name is no file stem gets a "Page not
+found" dialog. File stems equal the URL paths (``ui.catalog``), so the page is found; this call then runs app.py
+in its place, whose ``st.navigation`` leaves the legacy mode and draws the same page with the app's navigation,
+in this same run (a rerun would drop the click that started it).
 """
 
 from __future__ import annotations
 
+import runpy
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 
 def through_app() -> None:
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    if not PagesManager.uses_pages_directory:
+        return
+    runpy.run_path(get_script_run_ctx().pages_manager.main_script_path, run_name="__main__")
+    st.stop()  # the page has been drawn inside app.py's navigation
