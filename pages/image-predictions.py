@@ -10,8 +10,8 @@ from cnnviz.imagelab.figures import top_k_bars
 from cnnviz.imagelab.predict import DEFAULT_MODEL, Prediction
 from cnnviz.imagelab.pretrained import (PRETRAINED_TITLES, WeightsUnavailable, download_weights, has_pretrained,
                                         missing_weights_message, weights_choices)
-from cnnviz.imagelab.serving import Busy, retry_busy
 from ui import cached
+from ui.busy import when_free
 from ui.photo import pick_photo
 
 PAGE = "image_predict"
@@ -57,17 +57,13 @@ def _show(name: str) -> None:
     if not has_pretrained(name):
         _offer_download(name)
         return
-    notice = st.empty()
     try:
-        predictions = retry_busy(lambda: cached.image_predictions(name, photo.id, photo.image),
-                                 on_busy=lambda attempt, _: notice.info(f"Busy, retrying… (attempt {attempt + 1})"))
+        predictions = when_free(lambda: cached.image_predictions(name, photo.id, photo.image))
     except WeightsUnavailable as error:
         st.error(str(error))
         return
-    except Busy:
-        notice.error("The server is busy with other photos; try again in a minute.")
+    if predictions is None:
         return
-    notice.empty()
     spec = cached.classifier(name).preprocessing
     figure = top_k_bars([Prediction(**p) for p in predictions], f"Top-5 of {PRETRAINED_TITLES[name]}")
     st.plotly_chart(figure, width="stretch", key=f"{PAGE}_chart_{name}")

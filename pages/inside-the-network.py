@@ -11,10 +11,11 @@ from cnnviz.imagelab.inside import (FILTERS_SHOWN, MAPS_SHOWN, cam_overlay, defa
                                     field_boxes, first_convolution)
 from cnnviz.imagelab.predict import crop_box
 from cnnviz.imagelab.pretrained import PRETRAINED_TITLES, TORCHVISION_TITLES, has_pretrained
-from cnnviz.imagelab.serving import Busy, retry_busy
 from cnnviz.zoo.registry import model_names
 from ui import cached
+from ui.busy import when_free
 from ui.photo import pick_photo
+from ui.unit_picker import pick_unit
 
 PAGE = "image_inside"
 
@@ -43,17 +44,6 @@ view = inspected.view(photo.image)
 spec = inspected.preprocessing
 
 
-def _busy_safe(call):
-    notice = st.empty()
-    try:
-        result = retry_busy(call, on_busy=lambda attempt, _: notice.info(f"Busy, retrying… (attempt {attempt + 1})"))
-    except Busy:
-        notice.error("The server is busy with other photos; try again in a minute.")
-        return None
-    notice.empty()
-    return result
-
-
 def feature_maps() -> None:
     layers = cached.inspected_layers(name)
     labels = {layer.name: f"{layer.name} · {layer.type} · {'x'.join(map(str, layer.shape))}" for layer in layers}
@@ -62,7 +52,7 @@ def feature_maps() -> None:
     layer = left.selectbox("Layer (in execution order; output channels x height x width)", list(labels),
                            index=first_look, format_func=labels.get, key=f"{PAGE}_{name}_layer")
     count = right.slider("Channels shown", 4, MAPS_SHOWN, 16, step=4, key=f"{PAGE}_channels")
-    maps = _busy_safe(lambda: cached.image_feature_maps(name, pretrained, photo.id, layer, photo.image))
+    maps = when_free(lambda: cached.image_feature_maps(name, pretrained, photo.id, layer, photo.image))
     if maps is not None:
         picture, grid = st.columns([1, 3])
         picture.plotly_chart(figures.picture(view, f"Input: {spec.crop}x{spec.crop}", 300), width="stretch",
@@ -92,7 +82,7 @@ def grad_cam() -> None:
         spatial = [layer.name for layer in layers if layer.shape[1] > 1]
         target = st.selectbox("Target layer (Grad-CAM's usual choice: the last with a spatial map)", spatial,
                               index=spatial.index(default_cam_layer(layers)), key=f"{PAGE}_{name}_cam_layer")
-        result = _busy_safe(lambda: cached.image_grad_cam(name, photo.id, target, photo.image))
+        result = when_free(lambda: cached.image_grad_cam(name, photo.id, target, photo.image))
         if result is not None:
             st.latex(r"\alpha_k^c = \frac{1}{HW}\sum_{i,j}\frac{\partial y^c}{\partial A^k_{ij}}, \qquad "
                      r"L^c = \mathrm{ReLU}\Big(\sum_k \alpha_k^c A^k\Big)")
@@ -113,19 +103,8 @@ def receptive_field() -> None:
     if not fields:
         st.info("This network has no convolution or pooling layer to measure.")
     else:
-        by_name = {f.name: f for f in fields}
-        left, middle, right = st.columns([2, 1, 1])
-        # Start where the field is about a quarter of the input: large enough to see, small enough to place.
-        quarter = min(range(len(fields)), key=lambda i: abs(fields[i].rf - spec.crop / 4))
-        chosen = left.selectbox("Layer", list(by_name), index=quarter, key=f"{PAGE}_{name}_rf_layer",
-                                format_func=lambda n: f"{n} · {by_name[n].kind} · field {by_name[n].rf} px")
-        field = by_name[chosen]
-        rows, cols = field.output_hw
-        # A slider needs two values: a map one unit high (or wide) has only unit 0 along that axis.
-        row = (middle.slider("Unit row", 0, rows - 1, rows // 2, key=f"{PAGE}_{name}_{chosen}_row")
-               if rows > 1 else 0)
-        col = (right.slider("Unit column", 0, cols - 1, cols // 2, key=f"{PAGE}_{name}_{chosen}_col")
-               if cols > 1 else 0)
+        field, row, col = pick_unit(fields, spec.crop, f"{PAGE}_{name}_rf", *st.columns([2, 1, 1]))
+        chosen, (rows, cols) = field.name, field.output_hw
         in_input, on_photo = field_boxes(field, row, col, photo.image.size, spec)
 
         st.latex(r"l_k = l_{k-1} + (f_k - 1)\prod_{i=1}^{k-1} s_i")

@@ -12,11 +12,12 @@ from cnnviz.analysis.receptive_field.effective import MODELS, extent
 from cnnviz.analysis.receptive_field.recursion import last_stage, unit_box
 from cnnviz.imagelab.pretrained import has_pretrained
 from cnnviz.imagelab.samples import SAMPLES
-from cnnviz.imagelab.serving import Busy, retry_busy
 from cnnviz.labs import figures
 from cnnviz.labs.stacking import stack_rf
 from cnnviz.zoo.registry import model_names
 from ui import cached
+from ui.busy import when_free
+from ui.unit_picker import pick_unit
 
 PAGE = "lab_rf"
 
@@ -98,22 +99,13 @@ def on_a_photo() -> None:
         st.error(load_error, icon=":material/broken_image:")
     size = inspected.preprocessing.crop
     fields = [f for f in cached.receptive_fields(model, size) if not f.global_pool]
-    by_name = {f.name: f for f in fields}
-    start = min(range(len(fields)), key=lambda i: abs(fields[i].rf - size / 3))
-    layer = right.selectbox("Layer", list(by_name), index=start, key=f"{PAGE}_{model}_layer",
-                            format_func=lambda n: f"{n} · {by_name[n].rf} px")
-    field = by_name[layer]
-    rows, cols = field.output_hw
     a, b = st.columns(2)
-    # A slider needs two values: a map one unit high (or wide) has only unit 0 along that axis.
-    row = a.slider("Unit row", 0, rows - 1, rows // 2, key=f"{PAGE}_{model}_{layer}_row") if rows > 1 else 0
-    col = b.slider("Unit column", 0, cols - 1, cols // 2, key=f"{PAGE}_{model}_{layer}_col") if cols > 1 else 0
+    field, row, col = pick_unit(fields, size, f"{PAGE}_{model}", right, a, b)
+    layer, (rows, cols) = field.name, field.output_hw
     image = np.asarray(inspected.view(cached.sample_photo(photo_name)))
     box = unit_box(field, row, col, size)
-    try:
-        heat = retry_busy(lambda: cached.lab_effective_field(model, inspected.pretrained, layer, photo_name, row, col))
-    except Busy:
-        st.error("The server is busy with other photos; try again in a minute.")
+    heat = when_free(lambda: cached.lab_effective_field(model, inspected.pretrained, layer, photo_name, row, col))
+    if heat is None:
         return
     a.plotly_chart(figures.photo_with_box(image, box, f"Theoretical field of unit ({row}, {col}): "
                                                       f"{_size(field.rf_hw)} px"), width="stretch", key=f"{PAGE}_box")

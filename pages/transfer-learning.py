@@ -11,7 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz.format import megabytes
-from cnnviz.lectures.transfer_stages import MODES, Stage, freezing_figure, typical_features
+from cnnviz.lectures.transfer_stages import MODES, Stage, freezing_figure
+from cnnviz.lectures.transfer_table import freezing_code, stage_rows
 from cnnviz.zoo.registry import resolve
 from ui import cached
 from ui.catalog import page_groups
@@ -47,13 +48,12 @@ new_classes = middle.number_input("New classes", min_value=1, max_value=100_000,
                                   key="transfer_learning_classes")
 mode = right.radio("Mode", list(MODES), format_func=MODES.get, key="transfer_learning_mode")
 
-stage_rows = cached.transfer_stages(model)
-encoder_count = len(stage_rows) - 1
+stages = [Stage(**row) for row in cached.transfer_stages(model)]
+encoder_count = len(stages) - 1  # the last stage is the head
 top = 1
 if mode == "top":
     top = st.slider("Stages to unfreeze (from the top)", 1, encoder_count, 1, key="transfer_learning_top")
 freezing = cached.transfer_freezing(model, mode, int(new_classes), top if mode == "top" else 0)
-stages = [Stage(**row) for row in stage_rows]
 total = freezing["trainable"] + freezing["frozen"]
 
 a, b, c, d = st.columns(4)
@@ -66,16 +66,7 @@ d.metric("Gradients + momentum", f"{megabytes(freezing['trainable'], 8):.1f} MiB
               "the SGD optimiser below")
 
 size = resolve(model)[1].input_size
-records = []
-for index, stage in enumerate(stages):
-    field = stage.receptive_field
-    seen = "whole image (global pooling)" if field is None else (
-        f"{field} px" + (" (more than the image)" if field > size else ""))
-    records.append({"stage": f"{index + 1}. {stage.name}", "output (CxHxW)": stage.output,
-                    "receptive field": seen, "parameters": freezing["new_head"] if stage.name == "head" else stage.params,
-                    "MACs": freezing["new_head_macs"] if stage.name == "head" else stage.macs, "trains": "yes" if stage.name in freezing["trainable_stages"] else "frozen",
-                    "typical features": typical_features(stage, index, encoder_count),
-                    "modules": ", ".join(stage.units) if stage.name != "head" else "new head"})
+records = stage_rows(stages, freezing, size)
 st.dataframe(pd.DataFrame(records).drop(columns=["modules"]), hide_index=True, width="stretch",
              column_config={"parameters": NUMBER, "MACs": NUMBER})
 st.plotly_chart(freezing_figure(stages, tuple(freezing["trainable_stages"]), freezing["new_head"]),
@@ -86,19 +77,8 @@ st.caption(f"Stages: runs of blocks with the same output size, input {size}x{siz
 with st.expander("Which modules make up each stage"):
     st.dataframe(pd.DataFrame(records)[["stage", "modules"]], hide_index=True, width="stretch")
 
-unfreeze = {"freeze": "", "all": "",
-            "top": "".join(f"model.get_submodule('{unit}').requires_grad_(True)\n"
-                           for row in stage_rows if row["name"] in freezing["trainable_stages"]
-                           and row["name"] != "head" for unit in row["units"])}[mode]
-old_classes = next(row for row in stage_rows if row["name"] == "head")["output"]
 st.markdown("**The same in PyTorch** (generated for this model and mode):")
-freeze_line = ("# every parameter keeps requires_grad=True: all of them train\n" if mode == "all"
-               else "model.requires_grad_(False)  # freeze everything\n")
-st.code(f"{freeze_line}{unfreeze}"
-        f"# a new layer is created trainable; it replaces the {old_classes}-class head\n"
-        f"model.{freezing['head']} = torch.nn.Linear({freezing['head_in']}, {new_classes})\n"
-        "trainable = [p for p in model.parameters() if p.requires_grad]\n"
-        "optimizer = torch.optim.SGD(trainable, lr=learning_rate, momentum=0.9)", language="python")
+st.code(freezing_code(stages, freezing, mode, int(new_classes)), language="python")
 
 registered = {entry.path for entries in page_groups().values() for entry in entries}
 links = [(path, label) for path, label in (

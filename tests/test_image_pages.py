@@ -2,12 +2,14 @@
 no exception, and the previous photo stays; the inside page draws every tab (AppTest runs one at a time)."""
 
 import io
+import tomllib
 
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import open_page
+from cnnviz.imagelab.images import MAX_BYTES
+from tests.conftest import ROOT, open_page
 from ui.photo import PHOTO_KEY
 
 pytestmark = pytest.mark.slow
@@ -113,3 +115,22 @@ def test_a_bad_sample_reports_its_error_on_the_page(monkeypatch):
     monkeypatch.setattr(photo, "sample_bytes", lambda _name: b"not a photo")
     photo._on_source("image_predict")
     assert state["image_predict_photo_error"].startswith("coffee: ") and "None_photo_error" not in state
+
+
+def test_the_upload_limit_is_stated_once_and_every_refused_file_is_one_visible_line():
+    with open(ROOT / ".streamlit" / "config.toml", "rb") as config:
+        transport_cap = tomllib.load(config)["server"]["maxUploadSize"] * 2**20  # Streamlit's MB
+    assert transport_cap > MAX_BYTES  # a file over the app's limit reaches the app and gets its message
+
+    app = _page("pages/image-predictions.py")
+    app.radio(key="image_predict_photo_source").set_value("upload").run()
+    (uploader,) = app.get("file_uploader")
+    assert f"up to {MAX_BYTES // 2**20} MiB" in uploader.proto.label
+    assert not uploader.proto.type  # no type filter: the browser refuses nothing silently
+    for name, data, reason in (("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>', "accepted:"),
+                               ("phone.heic", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "accepted:"),
+                               ("scan.png", b"\x89PNG" + bytes(MAX_BYTES), "the limit is")):
+        app.file_uploader(key="image_predict_photo_upload").set_value((name, data, "application/octet-stream")).run()
+        assert not app.exception
+        (error,) = app.error
+        assert error.value.startswith(f"{name}: ") and reason in error.value and "\n" not in error.value

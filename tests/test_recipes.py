@@ -2,14 +2,13 @@
 
 import re
 from dataclasses import fields
-from pathlib import Path
 
 import pytest
 
+from cnnviz.lectures.course_notes import notes_text
 from cnnviz.lectures.recipes import NOT_STATED, RECIPES, Recipe, recipe_table
 from cnnviz.zoo.registry import architectures
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
 def numbers(text: str) -> set[float]:
@@ -18,7 +17,7 @@ def numbers(text: str) -> set[float]:
 
 
 def notes(prefix: str) -> str:
-    return next(SEEDS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+    return notes_text(prefix)
 
 
 def test_every_architecture_has_a_complete_recipe():

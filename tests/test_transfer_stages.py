@@ -83,3 +83,27 @@ def test_dense_block_stages_end_with_their_concatenation_and_functional_pooling_
     assert densenet["head"].receptive_field is None  # F.adaptive_avg_pool2d, not a module
     mobilenet = model_stages("mobilenet_v2")
     assert mobilenet[-1].receptive_field is None and mobilenet[-2].receptive_field is not None
+
+
+@pytest.mark.parametrize("model_name, mode, top", [("resnet50", "freeze", 0), ("resnet50", "top", 2),
+                                                   ("mobilenet_v2", "all", 0), ("alexnet_paper", "top", 1)])
+def test_the_generated_pytorch_code_trains_what_the_table_says(model_name, mode, top):
+    """The page's code snippet, run on the model, leaves exactly the counted parameters trainable."""
+    from dataclasses import asdict
+
+    import torch
+
+    from cnnviz.lectures.transfer_stages import freeze
+    from cnnviz.lectures.transfer_table import freezing_code, stage_rows
+    from cnnviz.zoo.registry import resolve
+
+    found, freezing = freeze(model_name, mode, 7, top)
+    freezing = asdict(freezing)
+    model = resolve(model_name)[1].build_on_meta()
+    with torch.device("meta"):
+        exec(freezing_code(found, freezing, mode, 7), {"torch": torch, "model": model, "learning_rate": 0.01})
+    assert sum(p.numel() for p in model.parameters() if p.requires_grad) == freezing["trainable"]
+    rows = stage_rows(found, freezing, resolve(model_name)[1].input_size)
+    trains = [row["trains"] == "yes" for row in rows]
+    assert trains[-1] and sum(trains) == len(freezing["trainable_stages"])
+    assert rows[-1]["parameters"] == freezing["new_head"]

@@ -8,7 +8,7 @@ import streamlit as st
 from cnnviz.analysis.summary import Summary
 from cnnviz.lectures.key_ideas import key_facts
 from cnnviz.lectures.quiz import LayerQuestion, from_layer, measure, new_numbers
-from cnnviz.lectures.story import Lecture
+from cnnviz.lectures.spec import Lecture
 from cnnviz.lectures.walk import block_walk, input_step, layer_walk
 from cnnviz.zoo.spec import Architecture, Variant
 from ui import cached

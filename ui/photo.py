@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 from PIL import Image
 
-from cnnviz.imagelab.images import MAX_BYTES, UPLOAD_TYPES, ImageError, decode_image
+from cnnviz.imagelab.images import ACCEPTED_TEXT, MAX_BYTES, ImageError, decode_image, too_large
 from cnnviz.imagelab.samples import SAMPLES, sample_bytes
 
 PHOTO_KEY = "image_lab_photo"
@@ -49,8 +49,8 @@ def pick_photo(page: str) -> Photo:
                              index=keys.index(photo.name) if photo.source == "sample" else 0,
                              key=f"{page}_photo_sample", on_change=_on_sample, args=(page,))
             elif source == "upload":
-                st.file_uploader(f"JPEG, PNG, WebP, GIF or BMP, up to {MAX_BYTES // 2**20} MiB",
-                                 type=list(UPLOAD_TYPES), key=f"{page}_photo_upload",
+                # No type filter: a refused type or size is then the app's one-line message, not a browser chip.
+                st.file_uploader(f"{ACCEPTED_TEXT}, up to {MAX_BYTES // 2**20} MiB", key=f"{page}_photo_upload",
                                  on_change=_on_file, args=(page, "upload"))
             else:
                 st.camera_input("Take a photo", key=f"{page}_photo_camera",
@@ -83,8 +83,7 @@ def _on_file(page: str, source: str) -> None:
     if uploaded is None:  # the user removed the file: keep the photo they had
         return
     if uploaded.size > MAX_BYTES:  # refuse before reading it into memory
-        st.session_state[f"{page}_photo_error"] = (f"{uploaded.name}: the file is {uploaded.size / 2**20:.1f} MiB; "
-                                                   f"the limit is {MAX_BYTES // 2**20} MiB")
+        st.session_state[f"{page}_photo_error"] = f"{uploaded.name}: {too_large(uploaded.size)}"
         return
     _store(uploaded.name if source == "upload" else "camera photo", uploaded.getvalue(), source, page)
 

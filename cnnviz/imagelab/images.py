@@ -17,7 +17,6 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 25 * 2**20
-UPLOAD_TYPES = ("jpg", "jpeg", "png", "webp", "gif", "bmp")
 # Pillow's format names; MPO is the multi-picture JPEG many phone cameras write.
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF", "BMP": "BMP"}
 ACCEPTED_TEXT = "JPEG, PNG, WebP, GIF or BMP"
@@ -41,7 +40,7 @@ def read_image(path: str | os.PathLike, *, shortest_side: int | None = None,
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise ImageError(_too_large(size))
+            raise ImageError(too_large(size))
         data = path.read_bytes()
     except FileNotFoundError:
         raise ImageError("no such file") from None
@@ -64,7 +63,7 @@ def decode_image(data: bytes, *, shortest_side: int | None = None, longest_side:
     if not data:
         raise ImageError("the file is empty")
     if len(data) > MAX_BYTES:
-        raise ImageError(_too_large(len(data)))
+        raise ImageError(too_large(len(data)))
     try:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
@@ -145,7 +144,7 @@ def _scale_to_8bit(image: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(np.rint(values * (255.0 / top)), 0, 255).astype(np.uint8), "L")
 
 
-def _too_large(size: int) -> str:
+def too_large(size: int) -> str:
     return f"the file is {size / 2**20:.1f} MiB; the limit is {MAX_BYTES / 2**20:.0f} MiB"
 
 

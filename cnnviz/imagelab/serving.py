@@ -3,7 +3,7 @@
 A lecture hall uploading at the same moment must neither run 200 forward passes side by side (each holds
 its activations, so memory would grow with the crowd) nor wait forever. ``workers`` inferences run at
 once; up to ``waiting`` more wait their turn for at most ``wait_s`` seconds; anyone beyond that is told
-"busy" at once, and ``run_with_retry`` tries again after a short, jittered pause.
+"busy" at once, and ``retry_busy`` tries again after a short, jittered pause.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def configure_torch_threads(workers: int | None = None) -> int:
     with _threads_lock:
         if _threads_set is None:
             _threads_set = max(1, (os.cpu_count() or 1) // max(1, workers or default_workers()))
-            keep_freed_memory()
+            keep_freed_memory()  # here: the first inference sets it, before any feature map is allocated
             try:
                 torch.set_num_interop_threads(1)  # one model call at a time per request: no inter-op parallelism
             except RuntimeError:
@@ -81,7 +81,6 @@ class InferenceQueue:
     workers: int = field(default_factory=default_workers)
     waiting: int = 0  # 0: eight per worker
     wait_s: float = 20.0
-    peak_running: int = field(default=0, init=False)
     peak_admitted: int = field(default=0, init=False)
     busy_answers: int = field(default=0, init=False)
 
@@ -90,7 +89,7 @@ class InferenceQueue:
         self._places = threading.BoundedSemaphore(self.workers + self.waiting)
         self._workers = threading.BoundedSemaphore(self.workers)
         self._lock = threading.Lock()
-        self._running = self._admitted = 0
+        self._admitted = 0
 
     @property
     def capacity(self) -> int:
@@ -102,34 +101,23 @@ class InferenceQueue:
             self._count_busy()
             raise Busy(f"busy: all {self.capacity} places are taken")
         try:
-            self._change("_admitted", +1)
+            self._admit(+1)
             if not self._workers.acquire(timeout=self.wait_s):
                 self._count_busy()
                 raise Busy(f"busy: no worker became free within {self.wait_s:.0f} s")
             try:
-                self._change("_running", +1)
                 configure_torch_threads(self.workers)
                 return function(*args, **kwargs)
             finally:
-                self._change("_running", -1)
                 self._workers.release()
         finally:
-            self._change("_admitted", -1)
+            self._admit(-1)
             self._places.release()
 
-    def run_with_retry(self, function: Callable[..., T], *args, attempts: int = 5, pause_s: float = 0.5,
-                       on_busy: Callable[[int, Busy], None] | None = None, **kwargs) -> T:
-        """``run``, tried again after a jittered pause while busy; the last ``Busy`` is raised."""
-        return retry_busy(lambda: self.run(function, *args, **kwargs), attempts, pause_s, on_busy)
-
-    def _change(self, counter: str, delta: int) -> None:
+    def _admit(self, delta: int) -> None:
         with self._lock:
-            value = getattr(self, counter) + delta
-            setattr(self, counter, value)
-            if counter == "_running":
-                self.peak_running = max(self.peak_running, value)
-            else:
-                self.peak_admitted = max(self.peak_admitted, value)
+            self._admitted += delta
+            self.peak_admitted = max(self.peak_admitted, self._admitted)
 
     def _count_busy(self) -> None:
         with self._lock:

@@ -1,6 +1,6 @@
 """LeNet-5, AlexNet, ZFNet, VGG and NiN."""
 
-from cnnviz.lectures.story import Lecture
+from cnnviz.lectures.spec import Lecture
 
 CLASSIC = {
     "lenet5": Lecture(

@@ -1,6 +1,6 @@
 """GoogLeNet, Inception v3, the ResNet family, DenseNet and FractalNet."""
 
-from cnnviz.lectures.story import Lecture
+from cnnviz.lectures.spec import Lecture
 
 _RESNET_BLOCK = {"resnet50": "layer2.0", "resnet18": "layer2.0", "resnet34": "layer2.0", "resnet101": "layer2.0",
                  "resnet152": "layer2.0", "stochastic_depth_resnet50": "layer2.0",

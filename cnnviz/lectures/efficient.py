@@ -1,6 +1,6 @@
 """SqueezeNet, MobileNet v1/v2, EfficientNet-Lite0, and the autoencoder, U-Net and Siamese network."""
 
-from cnnviz.lectures.story import Lecture
+from cnnviz.lectures.spec import Lecture
 
 EFFICIENT = {
     "squeezenet1_0": Lecture(

@@ -1,4 +1,4 @@
-"""The summary tables of the notes' slides ("CNN 架构总结", seeds file 004), exactly as printed.
+"""The summary tables of the notes' slides ("CNN 架构总结", notes file 004), exactly as printed.
 
 Data only; ``cnnviz.lectures.comparison`` computes each cell. A column lists the readings of it that we compute, the
 first being our default model; a reading is ``"model"``, ``"model+model"`` (a range such as "16-19 layers")

@@ -1,6 +1,6 @@
 """How each architecture was trained, as its paper states it; facts, not computations.
 
-Where the lecture notes (../shared/seeds) give another value, the recipe keeps the paper's and
+Where the lecture notes (cnnviz/lectures/notes) give another value, the recipe keeps the paper's and
 ``notes_disagree`` says what the notes say. "not stated" means the paper does not say.
 """
 

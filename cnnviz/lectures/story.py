@@ -1,24 +1,14 @@
-"""What each architecture page teaches beyond its tables: the story, the key block to draw, the formulas,
-and what each variant changes. Text only: every number a page shows is computed elsewhere."""
+"""Each architecture page's lecture, by the architecture's key (the texts: ``classic``, ``deep``, ``efficient``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from cnnviz.lectures.classic import CLASSIC
+from cnnviz.lectures.deep import DEEP
+from cnnviz.lectures.efficient import EFFICIENT
+from cnnviz.lectures.spec import Lecture
 
-
-@dataclass(frozen=True)
-class Lecture:
-    story: str  # markdown: why it was built and what it changed
-    key_block: dict[str, str] = field(default_factory=dict)  # variant name -> block to draw unfolded
-    key_caption: str = ""
-    formulas: tuple[tuple[str, str], ...] = ()  # (caption, LaTeX)
-    variants: dict[str, str] = field(default_factory=dict)  # variant name -> what it changes
-    notes_facts: tuple[str, ...] = ()  # non-numeric slips in the notes, with the correction
+LECTURES: dict[str, Lecture] = {**CLASSIC, **DEEP, **EFFICIENT}
 
 
 def lecture(key: str) -> Lecture | None:
-    from cnnviz.lectures.classic import CLASSIC
-    from cnnviz.lectures.deep import DEEP
-    from cnnviz.lectures.efficient import EFFICIENT
-
-    return {**CLASSIC, **DEEP, **EFFICIENT}.get(key)
+    return LECTURES.get(key)

@@ -1,0 +1,40 @@
+"""What the transfer-learning page shows for one model and mode: its stages as table rows, and the PyTorch code
+that freezes and replaces the head as chosen. Counts come from ``cnnviz.lectures.transfer_stages``."""
+
+from __future__ import annotations
+
+from cnnviz.lectures.transfer_stages import Stage, typical_features
+
+
+def stage_rows(stages: list[Stage], freezing: dict, input_size: int) -> list[dict]:
+    """One row per stage, the new head last: output, receptive field, parameters, MACs, whether it trains."""
+    encoder_count = len(stages) - 1
+    rows = []
+    for index, stage in enumerate(stages):
+        field, head = stage.receptive_field, stage.name == "head"
+        seen = "whole image (global pooling)" if field is None else (
+            f"{field} px" + (" (more than the image)" if field > input_size else ""))
+        rows.append({"stage": f"{index + 1}. {stage.name}", "output (CxHxW)": stage.output, "receptive field": seen,
+                     "parameters": freezing["new_head"] if head else stage.params,
+                     "MACs": freezing["new_head_macs"] if head else stage.macs,
+                     "trains": "yes" if stage.name in freezing["trainable_stages"] else "frozen",
+                     "typical features": typical_features(stage, index, encoder_count),
+                     "modules": "new head" if head else ", ".join(stage.units)})
+    return rows
+
+
+def freezing_code(stages: list[Stage], freezing: dict, mode: str, new_classes: int) -> str:
+    """The PyTorch lines that set ``requires_grad`` for ``mode`` and put a new head on the model."""
+    if mode == "all":
+        freeze = "# every parameter keeps requires_grad=True: all of them train\n"
+    else:
+        freeze = "model.requires_grad_(False)  # freeze everything\n"
+    if mode == "top":
+        freeze += "".join(f"model.get_submodule('{unit}').requires_grad_(True)\n" for stage in stages
+                          if stage.name in freezing["trainable_stages"] and stage.name != "head"
+                          for unit in stage.units)
+    old_classes = next(stage for stage in stages if stage.name == "head").output
+    return (f"{freeze}# a new layer is created trainable; it replaces the {old_classes}-class head\n"
+            f"model.{freezing['head']} = torch.nn.Linear({freezing['head_in']}, {new_classes})\n"
+            "trainable = [p for p in model.parameters() if p.requires_grad]\n"
+            "optimizer = torch.optim.SGD(trainable, lr=learning_rate, momentum=0.9)")
