@@ -13,6 +13,15 @@ from ui import cached
 
 PAGE = "lab_gap"
 
+
+def _following_cost(c_in: int, c_out: int) -> str:
+    """What the 1x1 does to a following 3x3 convolution's cost: it reads c_out channels instead of c_in."""
+    if c_out < c_in:
+        return f"makes a following 3x3 convolution {c_in / c_out:.2f}x cheaper"
+    if c_out == c_in:
+        return "leaves a following 3x3 convolution's cost as it is"
+    return f"is an expansion: a following 3x3 convolution costs {c_out / c_in:.2f}x more"
+
 st.title("1x1 convolutions and global average pooling")
 
 st.header("1x1 convolution")
@@ -33,8 +42,8 @@ if (params, macs) != (torch_params, torch_macs):
     st.error("The formula and torch disagree.")
 st.markdown(f"- **Channel mixing**: every output channel is a weighted sum of all {c_in} input channels at the same "
             "pixel, like a fully connected layer shared by every pixel.\n"
-            f"- **Dimension reduction**: {c_in} → {c_out} channels makes a following 3x3 convolution "
-            f"{c_in / c_out:.2f}x cheaper (GoogLeNet's bottlenecks, ResNet's 1x1-3x3-1x1 blocks).\n"
+            f"- **Dimension reduction**: {c_in} → {c_out} channels {_following_cost(c_in, c_out)} "
+            "(GoogLeNet's bottlenecks and ResNet's 1x1-3x3-1x1 blocks reduce this way).\n"
             "- **Extra non-linearity**: 1x1 convolution + ReLU is a per-pixel multilayer perceptron (Network in "
             "Network's mlpconv), more depth for few weights.")
 demo = gap.one_by_one_is_matmul()
@@ -67,12 +76,11 @@ if (fc.params, pooled.params) != (measured["fc"].params, measured["gap"].params)
 st.plotly_chart(figures.bars({"flatten + FC": fc.params, "GAP + FC": pooled.params},
                              "Parameters of the first head layer", "parameters (count)", log=False), width="stretch",
                 key=f"{PAGE}_bars")
-side_ratio = 7 * 7  # weights only: one weight per position of the 7x7 map becomes one per channel
-gap_claim = cached.checked_claims_with_keys(("vgg16-gap",))[0]  # checked as on VGG's page
+gap_claim = cached.checked_claims_with_keys(("vgg16-gap",))[0]  # checked as on VGG's page: the weights' ratio
 st.caption(f"The course notes: averaging the 7\\*7\\*512 map to 512 numbers 'reduces parameters and memory 49x'. "
            f"Computed at 7x7x512 → 4096: {gap.fc_head(512, 7, 4096).params:,} vs {gap.gap_head(512, 4096).params:,} "
            f"parameters, {gap.fc_head(512, 7, 4096).params / gap.gap_head(512, 4096).params:.2f}x with biases and "
-           f"exactly {side_ratio}x for the weights alone: the notes are "
+           f"exactly {gap_claim['computed']:g}x for the weights alone: the notes are "
            f"{'right' if gap_claim['correct'] else 'wrong'}.")
 
 st.subheader("In the registry's models")

@@ -19,7 +19,7 @@ NOTES_5X5 = ("googlenet-naive-weights", "googlenet-naive-macs", "googlenet-reduc
 def _conv_table(convs: list[bn.Conv], size: int) -> pd.DataFrame:
     table = pd.DataFrame([{"layer": c.label, "C_in → C_out": f"{c.c_in} → {c.c_out}", "groups": c.groups,
                            "weights": c.weights, "formula": f"{c.kernel}·{c.kernel}·{c.c_in // c.groups}·{c.c_out}"
-                           + (f" + {c.c_out}" if c.bias else ""), "MACs": c.macs_per_pixel * size * size}
+                           + (f" + {c.c_out}" if c.bias else ""), "MACs": c.macs(size)}
                           for c in convs])
     return table if (table["groups"] > 1).any() else table.drop(columns="groups")
 
@@ -56,9 +56,9 @@ with notes:
         column.markdown(f"**{title}**")
         column.dataframe(_conv_table(convs, size), hide_index=True, width="stretch", column_config=NUMBER)
         column.markdown(f"{bn.weights(convs):,} weights · {bn.mac_coefficient(convs):,}·i² = "
-                        f"{bn.mac_coefficient(convs) * size * size:,} MACs at i = {size}")
+                        f"{bn.macs(convs, size):,} MACs at i = {size}")
         with column:
-            _agreement((bn.weights(convs), bn.mac_coefficient(convs) * size * size),
+            _agreement((bn.weights(convs), bn.macs(convs, size)),
                        bn.counted(bn.chain(convs), c_in, size))
     st.plotly_chart(figures.macs_vs_size({"(a) 5x5": bn.mac_coefficient(naive),
                                           "(b) 1x1 + 5x5": bn.mac_coefficient(reduced)}), width="stretch",
@@ -92,9 +92,9 @@ with inception:
             (right, "With 1x1 reductions", module.reduced(), module.reduced_module(), module.reduced_channels())):
         column.markdown(f"**{title}** · output {size}x{size}x{out}")
         column.dataframe(_conv_table(convs, size), hide_index=True, width="stretch", column_config=NUMBER)
-        column.markdown(f"Total: {bn.weights(convs):,} weights, {bn.mac_coefficient(convs) * size * size:,} MACs")
+        column.markdown(f"Total: {bn.weights(convs):,} weights, {bn.macs(convs, size):,} MACs")
         with column:
-            _agreement((bn.weights(convs), bn.mac_coefficient(convs) * size * size),
+            _agreement((bn.weights(convs), bn.macs(convs, size)),
                        bn.counted(built, module.c_in, size))
     ratio = bn.mac_coefficient(module.naive()) / bn.mac_coefficient(module.reduced())
     st.info(f"The reductions cut the MACs {ratio:.2f}x. The naive module's output also keeps all {module.c_in} "
@@ -117,7 +117,7 @@ with resnet:
         counted = bn.conv_only(module, c_in, size)
         rows.append({"block": label, "conv weights (formula)": bn.weights(convs),
                      "conv weights (torchvision)": counted[0],
-                     "MACs (formula)": bn.mac_coefficient(convs) * size * size, "MACs (torchvision)": counted[1]})
+                     "MACs (formula)": bn.macs(convs, size), "MACs (torchvision)": counted[1]})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                  column_config={k: st.column_config.NumberColumn(format="localized") for k in rows[0] if k != "block"})
     st.caption("Counted on torchvision's own `Bottleneck` and `BasicBlock` (convolutions only; batch norm adds "
@@ -133,10 +133,10 @@ with mobilenet:
     st.latex(r"\frac{k^2 M D_F^2 + M N D_F^2}{k^2 M N D_F^2} = \frac{1}{N} + \frac{1}{k^2}")
     std, sep = bn.standard(m, n, k), bn.separable(m, n, k)
     std_t, sep_t = bn.counted(bn.chain(std), m, size), bn.counted(bn.chain(sep), m, size)
-    rows = [{"design": f"standard {k}x{k}", "weights": bn.weights(std), "MACs": bn.mac_coefficient(std) * size * size,
+    rows = [{"design": f"standard {k}x{k}", "weights": bn.weights(std), "MACs": bn.macs(std, size),
              "MACs (torch)": std_t[1]},
             {"design": f"depthwise {k}x{k} + pointwise 1x1", "weights": bn.weights(sep),
-             "MACs": bn.mac_coefficient(sep) * size * size, "MACs (torch)": sep_t[1]}]
+             "MACs": bn.macs(sep, size), "MACs (torch)": sep_t[1]}]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                  column_config={**NUMBER, "MACs (torch)": st.column_config.NumberColumn(format="localized")})
     x, y = st.columns(2)
@@ -154,8 +154,7 @@ with squeeze:
     size = e.number_input("Map size", 1, 224, 54, key=f"{PAGE}_fire_size")
     fire, plain = bn.fire(c_in, s1, e1, e3), [bn.Conv("3x3", c_in, e1 + e3, 3)]
     st.dataframe(_conv_table(fire, size), hide_index=True, width="stretch", column_config=NUMBER)
-    _agreement((bn.weights(fire), bn.mac_coefficient(fire) * size * size), bn.counted(bn.torch_fire(c_in, s1, e1, e3),
-                                                                                   c_in, size))
+    _agreement((bn.weights(fire), bn.macs(fire, size)), bn.counted(bn.torch_fire(c_in, s1, e1, e3), c_in, size))
     x, y = st.columns(2)
     x.metric("Fire module", f"{bn.weights(fire):,} weights")
     y.metric(f"One 3x3 convolution {c_in} → {e1 + e3}", f"{bn.weights(plain):,} weights",

@@ -23,8 +23,11 @@ layers = b.slider("Stacked 3x3 layers", 1, 6, 3, key=f"{PAGE}_layers")
 size = c.slider("Feature map size (pixels per side)", 1, 224, 56, key=f"{PAGE}_size")
 
 big = stacking.stack_rf(layers)
-st.latex(rf"\underbrace{{{layers} \cdot 3^2 C^2}}_{{\text{{{layers} stacked 3x3}}}} = {9 * layers} C^2"
-         rf"\quad\text{{vs}}\quad \underbrace{{{big}^2 C^2}}_{{\text{{one {big}x{big}}}}} = {big * big} C^2")
+# The coefficients of C^2: one C -> C layer's weights at C = 1 are its k^2.
+stack_weights = layers * stacking.conv_params(1, 3, bias=False)
+single_weights = stacking.conv_params(1, big, bias=False)
+st.latex(rf"\underbrace{{{layers} \cdot 3^2 C^2}}_{{\text{{{layers} stacked 3x3}}}} = {stack_weights} C^2"
+         rf"\quad\text{{vs}}\quad \underbrace{{{big}^2 C^2}}_{{\text{{one {big}x{big}}}}} = {single_weights} C^2")
 
 stack, single = stacking.stack_costs(channels, layers, size), stacking.single_costs(channels, layers, size)
 stack_t, single_t = stacking.measured_costs(channels, layers, size), stacking.measured_costs(channels, 1, size, big)
@@ -46,8 +49,8 @@ agree = all(getattr(stack, k) == getattr(stack_t, k) and getattr(single, k) == g
     "FLOP counter, ReLUs counted, and the field measured by back-propagation through the built stack."
     if agree else "Formula and torch disagree: see the table.")
 st.caption(f"MACs assume 'same' padding on a {size}x{size} map: every layer does k²C² multiply-accumulates per "
-           f"pixel. Ratio of weights: {9 * layers}/{big * big} = {9 * layers / big ** 2:.3f}; the stack also has "
-           f"{layers - 1} more non-linearit{'y' if layers == 2 else 'ies'}.")
+           f"pixel. Ratio of weights: {stack_weights}/{single_weights} = {stack_weights / single_weights:.3f}; the "
+           f"stack also has {layers - 1} more non-linearit{'y' if layers == 2 else 'ies'}.")
 
 st.plotly_chart(figures.stacking_steps(layers), width="stretch", key=f"{PAGE}_steps")
 st.caption("One output unit, traced back: each 3x3 layer below it widens the window by 2 pixels "
@@ -61,4 +64,5 @@ st.write(f"The CS231n summary writes 3·(3·3·C) = 27C against 7·7·C = 49C, a
          f"channels', 1·7·7·3 = {per7} against 3·3·3·3 = {per3}. Computed: 27C and 49C at C = 3 are {per3} and "
          f"{per7}, so those numbers are {'right' if notes_claim['correct'] else 'wrong'}, but they count **one filter per layer** (one output channel). "
          f"Three full 3x3 layers with 3 input and 3 output channels have 3·(3·3·3·3) = {full3} weights, and one "
-         f"7x7 layer 7·7·3·3 = {full7} (27C² vs 49C²). The ratio, 27/49 = {27 / 49:.3f}, is the same either way.")
+         f"7x7 layer 7·7·3·3 = {full7} (27C² vs 49C²). The ratio, 27C/49C = {per3 / per7:.3f}, is the same "
+         "either way.")

@@ -1,5 +1,9 @@
-"""Each concept-lab page renders, and reacts to one of its widgets, without an exception."""
+"""Each concept-lab page renders, and reacts to its widgets (each at its minimum and maximum) without an exception."""
 
+
+import pytest
+from streamlit.proto.NumberInput_pb2 import NumberInput as NumberInputProto
+from streamlit.proto.Slider_pb2 import Slider as SliderProto
 
 from tests.conftest import ROOT, open_page
 from ui.catalog import CONCEPT_LABS
@@ -28,7 +32,8 @@ def test_receptive_field_page():
     assert not app.exception and len(app.get("plotly_chart")) == 1
     app.session_state["lab_rf_tab"] = "On a photo"
     app.run()
-    app.slider(key="lab_rf_resnet18_layer2.0.conv2_row").set_value(0).run()
+    (row,) = [s for s in app.slider if s.label == "Unit row"]  # keyed by the default layer, which may change
+    row.set_value(0).run()
     assert not app.exception and len(app.get("plotly_chart")) == 2
     assert "rows 0–" in app.caption[-2].value  # the first row's field is clipped at the top of the image
 
@@ -91,3 +96,80 @@ def test_output_size_equation_shows_the_dropped_window():
     assert not app.exception and app.success  # formula and PyTorch agree: 3
     equation = app.latex[-1].value  # ceil(5/2) + 1 = 4 windows, less the one starting in the right padding
     assert r"\frac{5}{2} \Big\rceil + 1 - 1 = 3" in equation, equation
+
+
+# Every number input and slider of every lab at its minimum, then at its maximum ------------------------------
+
+INT = {"number_input": NumberInputProto.DataType.INT, "slider": SliderProto.DataType.INT}
+# Error boxes a page shows on purpose for the chosen numbers (a refusal explained), by page; any other is ours.
+EXPECTED_ERRORS = {"pages/lab-output-size.py": ("No output:",), "pages/lab-lrn.py": ("Undefined:",)}
+
+
+def _bound(widget, end: str):
+    """The widget's min or max in its own type; None for an unbounded number input."""
+    proto = widget.proto
+    if widget.type == "number_input" and not (proto.has_min if end == "min" else proto.has_max):
+        return None
+    value = proto.min if end == "min" else proto.max
+    return int(value) if proto.data_type == INT[widget.type] else float(value)  # the protos hold doubles
+
+
+def _at(widget, value) -> bool:
+    current = widget.value
+    return list(current) == [value] * len(current) if isinstance(current, (list, tuple)) else current == value
+
+
+def _all_to(app, end: str) -> None:
+    """Set every enabled number input and slider to its ``end`` and run, until every one is there: a changed
+    value can bring new widgets (keys that depend on it) or move another widget's bounds."""
+    for _ in range(4):
+        pending = []
+        for widget in [*app.number_input, *app.slider]:
+            value = _bound(widget, end)
+            if value is not None and not widget.proto.disabled and not _at(widget, value):
+                pending.append(widget)
+                widget.set_value([value, value] if isinstance(widget.value, (list, tuple)) else value)
+        if not pending:
+            return
+        app.run()
+        assert not app.exception, (end, [w.key for w in pending], app.exception)
+    raise AssertionError(f"the widgets never settled at their {end}: {[w.key for w in pending]}")
+
+
+def _our_errors(app, page: str) -> list[str]:
+    expected = EXPECTED_ERRORS.get(page, ())
+    return [e.value for e in app.error if not e.value.startswith(expected)]
+
+
+LAB_PAGES = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "pages").glob("lab-*.py"))
+
+
+def _choose(key: str, choice: str):
+    return lambda app: app.selectbox(key=key).set_value(choice)
+
+
+def _open_tab(key: str, tab: str):
+    def open_it(app):  # a lazy tab: only the open one runs, and its widgets exist only then
+        app.session_state[key] = tab
+    return open_it
+
+
+# Each setup runs once before the inputs go to their minimum and maximum. The receptive-field lab's sliders are
+# on its photo tab (the unit's row and column); its network is the default one.
+SETUPS = {"pages/lab-output-size.py": [_choose("lab_output_size_(your own numbers)_kind", kind)
+                                       for kind in ("convolution", "max pooling", "transposed convolution")],
+          "pages/lab-receptive-field.py": [_open_tab("lab_rf_tab", "On a photo")]}
+
+
+@pytest.mark.parametrize("page", LAB_PAGES)
+def test_every_input_at_its_minimum_and_maximum(page):
+    app = _page(page)
+    for setup in SETUPS.get(page, [None]):
+        if setup is not None:
+            setup(app)
+            app.run()
+            assert not app.exception
+        assert app.number_input or app.slider, "nothing to set: the test would check nothing"
+        for end in ("min", "max"):
+            _all_to(app, end)
+            assert not _our_errors(app, page), (end, _our_errors(app, page))

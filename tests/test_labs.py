@@ -103,6 +103,7 @@ def test_notes_5x5_question():
 def test_5x5_designs_counted_by_torch(size):
     for convs in (bn.naive_5x5(), bn.reduced_5x5()):
         assert bn.counted(bn.chain(convs), 64, size) == (bn.weights(convs), bn.mac_coefficient(convs) * size ** 2)
+        assert bn.macs(convs, size) == bn.counted(bn.chain(convs), 64, size)[1]
     assert bn.counted(bn.chain(bn.naive_5x5()), 64, size)[1] == 102_400 * size ** 2
 
 
@@ -140,6 +141,23 @@ def test_resnet_bottleneck_of_any_width(mid):
     assert output_shape(blocks["bottleneck"], (channels, 14, 14)) == (channels, 14, 14)
     assert bn.conv_only(blocks["bottleneck"], channels, 14) == (bn.weights(convs), bn.mac_coefficient(convs) * 14 ** 2)
     assert bn.conv_only(blocks["basic_wide"], channels, 14)[0] == bn.weights(bn.basic_block(channels))
+
+
+@pytest.mark.parametrize("mid", [1, 64])
+def test_resnet_blocks_at_map_size_1(mid):
+    # Batch norm in training mode refuses one value per channel ("Expected more than 1 value per channel when
+    # training"): the page crashed at map size 1. The count is taken in eval mode, and the modes are restored.
+    from cnnviz.analysis.counting import output_shape
+
+    blocks = bn.torch_resnet_blocks(mid)
+    designs = {"bottleneck": (bn.resnet_bottleneck(mid), bn.block_channels(mid)),
+               "basic_wide": (bn.basic_block(bn.block_channels(mid)), bn.block_channels(mid)),
+               "basic_narrow": (bn.basic_block(mid), mid)}
+    for name, (convs, channels) in designs.items():
+        assert blocks[name].training
+        assert bn.conv_only(blocks[name], channels, 1) == (bn.weights(convs), bn.mac_coefficient(convs))
+        assert output_shape(blocks[name], (channels, 1, 1)) == (channels, 1, 1)
+        assert all(module.training for module in blocks[name].modules())
 
 
 @pytest.mark.parametrize("m, n, k", [(32, 64, 3), (512, 512, 3), (3, 8, 5), (64, 1024, 7)])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from cnnviz.analysis import conv_arithmetic as arithmetic
 from cnnviz.analysis import counting as measure
 
 
@@ -25,12 +26,17 @@ class Conv:
 
     @property
     def weights(self) -> int:
-        return self.kernel ** 2 * (self.c_in // self.groups) * self.c_out + (self.c_out if self.bias else 0)
+        return arithmetic.params(self.kernel, self.c_in, self.c_out, self.groups, self.bias)
 
     @property
     def macs_per_pixel(self) -> int:
         """MACs per output position: the coefficient of i^2."""
-        return self.kernel ** 2 * (self.c_in // self.groups) * self.c_out
+        return arithmetic.macs(1, 1, self.c_out, self.kernel, self.c_in, self.groups)
+
+    def macs(self, size: int) -> int:
+        """MACs on a size x size input, with the padding of ``module`` (k // 2: the map keeps its size)."""
+        side = arithmetic.output_size(size, self.kernel, padding=self.kernel // 2)
+        return arithmetic.macs(side, side, self.c_out, self.kernel, self.c_in, self.groups)
 
     def module(self) -> nn.Conv2d:
         return nn.Conv2d(self.c_in, self.c_out, self.kernel, padding=self.kernel // 2, groups=self.groups,
@@ -39,6 +45,11 @@ class Conv:
 
 def weights(convs: list[Conv]) -> int:
     return sum(c.weights for c in convs)
+
+
+def macs(convs: list[Conv], size: int) -> int:
+    """Total MACs on a size x size map."""
+    return sum(c.macs(size) for c in convs)
 
 
 def mac_coefficient(convs: list[Conv]) -> int:
@@ -176,5 +187,3 @@ def torch_fire(c_in: int = 96, squeeze: int = 16, e1: int = 64, e3: int = 64) ->
     with torch.device("meta"):
         return Fire(c_in, squeeze, e1, e3)
 
-
-# The notes' answers to the 5x5 question, as printed, to check against the computed values.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
+from cnnviz.analysis import conv_arithmetic as arithmetic
 from cnnviz.analysis import counting as measure
 
 if TYPE_CHECKING:
@@ -20,11 +21,11 @@ if TYPE_CHECKING:
 
 
 def one_by_one_params(c_in: int, c_out: int, bias: bool = True) -> int:
-    return c_in * c_out + (c_out if bias else 0)
+    return arithmetic.params(1, c_in, c_out, bias=bias)
 
 
 def one_by_one_macs(c_in: int, c_out: int, size: int) -> int:
-    return c_in * c_out * size * size
+    return arithmetic.macs(size, size, c_out, 1, c_in)  # a 1x1 convolution keeps the size x size map
 
 
 def one_by_one_is_matmul(c_in: int = 8, c_out: int = 4, size: int = 5, seed: int = 0) -> dict:
@@ -50,14 +51,15 @@ class Head:
 
 
 def fc_head(channels: int, size: int, hidden: int) -> Head:
-    """Flatten the size x size x C map into one fully connected layer of ``hidden`` units."""
-    inputs = size * size * channels
-    return Head("flatten + FC", inputs * hidden + hidden, inputs * hidden)
+    """Flatten the size x size x C map into one fully connected layer of ``hidden`` units: the same as
+    ``hidden`` size x size filters, each applied once (a 1 x 1 output)."""
+    return Head("flatten + FC", arithmetic.params(size, channels, hidden),
+                arithmetic.macs(1, 1, hidden, size, channels))
 
 
 def gap_head(channels: int, hidden: int) -> Head:
-    """GAP (no weights) then the fully connected layer on C means."""
-    return Head("GAP + FC", channels * hidden + hidden, channels * hidden)
+    """GAP (no weights) then the fully connected layer on C means: ``hidden`` 1x1 filters on a 1 x 1 map."""
+    return Head("GAP + FC", arithmetic.params(1, channels, hidden), arithmetic.macs(1, 1, hidden, 1, channels))
 
 
 def torch_heads(channels: int, size: int, hidden: int) -> dict[str, Head]:

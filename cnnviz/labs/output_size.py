@@ -8,11 +8,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
+
+from cnnviz.analysis import conv_arithmetic as arithmetic
 
 KINDS = ("convolution", "max pooling", "transposed convolution")
 
@@ -29,7 +30,7 @@ class Layer:
 
     @property
     def effective_kernel(self) -> int:
-        return self.dilation * (self.kernel - 1) + 1
+        return arithmetic.effective_kernel(self.kernel, self.dilation)
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,13 @@ def formula(width: int, layer: Layer) -> Answer:
         if layer.output_padding >= max(s, d):
             return Answer(None, f"output_padding ({layer.output_padding}) must be smaller than the stride ({s}) "
                                 f"or the dilation ({d})")
-        size = (width - 1) * s - 2 * p + d * (layer.kernel - 1) + layer.output_padding + 1
+        size = arithmetic.transposed_output_size(width, layer.kernel, s, p, d, layer.output_padding)
         if size < 1:
             return Answer(None, f"the padding ({p} on each side) removes more than the {size + 2 * p} pixels "
                                 "the transposed convolution produces")
         return Answer(size, numerator=(width - 1) * s, note="every input pixel spreads a kernel onto the output: "
                       "there is no division, so the result is always whole")
-    numerator = width - f + 2 * p
+    numerator = arithmetic.padded_span(width, layer.kernel, p, d)
     too_big = Answer(None, f"the effective kernel ({f}) is larger than the padded input ({width + 2 * p})",
                      numerator)
     if layer.kind == "max pooling" and p > layer.kernel // 2:
@@ -67,9 +68,8 @@ def formula(width: int, layer: Layer) -> Answer:
         return too_big
     remainder = numerator % s
     if layer.kind == "max pooling" and layer.ceil_mode:
-        size = math.ceil(numerator / s) + 1
-        dropped = (size - 1) * s >= width + p  # PyTorch's rule: no window may start in the right padding
-        size -= dropped
+        size = arithmetic.output_size(width, layer.kernel, s, p, d, ceil_mode=True)
+        dropped = arithmetic.ceil_mode_drops_last_window(width, layer.kernel, s, p, d)
         if size < 1:
             return too_big
         if remainder == 0:
@@ -81,7 +81,7 @@ def formula(width: int, layer: Layer) -> Answer:
             note = (f"{numerator} / {s} = {numerator / s:.4g} is not whole: ceil_mode keeps a last, partial window "
                     f"over the last {remainder} pixel(s)")
         return Answer(size, numerator=numerator, remainder=remainder, note=note, dropped=dropped)
-    size = numerator // s + 1
+    size = arithmetic.output_size(width, layer.kernel, s, p, d)
     if remainder == 0:
         note = f"{numerator} / {s} = {numerator // s} is whole: every padded pixel is covered"
     else:

@@ -11,28 +11,35 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from cnnviz.analysis import conv_arithmetic as arithmetic
 from cnnviz.analysis import counting as measure
 from cnnviz.analysis.receptive_field.measure import measure_module
 
 
-def stack_rf(layers: int, kernel: int = 3) -> int:
-    """The notes' recursion with every stride 1: l_k = l_{k-1} + (f - 1)."""
-    return 1 + layers * (kernel - 1)
-
-
 def rf_steps(layers: int, kernel: int = 3) -> list[int]:
-    """The field after each layer: 3, 5, 7, ... for 3x3."""
-    return [stack_rf(n, kernel) for n in range(1, layers + 1)]
+    """The field after each layer: 3, 5, 7, ... for 3x3 (the notes' recursion, every stride 1)."""
+    return arithmetic.receptive_fields([kernel] * layers)
+
+
+def stack_rf(layers: int, kernel: int = 3) -> int:
+    """The notes' recursion with every stride 1: l_k = l_{k-1} + (f - 1), from l_0 = 1."""
+    return rf_steps(layers, kernel)[-1] if layers else 1
 
 
 def conv_params(channels: int, kernel: int, bias: bool = True) -> int:
     """One C -> C convolution: k^2 C^2 weights (+ C biases)."""
-    return kernel * kernel * channels * channels + (channels if bias else 0)
+    return arithmetic.params(kernel, channels, channels, bias=bias)
 
 
 def per_filter_params(channels: int, kernel: int, layers: int = 1) -> int:
     """The notes' simplification: one output channel per layer, each reading C channels: n k^2 C."""
-    return layers * kernel * kernel * channels
+    return layers * arithmetic.weights_per_filter(kernel, channels)
+
+
+def conv_macs(channels: int, kernel: int, size: int) -> int:
+    """One C -> C convolution with 'same' padding (k // 2, as ``build_stack``) on a size x size map."""
+    side = arithmetic.output_size(size, kernel, padding=kernel // 2)
+    return arithmetic.macs(side, side, channels, kernel, channels)
 
 
 @dataclass(frozen=True)
@@ -51,14 +58,14 @@ def stack_costs(channels: int, layers: int, size: int, kernel: int = 3) -> Costs
     """n stacked k x k convolutions C -> C on a size x size map, each followed by a ReLU."""
     return Costs(kernel, layers, stack_rf(layers, kernel), layers * conv_params(channels, kernel),
                  layers * conv_params(channels, kernel, bias=False), per_filter_params(channels, kernel, layers),
-                 layers * kernel * kernel * channels * channels * size * size, layers)
+                 layers * conv_macs(channels, kernel, size), layers)
 
 
 def single_costs(channels: int, layers: int, size: int, kernel: int = 3) -> Costs:
     """The one convolution with the same field as ``layers`` stacked k x k ones."""
     big = stack_rf(layers, kernel)
     return Costs(big, 1, big, conv_params(channels, big), conv_params(channels, big, bias=False),
-                 per_filter_params(channels, big), big * big * channels * channels * size * size, 1)
+                 per_filter_params(channels, big), conv_macs(channels, big, size), 1)
 
 
 def build_stack(channels: int, layers: int, kernel: int = 3, bias: bool = True) -> nn.Sequential:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cnnviz.analysis.summary import Summary
+from cnnviz.labs.bottleneck import separable_ratio
 from cnnviz.lectures.quiz import LayerQuestion, measure
 
 
@@ -28,16 +29,15 @@ def _grouped_convs(summary: Summary) -> list[tuple[str, str]]:
 
 def _fc_share(summary: Summary) -> list[tuple[str, str]]:
     fc = sum(r.params for r in summary.layers if r.type == "Linear")
-    convs, stages, current = [], [], 0
+    stages, current = [], 0
     for row in summary.layers:
         if row.type == "Conv2d":
             current += 1
         elif row.type == "MaxPool2d" and current:
             stages.append(current)
             current = 0
-    convs = "-".join(str(s) for s in stages)
     return [("Parameters in the FC layers", f"{fc:,} of {summary.total_params:,} ({fc / summary.total_params:.0%})"),
-            ("3x3 convolutions per stage (between pools)", convs)]
+            ("3x3 convolutions per stage (between pools)", "-".join(str(s) for s in stages))]
 
 
 def _concat_branches(summary: Summary, block: str) -> list[tuple[str, str]]:
@@ -86,11 +86,10 @@ def _separable(summary: Summary) -> list[tuple[str, str]]:
         depthwise, pointwise = rows[0], rows[-1]
         standard = LayerQuestion(depthwise.input_shape[-1], depthwise.input_shape[0], pointwise.output_shape[0],
                                  int(depthwise.kernel), int(depthwise.stride), int(depthwise.padding))
-        ours = depthwise.macs + pointwise.macs
+        ours, theirs = depthwise.macs + pointwise.macs, measure(standard)[2]
         n, k = pointwise.output_shape[0], int(depthwise.kernel)
         facts.append((f"{block}: depthwise + pointwise vs a standard {k}x{k} convolution",
-                      f"{ours:,} vs {measure(standard)[2]:,} MACs = {ours / measure(standard)[2]:.3f} "
-                      f"(1/N + 1/k² = {1 / n + 1 / k ** 2:.3f})"))
+                      f"{ours:,} vs {theirs:,} MACs = {ours / theirs:.3f} (1/N + 1/k² = {separable_ratio(n, k):.3f})"))
     return facts
 
 

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
+from cnnviz.analysis import conv_arithmetic as arithmetic
 from cnnviz.format import megabytes
 
 NOTES = {"001": "course notes (English/Chinese)", "002": "CS231n lecture 9 summary (Korean)",
@@ -20,7 +21,7 @@ NOTES = {"001": "course notes (English/Chinese)", "002": "CS231n lecture 9 summa
 class Claim:
     key: str
     arch: str  # the architecture page that shows it
-    notes: str  # which file of ../shared/seeds: "001".."004"
+    notes: str  # which file of cnnviz/lectures/notes: "001".."004"
     quote: str  # what the notes say
     claimed: float
     compute: Callable[[], float]
@@ -95,9 +96,9 @@ CLAIMS: tuple[Claim, ...] = (
           lambda: _first_conv("alexnet_paper").macs, "MACs", 0.001, "Checked by the traced model."),
     Claim("alexnet-227", "alexnet", "003", "虽然论文中给出的input image size是224*224*3，但是经过推算它不可能"
           "可以得到55*55*96的feature map。所以在后人的实现中，都把224改成了227", 227,
-          lambda: (55 - 1) * 4 + 11, "input pixels for a 55x55 output", 0,
+          lambda: arithmetic.exact_input_size(55, 11, 4), "input pixels for a 55x55 output", 0,
           "Right: (224 − 11)/4 + 1 = {from224} is not whole; (W − 11)/4 + 1 = 55 needs W = {computed:.0f}.",
-          lambda: {"from224": (224 - 11) / 4 + 1}),
+          lambda: {"from224": arithmetic.padded_span(224, 11) / 4 + 1}),
     Claim("vgg16-memory", "vgg16", "001", "total params: 138M parameters, 552 MiB", 552,
           lambda: megabytes(_params("vgg16")), MIB, 0.01,
           "{params:,} parameters × 4 bytes = {mb:.1f} MB in powers of ten, which is {computed:.1f} MiB: the "
@@ -108,7 +109,7 @@ CLAIMS: tuple[Claim, ...] = (
           "values, {mb:.1f} MB at 4 bytes (forward pass only); the 24 M total of the CS231n slide does not match "
           "the slide's own per-layer list.", lambda: {"mb": _forward_activations("vgg16") * 4 / 1e6}),
     Claim("vgg16-7x7-vs-3x3", "vgg16", "001", "one 7*7 filter vs three 3*3 filters, 3 channels: 147 vs 81", 81,
-          lambda: 3 * (3 * 3 * 3), "weights per output channel", 0,
+          lambda: 3 * arithmetic.weights_per_filter(3, 3), "weights per output channel", 0,
           "Right in the notes' per-filter count (biases ignored): three layers of 3·3·3 weights."),
     Claim("vgg16-gap", "vgg16", "003", "7*7*512 求平均 ... 就会减少49倍的参数", 49,
           lambda: _params_ratio_gap(), "times fewer weights", 0.01,
@@ -143,7 +144,8 @@ CLAIMS: tuple[Claim, ...] = (
 
 
 def _params_ratio_gap() -> float:
-    return (7 * 7 * 512 * 4096) / (512 * 4096)
+    """Weights of VGG's first FC layer (a 7x7 window over the 7x7x512 map) over those of one after GAP (1x1)."""
+    return arithmetic.params(7, 512, 4096, bias=False) / arithmetic.params(1, 512, 4096, bias=False)
 
 
 def claims_for(arch: str) -> list[Claim]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 
+from cnnviz.analysis import conv_arithmetic as arithmetic
+
 
 @dataclass(frozen=True)
 class LayerQuestion:
@@ -23,23 +25,26 @@ class LayerQuestion:
 
     @property
     def output_size(self) -> int:
-        return (self.in_size - self.kernel + 2 * self.padding) // self.stride + 1
+        return arithmetic.output_size(self.in_size, self.kernel, self.stride, self.padding)
 
     @property
     def divides_evenly(self) -> bool:
-        return (self.in_size - self.kernel + 2 * self.padding) % self.stride == 0
+        return arithmetic.divides_evenly(self.in_size, self.kernel, self.stride, self.padding)
 
     @property
     def weights_per_filter(self) -> int:
-        return self.kernel * self.kernel * self.in_channels // self.groups
+        return arithmetic.weights_per_filter(self.kernel, self.in_channels, self.groups)
 
     @property
     def params(self) -> int:
-        return 0 if self.pooling else (self.weights_per_filter + 1) * self.filters
+        return 0 if self.pooling else arithmetic.params(self.kernel, self.in_channels, self.filters, self.groups,
+                                                        bias=True)
 
     @property
     def macs(self) -> int:
-        return 0 if self.pooling else self.output_size ** 2 * self.filters * self.weights_per_filter
+        size = self.output_size
+        return 0 if self.pooling else arithmetic.macs(size, size, self.filters, self.kernel, self.in_channels,
+                                                      self.groups)
 
     def describe(self) -> str:
         what = (f"{self.kernel}x{self.kernel} max pooling" if self.pooling
