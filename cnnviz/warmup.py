@@ -3,11 +3,12 @@ screen, so that the first click on an architecture page does not wait for torch 
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import threading
 
-HEAVY_MODULES = ("torch", "torchvision.models", "cnnviz.analysis.summary", "cnnviz.analysis.graph", "cnnviz.analysis.charts",
-                 "cnnviz.analysis.published", "pandas", "plotly.graph_objects")
+HEAVY_MODULES = ("torch", "torchvision.models", "cnnviz.analysis.summary", "cnnviz.analysis.graph",
+                 "cnnviz.analysis.charts", "cnnviz.analysis.published", "plotly.graph_objects")
 WARM_UP_MODELS = ("resnet18", "densenet121", "mobilenet_v2", "googlenet", "alexnet")
 _started = threading.Event()
 
@@ -17,7 +18,10 @@ def start_background_imports() -> None:
     if _started.is_set():
         return
     _started.set()
-    threading.Thread(target=_warm_up, name="cnnviz-warmup", daemon=True).start()
+    thread = threading.Thread(target=_warm_up, name="cnnviz-warmup", daemon=True)
+    thread.start()
+    # A daemon thread still inside torch when the interpreter finalises aborts the process: let it finish.
+    atexit.register(thread.join, 120)
 
 
 def _warm_up() -> None:

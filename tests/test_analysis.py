@@ -1,14 +1,16 @@
 """Layer analysis on meta, checked against torchvision's published counts and independent references."""
 
 import math
+import threading
 
 import pytest
 import torch
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
 from cnnviz.analysis.published import published_counts
-from cnnviz.analysis.summary import block_totals, layer_macs, summarize, summarize_model
+from cnnviz.analysis.summary import block_totals, is_auxiliary, layer_macs, summarize, summarize_model
 from cnnviz.zoo.registry import architectures, resolve
 
 TORCHVISION = [v for arch in architectures().values() for v in arch.variants if v.torchvision_weights]
@@ -42,6 +44,40 @@ def test_googlenet_aux_heads_are_training_only():
     expected = sum(p.numel() for name in ("aux1", "aux2") for p in model.get_submodule(name).parameters())
     assert summary.aux_params == expected > 0
     assert summary.total_macs == sum(r.macs for r in summary.layers if not r.auxiliary)
+
+
+def test_auxiliary_heads_match_by_module_path_not_by_prefix():
+    assert is_auxiliary("aux1", ("aux1",)) and is_auxiliary("aux2.fc1", ("aux1", "aux2"))
+    assert not is_auxiliary("aux10.fc", ("aux1",)) and not is_auxiliary("features.aux1", ("aux1",))
+    assert not is_auxiliary("aux1", ())
+
+
+class ScaledConv(nn.Module):
+    """A convolution, then a learnable scale owned by the model itself rather than by a layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.scale = nn.Parameter(torch.ones(4, 1, 1))
+
+    def forward(self, x):
+        return self.pool(self.conv(x) * self.scale)
+
+
+def scaled_conv_summary():
+    return summarize_model(ScaledConv().to("meta"), (torch.zeros(1, 3, 8, 8, device="meta"),), "scaled")
+
+
+def test_each_module_call_has_its_row_and_parameters_outside_layers_have_no_node():
+    summary = scaled_conv_summary()
+    calls = [n for n in summary.nodes if n.module is not None]
+    assert [summary.row_of_node[n.index].name for n in calls] == [n.name for n in calls] == ["conv", "pool"]
+    outside = summary.layers[-1]
+    assert outside.type == "Parameter" and outside.params == 4  # the scale
+    assert all(row is not outside for row in summary.row_of_node.values())
+    shared = summarize(resolve("siamese_net")[1])  # twin calls of one encoder: one row per call
+    assert len(shared.row_of_node) == len(shared.layers) == sum(n.module is not None for n in shared.nodes)
 
 
 def test_hand_computed_conv_layer():
@@ -94,15 +130,67 @@ def test_builder_sources_are_the_models_own_classes_model_first():
     assert "class Bottleneck" in dict(sources)["torchvision.models.resnet.Bottleneck"]
 
 
-def test_meta_builds_skip_initialisation_and_real_builds_still_initialise():
+def _replaced_init_functions() -> list[str]:
+    """The public ``torch.nn.init`` functions that are no longer torch's own (wrapped or patched by someone)."""
     from torch.nn import init
 
-    from cnnviz.zoo.meta_build import skip_init_on_meta
+    public = [name for name in dir(init) if name.endswith("_") and not name.startswith("_")]
+    return [name for name in public if getattr(init, name).__code__.co_filename != init.__file__]
 
-    skip_init_on_meta()
-    meta = torch.empty(4, 4, device="meta")
-    assert init.kaiming_normal_(meta) is meta
-    real = torch.zeros(64, 64)
-    init.kaiming_normal_(real)
-    assert real.std() > 0.1  # really drawn: He initialisation gives std sqrt(2/64) ≈ 0.18
-    assert torch.equal(init.ones_(torch.zeros(3)), torch.ones(3))
+
+class _CountRandomFills(TorchDispatchMode):
+    """Counts the aten random fills that reach the dispatcher (skipped ones never do)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fills = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.fills += func.overloadpacket in (torch.ops.aten.normal_, torch.ops.aten.uniform_)
+        return func(*args, **(kwargs or {}))
+
+
+def test_meta_builds_skip_random_initialisation():
+    variant = resolve("densenet121")[1]
+    with _CountRandomFills() as plain, torch.device("meta"):
+        variant.build()
+    with _CountRandomFills() as skipped:
+        model = variant.build_on_meta()
+    assert plain.fills > 0 and skipped.fills == 0
+    assert all(p.is_meta for p in model.parameters())
+
+
+def test_meta_build_changes_nothing_process_wide():
+    resolve("resnet18")[1].build_on_meta()
+    assert not _replaced_init_functions()
+
+
+def test_real_models_initialise_while_a_meta_build_runs_in_another_thread():
+    from cnnviz.zoo.spec import Variant
+
+    torch.manual_seed(0)
+    expected = nn.Conv2d(3, 8, 3).weight.detach().clone()
+    inside, release = threading.Event(), threading.Event()
+    seen_inside: dict[str, torch.Tensor] = {}
+
+    def paused_build() -> nn.Module:
+        real = torch.empty(64, 64, device="cpu")  # a real tensor inside the meta build is still drawn
+        seen_inside["real"] = nn.init.kaiming_normal_(real)
+        inside.set()
+        assert release.wait(timeout=60)
+        return nn.Conv2d(3, 8, 3)
+
+    built: list[nn.Module] = []
+    meta = threading.Thread(target=lambda: built.append(Variant("paused", "paused", paused_build).build_on_meta()))
+    meta.start()
+    try:
+        assert inside.wait(timeout=60)
+        assert not _replaced_init_functions()
+        torch.manual_seed(0)
+        real = nn.Conv2d(3, 8, 3)
+        assert not real.weight.is_meta and torch.equal(real.weight, expected)
+    finally:
+        release.set()
+        meta.join(timeout=60)
+    assert built and built[0].weight.is_meta
+    assert seen_inside["real"].std() > 0.1  # He initialisation of 64 inputs: std sqrt(2/64) ≈ 0.18

@@ -261,11 +261,42 @@ def test_ilsvrc_figure_has_labelled_axes_and_the_human_line():
     figure = ilsvrc.ilsvrc_figure({"resnet152": model_profile("resnet152").depth})
     assert figure.layout.xaxis.title.text == "ILSVRC year" and "(%)" in figure.layout.yaxis.title.text
     winners = {e.year: e.top5_error for e in ilsvrc.RESULTS if e.place == 1}
-    assert winners == {2010: 28.2, 2011: 25.8, 2012: 16.4, 2013: 11.7, 2014: 6.7, 2015: 3.57, 2016: 2.99,
+    assert winners == {2010: 28.2, 2011: 25.8, 2012: 16.4, 2013: 11.7, 2014: 6.67, 2015: 3.57, 2016: 2.99,
                        2017: 2.25}
     human = [t for t in figure.data if t.name.startswith("human")][0]
     assert set(human.y) == {5.1}
     assert "152 layers" in " ".join(figure.data[0].text)
+
+
+@pytest.mark.parametrize("arch", architectures().values(), ids=lambda a: a.key)
+def test_every_architecture_with_a_result_shows_the_tables_numbers(arch):
+    entries = [e for e in ilsvrc.RESULTS if e.architecture == arch.key]
+    outside = [r for r in ilsvrc.OUTSIDE_THE_CHALLENGE if r.architecture == arch.key]
+    line = ilsvrc.ilsvrc_line(arch.key)
+    assert len(entries) + len(outside) <= 1, "one result per architecture page"
+    if not entries and not outside:
+        assert line is None
+    for entry in entries:
+        assert line.startswith(f"ILSVRC {entry.year} ") and f" {entry.top5_error}% top-5 error" in line
+        assert ("winner" in line) == (entry.place == 1)
+    for result in outside:
+        assert line.startswith("Not an ILSVRC entry") and f" {result.top5_error}% top-5 error" in line
+
+
+def test_ilsvrc_results_name_registry_pages_and_models_of_the_same_architecture():
+    pages = architectures()
+    for entry in ilsvrc.RESULTS:
+        assert entry.architecture is None or entry.architecture in pages, entry
+        if entry.model and entry.architecture:
+            assert entry.model in pages[entry.architecture].variant_names, entry
+    assert all(r.architecture in pages for r in ilsvrc.OUTSIDE_THE_CHALLENGE)
+
+
+def test_architecture_page_shows_the_ilsvrc_line():
+    from tests.conftest import open_page
+
+    app = open_page("pages/zfnet.py")
+    assert [box.value for box in app.info if "ILSVRC" in box.value] == [ilsvrc.ilsvrc_line("zfnet")]
 
 
 def test_accuracy_points_use_published_top1_and_our_counts():

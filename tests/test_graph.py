@@ -45,3 +45,14 @@ def test_inception_module_unfolds_into_four_concatenated_branches():
 def test_svg_renders_when_dot_is_installed():
     rendered = svg(layer_graph(summarize(resolve("squeezenet1_1")[1])))
     assert rendered is None or rendered.lstrip().startswith((b"<?xml", b"<svg"))
+
+
+def test_graph_labels_layers_with_their_own_rows_when_a_parameter_lives_outside_layers():
+    from tests.test_analysis import scaled_conv_summary
+
+    summary = scaled_conv_summary()
+    conv = summary.layers[0]
+    assert conv.name == "conv" and summary.layers[-1].type == "Parameter"
+    source = layer_graph(summary).source
+    assert f"{count(conv.params)} params · {count(conv.macs)} MACs" in source
+    assert "outside layers" not in source

@@ -148,6 +148,14 @@ def test_zfnet_sizes_follow_the_paper_figure(name, widths):
     assert n_params(model) == expected
 
 
+def test_zfnet_normalises_like_alexnet():
+    def normalisations(model: nn.Module) -> list[tuple]:
+        return [(m.size, m.alpha, m.beta, m.k) for m in model.modules() if isinstance(m, nn.LocalResponseNorm)]
+
+    zfnet = normalisations(on_meta("zfnet", "zfnet"))
+    assert len(zfnet) == 2 and zfnet == normalisations(on_meta("alexnet_paper", "alexnet_paper"))
+
+
 def test_nin_blocks_fold_and_count():
     nin = importlib.import_module("cnnviz.zoo.models.nin")
     model = on_meta("nin", "nin")

@@ -1,9 +1,13 @@
 """The registry: every entry builds on meta, is named like torchvision, and carries its story facts."""
 
+import subprocess
+import sys
+
 import pytest
 import torchvision
 
 from cnnviz.zoo.registry import UnknownModel, architectures, model_names, resolve
+from tests.conftest import ROOT
 
 VARIANTS = [v for arch in architectures().values() for v in arch.variants]
 REQUIRED = ["lenet5", "alexnet", "zfnet", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg16_bn", "vgg19_bn",
@@ -49,3 +53,11 @@ def test_resolve_by_key_model_name_and_variant():
         resolve("vgg17")
     with pytest.raises(UnknownModel, match="no variant"):
         resolve("vgg16", "resnet50")
+
+
+def test_the_registry_loads_without_torch_or_plotly():
+    """The home page lists the registry while torch loads in the background."""
+    code = ("import sys; from cnnviz.zoo.registry import architectures, resolve; architectures(); resolve('alexnet'); "
+            "print(sorted(m for m in ('torch', 'plotly') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

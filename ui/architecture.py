@@ -8,6 +8,7 @@ import streamlit as st
 from cnnviz.analysis.graph import blocks
 from cnnviz.analysis.published import published_counts
 from cnnviz.format import count, megabytes
+from cnnviz.lectures.ilsvrc import ilsvrc_line
 from cnnviz.lectures.story import lecture
 from cnnviz.zoo.registry import architectures
 from ui import cached, lecture_parts
@@ -19,8 +20,8 @@ def render(key: str) -> None:
     st.title(arch.title)
     st.caption(f"{arch.year} · {arch.authors} · [{arch.paper}]({arch.paper_url})")
     st.write(arch.idea)
-    if arch.ilsvrc:
-        st.info(arch.ilsvrc, icon=":material/emoji_events:")
+    if ilsvrc := ilsvrc_line(key):
+        st.info(ilsvrc, icon=":material/emoji_events:")
     with st.expander("The story", expanded=True):
         lecture_parts.story(notes)
 

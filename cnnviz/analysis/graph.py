@@ -34,8 +34,6 @@ def _layer_detail(row: LayerRow) -> str:
 
 def layer_graph(summary: Summary, unfold: Collection[str] | bool = ()) -> graphviz.Digraph:
     """``unfold``: block names to draw layer by layer, or True for every block."""
-    rows = iter(r for r in summary.layers if r.output_shape or r.type != "Parameter")
-    row_of = {n.index: next(rows) for n in summary.nodes if n.module is not None}
     unfolded = (lambda block: True) if unfold is True else (lambda block: block in unfold)
 
     # A module called twice (ResNet's shared ReLU, Siamese twins) is drawn once per call.
@@ -63,7 +61,7 @@ def layer_graph(summary: Summary, unfold: Collection[str] | bool = ()) -> graphv
     aux_blocks: set[str] = set()
     for node in summary.nodes:
         name = group(node.index)
-        row = row_of.get(node.index)
+        row = summary.row_of_node.get(node.index)
         entry = totals.setdefault(name, [0, 0])
         if row:
             entry[0] += row.params
@@ -86,7 +84,7 @@ def layer_graph(summary: Summary, unfold: Collection[str] | bool = ()) -> graphv
                 cluster = clusters[node.block] = graphviz.Digraph(f"cluster_{len(clusters)}")
                 cluster.attr(label=f"{node.block} ({node.block_kind})", style="rounded", color="#8aa4c8",
                              fontname="Helvetica", fontsize="10")
-            row = row_of.get(node.index)
+            row = summary.row_of_node.get(node.index)
             if row:
                 cluster.node(name, _label(name[len(node.block) + 1:], _layer_detail(row), *totals[name]), **style)
             else:
@@ -94,7 +92,7 @@ def layer_graph(summary: Summary, unfold: Collection[str] | bool = ()) -> graphv
         elif name == node.block:
             dot.node(name, _label(name, kinds[name], *totals[name]), **({"fillcolor": "#dbe7f7"} | style))
         else:
-            row = row_of.get(node.index)
+            row = summary.row_of_node.get(node.index)
             if row:
                 dot.node(name, _label(name, _layer_detail(row), *totals[name]), **style)
             else:
@@ -139,8 +137,6 @@ def svg(dot: graphviz.Digraph) -> bytes | None:
 
 def block_graph(summary: Summary, block: str) -> graphviz.Digraph:
     """One block drawn layer by layer, with where its input comes from and where its output goes."""
-    rows = iter(r for r in summary.layers if r.output_shape or r.type != "Parameter")
-    row_of = {n.index: next(rows) for n in summary.nodes if n.module is not None}
     inside = [n for n in summary.nodes if n.block == block]
     members = {n.index for n in inside}
     calls: dict[str, int] = {}
@@ -156,7 +152,7 @@ def block_graph(summary: Summary, block: str) -> graphviz.Digraph:
     dot.node(INPUT, "block input", fillcolor="#fff6d5")
     dot.node(OUTPUT, "block output", fillcolor="#fff6d5")
     for node in inside:
-        row = row_of.get(node.index)
+        row = summary.row_of_node.get(node.index)
         if row:
             dot.node(keys[node.index], _label(keys[node.index], _layer_detail(row), row.params, row.macs))
         else:

@@ -46,6 +46,8 @@ class Summary:
     aux_macs: int
     total_activations: int
     nodes: list[TraceNode] = field(default_factory=list, repr=False)  # the trace, for the layer graph
+    # trace index -> its row, for every node that called a module (the extra "Parameter" row has no node)
+    row_of_node: dict[int, LayerRow] = field(default_factory=dict, repr=False)
     module_classes: tuple[type, ...] = field(default=(), repr=False)  # every module class, model first
 
     @property
@@ -94,6 +96,11 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def is_auxiliary(name: str, auxiliary: tuple[str, ...]) -> bool:
+    """Whether module ``name`` is one of the ``auxiliary`` heads or inside one."""
+    return any(name == head or name.startswith(head + ".") for head in auxiliary)
+
+
 def _row(node: TraceNode, auxiliary: tuple[str, ...]) -> LayerRow:
     module = node.module
     params = sum(p.numel() for p in module.parameters()) if node.first_call else 0
@@ -111,7 +118,7 @@ def _row(node: TraceNode, auxiliary: tuple[str, ...]) -> LayerRow:
         macs=layer_macs(module, input_shape, node.output_shape),
         activations=math.prod(node.output_shape) if node.output_shape else 0,
         block=node.block,
-        auxiliary=any(node.name == a or node.name.startswith(a + ".") for a in auxiliary),
+        auxiliary=is_auxiliary(node.name, auxiliary),
         shared=not node.first_call,
         input_shape=input_shape,
     )
@@ -128,7 +135,8 @@ def summarize_model(model: nn.Module, inputs: tuple[torch.Tensor, ...], name: st
         if isinstance(module, nn.modules.batchnorm._BatchNorm):
             module.eval()  # training-mode BN rejects a batch of one 1x1 map (Inception v3's aux head)
     nodes = trace(model, inputs)
-    rows = [_row(node, auxiliary) for node in nodes if node.module is not None]
+    row_of_node = {node.index: _row(node, auxiliary) for node in nodes if node.module is not None}
+    rows = list(row_of_node.values())
     unique = {id(p): p for p in model.parameters()}
     aux_params = sum(p.numel() for a in auxiliary for p in model.get_submodule(a).parameters())
     counted = sum(r.params for r in rows)
@@ -147,6 +155,7 @@ def summarize_model(model: nn.Module, inputs: tuple[torch.Tensor, ...], name: st
         aux_macs=sum(r.macs for r in rows if r.auxiliary),
         total_activations=sum(r.activations for r in rows if not r.auxiliary),
         nodes=nodes,
+        row_of_node=row_of_node,
         module_classes=tuple(dict.fromkeys(type(module) for module in model.modules())),
     )
 

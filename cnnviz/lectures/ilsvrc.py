@@ -1,5 +1,6 @@
-"""ILSVRC classification results by year (historical facts, with sources) and the two comparison charts:
-winners' top-5 error, and accuracy against computed MACs with bubbles sized by computed parameters."""
+"""ILSVRC classification results by year (historical facts, with sources), each architecture page's ILSVRC line
+drawn from them, and the two comparison charts: winners' top-5 error, and accuracy against computed MACs with
+bubbles sized by computed parameters."""
 
 from __future__ import annotations
 
@@ -22,22 +23,62 @@ class Entry:
     source: str
     model: str | None = None  # the registry model that stands for it, for its computed depth
     short: str = ""  # its label on the chart, when the method's name is long
+    architecture: str | None = None  # the registry architecture whose page shows this result
+    note: str = ""  # said after the result on that page
 
 
 RESULTS: tuple[Entry, ...] = (
     Entry(2010, 1, "NEC-UIUC", "SIFT/LBP features, sparse coding, SVM", 28.2, _OVERVIEW, short="SIFT + SVM"),
     Entry(2011, 1, "XRCE", "Fisher vectors, linear SVM", 25.8, _OVERVIEW, short="Fisher vectors"),
     Entry(2012, 1, "SuperVision", "AlexNet", 16.4, _OVERVIEW + "; Krizhevsky et al. 2012 (5 CNNs)",
-          "alexnet_paper"),
-    Entry(2013, 1, "Clarifai", "ZFNet", 11.7, _OVERVIEW, "zfnet"),
-    Entry(2014, 1, "GoogLeNet", "GoogLeNet", 6.7, _OVERVIEW + "; Szegedy et al. 2014", "googlenet"),
-    Entry(2014, 2, "VGG", "VGG", 7.3, _OVERVIEW + "; Simonyan & Zisserman 2014", "vgg19"),
-    Entry(2015, 1, "MSRA", "ResNet", 3.57, "ILSVRC 2015 results; He et al. 2015", "resnet152"),
+          "alexnet_paper", architecture="alexnet",
+          note="ensemble of 5 CNNs; 15.3% with 7 CNNs, two of them pre-trained on the ImageNet Fall 2011 release"),
+    Entry(2013, 1, "Clarifai", "ZFNet", 11.7, _OVERVIEW, "zfnet", architecture="zfnet", note="Zeiler's company"),
+    Entry(2014, 1, "GoogLeNet", "GoogLeNet", 6.67, _OVERVIEW + "; Szegedy et al. 2014", "googlenet",
+          architecture="googlenet"),
+    Entry(2014, 2, "VGG", "VGG", 7.3, _OVERVIEW + "; Simonyan & Zisserman 2014", "vgg19", architecture="vgg16",
+          note="1st in localisation"),
+    Entry(2015, 1, "MSRA", "ResNet", 3.57, "ILSVRC 2015 results; He et al. 2015", "resnet152",
+          architecture="resnet50", note="ensemble"),
     Entry(2016, 1, "Trimps-Soushen", "ensemble of Inception, ResNet and Wide ResNet models", 2.99,
           "ILSVRC 2016 results", short="ensemble"),
-    Entry(2016, 2, "ResNeXt", "ResNeXt", 3.03, "ILSVRC 2016 results; Xie et al. 2017"),
+    Entry(2016, 2, "ResNeXt", "ResNeXt", 3.03, "ILSVRC 2016 results; Xie et al. 2017", architecture="resnext50_32x4d"),
     Entry(2017, 1, "WMW", "SENet", 2.25, "ILSVRC 2017 results; Hu et al. 2018"),
 )
+
+
+@dataclass(frozen=True)
+class OutsideResult:
+    """A published top-5 error on ILSVRC data by a model that was not a challenge entry."""
+
+    architecture: str
+    top5_error: float  # percent
+    setting: str
+    source: str
+
+
+OUTSIDE_THE_CHALLENGE: tuple[OutsideResult, ...] = (
+    OutsideResult("inception_v3", 3.58, "ensemble of 4, multi-crop, on ILSVRC 2012 validation",
+                  "Szegedy et al. 2015"),
+)
+
+
+def ilsvrc_line(architecture: str) -> str | None:
+    """The architecture page's ILSVRC sentence, from the tables above; None for architectures without a result."""
+    entries = [e for e in RESULTS if e.architecture == architecture]
+    if entries:
+        (entry,) = entries  # one challenge result per architecture page
+        place = "winner" if entry.place == 1 else "runner-up"
+        team = f" ({entry.team})" if entry.team != entry.method else ""
+        note = f" ({entry.note})" if entry.note else ""
+        return f"ILSVRC {entry.year} {place}{team}: {entry.top5_error}% top-5 error{note}"
+    outside = [r for r in OUTSIDE_THE_CHALLENGE if r.architecture == architecture]
+    if outside:
+        (result,) = outside
+        return f"Not an ILSVRC entry; {result.top5_error}% top-5 error ({result.setting})"
+    return None
+
+
 RUNNER_UP_SHIFT = 0.4  # runners-up sit beside their year's winner bar
 
 

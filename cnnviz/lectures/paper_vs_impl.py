@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from cnnviz.analysis.summary import Summary, summarize_model, summary_of
+from cnnviz.zoo.meta_build import on_meta
 from cnnviz.zoo.registry import resolve
 
 
@@ -45,19 +46,14 @@ def resnet_v1_strides(model: nn.Module) -> None:
 
 def googlenet_paper_branches(model: nn.Module) -> None:
     """GoogLeNet as published: a real 5x5 in the '5x5' branch, and no batch norm (convolutions keep a bias)."""
-    with torch.device("meta"):
-        for module in model.modules():
-            if type(module).__name__ == "Inception":
-                old = module.branch3[1].conv
-                module.branch3[1].conv = nn.Conv2d(old.in_channels, old.out_channels, 5, padding=2, bias=False)
+    five_by_five = {id(m.branch3[1]) for m in model.modules() if type(m).__name__ == "Inception"}
+    with on_meta():
         for module in model.modules():
             if type(module).__name__ == "BasicConv2d":
                 old = module.conv
-                module.conv = nn.Conv2d(old.in_channels, old.out_channels, old.kernel_size, old.stride,
-                                        old.padding, bias=True)
+                kernel, padding = (5, 2) if id(module) in five_by_five else (old.kernel_size, old.padding)
+                module.conv = nn.Conv2d(old.in_channels, old.out_channels, kernel, old.stride, padding, bias=True)
                 module.bn = nn.Identity()
-
-
 
 
 class _SparseC3(nn.Module):
@@ -75,12 +71,13 @@ class _SparseC3(nn.Module):
         return torch.cat([conv(x[:, list(inputs)]) for conv, inputs in zip(self.maps, self.TABLE)], dim=1)
 
 
-def _lenet_paper() -> Summary:
+def _lenet5_with_sparse_c3() -> Summary:
+    """LeNet-5 with the paper's sparse C3, traced."""
     variant = resolve("lenet5")[1]
     model = variant.build_on_meta()
     conv = next(m for m in model.modules() if isinstance(m, nn.Conv2d) and m.in_channels == 6)
     parent = next(p for p in model.modules() if any(c is conv for c in p.children()))
-    with torch.device("meta"):
+    with on_meta():
         for name, child in parent.named_children():
             if child is conv:
                 setattr(parent, name, _SparseC3())
@@ -104,7 +101,7 @@ DEPARTURES: tuple[Departure, ...] = (
               "Same weights, but v1.5's 3x3 runs at the higher resolution: more MACs, better accuracy."),
     Departure("lenet5", "LeNet-5: full C3 vs the paper's sparse connection table",
               "every C3 map sees all six S2 maps", "paper's Table I (60 of 96 map pairs connected)",
-              _summary_of("lenet5"), _lenet_paper,
+              _summary_of("lenet5"), _lenet5_with_sparse_c3,
               "LeCun et al. connected C3 sparsely to keep the number of connections in bounds and to break "
               "the symmetry between maps."),
 )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from cnnviz.analysis.summary import Summary
+from cnnviz.analysis.summary import Summary, is_auxiliary
 from cnnviz.analysis.tracing import TraceNode
 from cnnviz.format import megabytes
 
@@ -85,13 +85,8 @@ def single_path(nodes: list[TraceNode]) -> bool:
 
 def profile(summary: Summary, auxiliary: tuple[str, ...] = (), drop_output: bool = False) -> Profile:
     """``drop_output`` leaves the last layer out of the weights (LeNet-5's output RBF units were not trained)."""
-    def aux(name: str) -> bool:
-        return any(name == a or name.startswith(a + ".") for a in auxiliary)
-
-    nodes = [n for n in summary.nodes if not aux(n.name)]
-    # summarize() makes one row per module call, in trace order
-    layers = [(n, r) for n, r in zip((n for n in summary.nodes if n.module is not None), summary.layers)
-              if not aux(n.name)]
+    nodes = [n for n in summary.nodes if not is_auxiliary(n.name, auxiliary)]
+    layers = [(n, summary.row_of_node[n.index]) for n in nodes if n.index in summary.row_of_node]
     fc = [(n, r) for n, r in layers if isinstance(n.module, (CONV, FC)) and _is_fc(n.module, r.input_shape)]
     fc_names = {n.name for n, _ in fc}
     conv = [(n, r) for n, r in layers if isinstance(n.module, CONV) and n.name not in fc_names]

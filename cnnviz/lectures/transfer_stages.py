@@ -42,12 +42,11 @@ def stages(summary: Summary, fields: list[LayerRF] | None = None) -> list[Stage]
     field_of = {f.name: f.rf_hw[0] for f in fields}
     global_pools = {f.name for f in fields if f.global_pool}
     head = head_name(summary)
-    rows = dict(zip((n.index for n in summary.nodes if n.module is not None), summary.layers))
     auxiliary = {row.block or row.name for row in summary.layers if row.auxiliary}
     units: dict[str, list] = {}  # unit -> [output, field, params, macs]
     field, whole_image = 1, False
     for node in summary.nodes:  # every call, joins included: a dense block's output is its last concatenation
-        row = rows.get(node.index)
+        row = summary.row_of_node.get(node.index)
         if (row.auxiliary if row else node.block in auxiliary):
             continue
         field = field_of.get(node.name, field)

@@ -59,7 +59,6 @@ ARCHITECTURES: tuple[Architecture, ...] = (
         variants=(own("lenet5", "LeNet-5 (tanh, as in the paper)", "lenet", (1, 32, 32)),
                   Variant("lenet5_relu", "LeNet-5 with ReLU",
                           partial(_own, "lenet", "lenet5", activation="relu"), ((1, 32, 32),))),
-        ilsvrc=None,
         departures=("C3 connects every one of its 16 maps to all six S2 maps; the paper used a sparse "
                     "connection table to save weights and break symmetry.",
                     "S2/S4 are plain average pooling; the paper's subsampling had a trainable weight and bias.",
@@ -76,7 +75,6 @@ ARCHITECTURES: tuple[Architecture, ...] = (
         variants=(tv("alexnet", "torchvision AlexNet (one-weird-trick version, 224x224)"),
                   own("alexnet_paper", "AlexNet as in the 2012 paper (227x227, LRN, two GPU groups)",
                       "alexnet_paper", (3, 227, 227))),
-        ilsvrc="ILSVRC 2012 winner: 15.3% top-5 error (ensemble of 7 CNNs), 16.4% for 5 CNNs",
         departures=("torchvision's AlexNet follows 'One weird trick for parallelizing CNNs' (2014): "
                     "64-192-384-256-256 filters instead of 96-256-384-384-256, no LRN, no two-GPU groups.",
                     "torchvision pads conv1 by 2 and takes 224x224 input; the paper's 224 cannot give 55x55 "
@@ -91,7 +89,6 @@ ARCHITECTURES: tuple[Architecture, ...] = (
              "large stride, so conv1 became 7x7 stride 2 (not 11x11 stride 4).",
         variants=(own("zfnet", "ZFNet (paper, 384-384-256 in conv3-5)", "zfnet"),
                   own("zfnet_wide", "ZFNet with 512-1024-512 in conv3-5 (CS231n's version)", "zfnet")),
-        ilsvrc="ILSVRC 2013 winner (Clarifai, by Zeiler): 11.7% top-5 error",
         departures=("No torchvision model: cnnviz's own definition, without LRN's renormalisation of "
                     "filters whose RMS exceeds 0.1 (a training trick, not a layer).",),
     ),
@@ -103,7 +100,6 @@ ARCHITECTURES: tuple[Architecture, ...] = (
              "Three stacked 3x3 layers see a 7x7 window with fewer weights and more non-linearities.",
         variants=tuple(tv(f"vgg{d}{bn}", f"VGG-{d} ({cfg}){' with batch norm' if bn else ''}")
                        for d, cfg in ((16, "D"), (19, "E"), (11, "A"), (13, "B")) for bn in ("", "_bn")),
-        ilsvrc="ILSVRC 2014: 2nd in classification (7.3% top-5 error), 1st in localisation",
         departures=("The *_bn variants add batch norm, which was published a year after VGG.",
                     "An AdaptiveAvgPool2d(7) before the classifier (a no-op at 224x224) lets other sizes in.",
                     "Configurations A-LRN and C (with 1x1 convolutions) are not in torchvision."),
@@ -127,7 +123,6 @@ ARCHITECTURES: tuple[Architecture, ...] = (
         variants=(Variant("googlenet", "GoogLeNet with its auxiliary classifiers",
                           partial(_torchvision, "googlenet", **_GOOGLENET_AUX), torchvision_weights="googlenet",
                           auxiliary=("aux1", "aux2")),),
-        ilsvrc="ILSVRC 2014 winner: 6.67% top-5 error",
         departures=("torchvision adds batch norm after every convolution (BasicConv2d); the paper had none.",
                     "The '5x5' branch uses a 3x3 convolution in torchvision (kept for its published weights).",
                     "The auxiliary heads use adaptive 4x4 average pooling (the paper: 5x5 stride 3, the same "
@@ -144,7 +139,6 @@ ARCHITECTURES: tuple[Architecture, ...] = (
                           partial(_torchvision, "inception_v3", **_GOOGLENET_AUX), ((3, 299, 299),),
                           torchvision_weights="inception_v3", auxiliary=("AuxLogits",),
                           published_params_include_aux=True),),
-        ilsvrc="Not an ILSVRC entry; 3.58% top-5 error (ensemble of 4, multi-crop) on ILSVRC 2012 validation",
         departures=("torchvision's published parameter count includes the auxiliary classifier "
                     "(GoogLeNet's does not).",),
     ),
@@ -159,7 +153,6 @@ ARCHITECTURES: tuple[Architecture, ...] = (
                        for d in (50, 18, 34, 101, 152))
         + (own("stochastic_depth_resnet50", "ResNet-50 with stochastic depth", "stochastic_depth"),
            own("stochastic_depth_resnet152", "ResNet-152 with stochastic depth", "stochastic_depth")),
-        ilsvrc="ILSVRC 2015 winner: 3.57% top-5 error (ensemble)",
         departures=("torchvision's bottleneck ResNets are 'v1.5': the stride-2 downsampling sits on the 3x3 "
                     "convolution, not the first 1x1: the same parameters, more MACs, and better accuracy.",
                     "Stochastic depth (Huang et al. 2016) wraps each residual branch in "
@@ -194,7 +187,6 @@ ARCHITECTURES: tuple[Architecture, ...] = (
              "one grouped convolution; more paths beat more depth or width at equal cost.",
         variants=(tv("resnext50_32x4d", "ResNeXt-50 (32x4d)"), tv("resnext101_32x8d", "ResNeXt-101 (32x8d)"),
                   tv("resnext101_64x4d", "ResNeXt-101 (64x4d)")),
-        ilsvrc="ILSVRC 2016: 2nd in classification (3.03% top-5 error)",
         departures=("Same v1.5 stride placement as torchvision's ResNet-50.",),
     ),
     Architecture(

@@ -37,14 +37,10 @@ class Variant:
         return tuple(torch.zeros((1, *shape), device=device) for shape in shapes)
 
     def build_on_meta(self) -> "nn.Module":
-        import torch
+        from cnnviz.zoo.meta_build import on_meta
 
-        from cnnviz.zoo.meta_build import skip_init_on_meta
-
-        skip_init_on_meta()
-        with torch.device("meta"):
-            model = self.build()
-        return model
+        with on_meta():
+            return self.build()
 
 
 @dataclass(frozen=True)
@@ -60,7 +56,6 @@ class Architecture:
     paper_url: str
     idea: str  # two or three sentences
     variants: tuple[Variant, ...]
-    ilsvrc: str | None = None
     departures: tuple[str, ...] = field(default=())  # where the implementation differs from the paper
     source: Callable | None = None  # the builder class or function whose source the page shows
 

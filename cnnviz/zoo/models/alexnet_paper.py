@@ -27,7 +27,8 @@ from torch import Tensor, nn
 __all__ = ["AlexNetPaper", "alexnet_paper"]
 
 
-def _lrn() -> nn.LocalResponseNorm:
+def local_response_norm() -> nn.LocalResponseNorm:
+    """AlexNet's LRN across feature maps (shared with ZFNet, which kept AlexNet's constants)."""
     # Section 3.3: k = 2, n = 5, alpha = 1e-4, beta = 0.75. PyTorch (like Caffe's reference AlexNet)
     # divides alpha by n, so the effective alpha is 2e-5 where the paper's equation has 1e-4.
     return nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0)
@@ -52,11 +53,11 @@ class AlexNetPaper(nn.Module):
         self.features = nn.Sequential(
             nn.Conv2d(3, 96, kernel_size=11, stride=4),  # N x 96 x 55 x 55
             nn.ReLU(inplace=True),
-            _lrn(),
+            local_response_norm(),
             nn.MaxPool2d(kernel_size=3, stride=2),  # N x 96 x 27 x 27
             nn.Conv2d(96, 256, kernel_size=5, padding=2, groups=2),  # N x 256 x 27 x 27
             nn.ReLU(inplace=True),
-            _lrn(),
+            local_response_norm(),
             nn.MaxPool2d(kernel_size=3, stride=2),  # N x 256 x 13 x 13
             nn.Conv2d(256, 384, kernel_size=3, padding=1),  # N x 384 x 13 x 13, across both GPUs
             nn.ReLU(inplace=True),

@@ -23,13 +23,9 @@ from typing import Sequence
 
 from torch import Tensor, nn
 
-from cnnviz.zoo.models.alexnet_paper import fc_head
+from cnnviz.zoo.models.alexnet_paper import fc_head, local_response_norm
 
 __all__ = ["ZFNet", "zfnet", "zfnet_wide"]
-
-
-def _lrn() -> nn.LocalResponseNorm:
-    return nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0)
 
 
 class ZFNet(nn.Module):
@@ -41,11 +37,11 @@ class ZFNet(nn.Module):
             nn.Conv2d(3, 96, kernel_size=7, stride=2, padding=1),  # N x 96 x 110 x 110
             nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=3, stride=2, padding=1),  # N x 96 x 55 x 55
-            _lrn(),
+            local_response_norm(),
             nn.Conv2d(96, 256, kernel_size=5, stride=2),  # N x 256 x 26 x 26
             nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=3, stride=2, padding=1),  # N x 256 x 13 x 13
-            _lrn(),
+            local_response_norm(),
             nn.Conv2d(256, c3, kernel_size=3, padding=1),  # N x c3 x 13 x 13
             nn.ReLU(inplace=True),
             nn.Conv2d(c3, c4, kernel_size=3, padding=1),  # N x c4 x 13 x 13
