@@ -4,52 +4,49 @@ from ui.first_visit import through_app
 
 through_app()
 
-import math
-
-import numpy as np
 import streamlit as st
 
+from cnnviz.training import lenet_live as lenet
 from cnnviz.training.charts import image_grid, learning_curves
 from cnnviz.training.lenet_live import LeNetConfig
+from cnnviz.training.progress import fraction_done
 
 DEVICES = {"cpu": "CPU", "cuda": "GPU (CUDA)"}
-ACTIVATIONS = {"tanh": "tanh (the paper)", "relu": "ReLU", "both": "both, one after the other"}
+ACTIVATIONS = {"tanh": "tanh (the paper)", "relu": "ReLU", lenet.BOTH: "both, one after the other"}
 
 st.title("LeNet-5 trained live")
 st.write("LeNet-5 (LeCun et al., 1998) learns to read the 1,797 handwritten digits that ship with scikit-learn "
          "(8x8 scans, upsampled to the 32x32 input LeNet-5 expects). Training runs here, now, on this machine: "
-         "SGD with momentum 0.9 on mini-batches of 32, from a fixed seed, so the same settings give the same run.")
+         f"SGD with momentum {LeNetConfig.momentum:g} on mini-batches of {LeNetConfig.batch_size}, from a fixed seed, "
+         "so the same settings give the same run.")
 
 left, middle, right = st.columns(3)
 activation = left.radio("Activation", list(ACTIVATIONS), format_func=ACTIVATIONS.get, index=2,
                         key="train_lenet_activation", horizontal=True)
 epochs = middle.slider("Epochs", 1, 30, LeNetConfig.epochs, key="train_lenet_epochs")
-lr = right.select_slider("Learning rate", [0.005, 0.01, 0.02, 0.05, 0.1], value=LeNetConfig.lr,
-                         key="train_lenet_lr")
+lr = right.select_slider("Learning rate", lenet.LEARNING_RATES, value=LeNetConfig.lr, key="train_lenet_lr")
 start = st.button("Train", type="primary", key="train_lenet_start", icon=":material/play_arrow:")
 
-st.latex(r"L_0 = -\ln \frac{1}{10} = \ln 10 \approx " + f"{math.log(10):.4f}" + r"\ \text{nats}")
+st.latex(r"L_0 = -\ln \frac{1}{10} = \ln 10 \approx " + f"{lenet.UNTRAINED_LOSS:.4f}" + r"\ \text{nats}")
 st.caption("Before training the ten outputs are nearly equal, so the softmax gives each class about 1/10 and "
            "the cross-entropy starts near ln 10. A first loss far from it means a wiring bug, before any learning.")
 
 curves, progress = st.empty(), st.empty()
 if start:
-    from cnnviz.training.lenet_live import lenet_data, train_lenet
-
-    data = lenet_data()
-    chosen = ["tanh", "relu"] if activation == "both" else [activation]
+    data = lenet.lenet_data()
+    chosen = lenet.activations(activation)
     finished: list = []
     bar = progress.progress(0.0, text="Starting…")
 
     def show(run, done: int, total: int) -> None:
-        bar.progress((len(finished) * total + done) / (total * len(chosen)),
+        bar.progress(fraction_done([1] * len(chosen), len(finished), done, total),
                      text=f"{run.activation}: epoch {done}/{total}, loss {run.train_loss[-1]:.3f}, "
                           f"validation accuracy {run.val_accuracy[-1]:.1%}")
         curves.plotly_chart(learning_curves(finished + [run], epochs), width="stretch",
                             key=f"train_lenet_live_{len(finished)}_{done}")
 
     for name in chosen:
-        finished.append(train_lenet(LeNetConfig(activation=name, epochs=epochs, lr=lr), show, data))
+        finished.append(lenet.train_lenet(LeNetConfig(activation=name, epochs=epochs, lr=lr), show, data))
     st.session_state["train_lenet_runs"] = finished
     st.session_state["train_lenet_sizes"] = data.sizes
     st.session_state["train_lenet_figures"] = {}
@@ -76,13 +73,13 @@ if not start:
     curves.plotly_chart(cached(("curves",), lambda: learning_curves(runs, len(runs[0].train_loss))),
                         width="stretch", key="train_lenet_curves")
 train_n, val_n, test_n = st.session_state["train_lenet_sizes"]
-st.caption(f"Training set {train_n} digits, validation {val_n}, test {test_n} (stratified, seed 0). "
+st.caption(f"Training set {train_n} digits, validation {val_n}, test {test_n} (stratified, seed {LeNetConfig.seed}). "
            "Epoch mean = mean loss over the epoch's mini-batches while the weights were changing.")
 
 for column, run in zip(st.columns(len(runs)), runs):
     column.subheader(ACTIVATIONS[run.activation])
     a, b, c = column.columns(3)
-    a.metric("First loss", f"{run.initial_loss:.4f}", f"{run.initial_loss - math.log(10):+.4f} vs ln 10",
+    a.metric("First loss", f"{run.initial_loss:.4f}", f"{run.initial_loss - lenet.UNTRAINED_LOSS:+.4f} vs ln 10",
              delta_color="off", help="Mean cross-entropy on the training set before the first update")
     b.metric("Test accuracy", f"{run.test_accuracy:.1%}", help=f"{test_n} digits never seen in training")
     c.metric("Training time", f"{run.seconds:.1f} s",
@@ -124,7 +121,7 @@ for label, key in (("Before training", 0), ("After training", 1)):
     maps.plotly_chart(shown[f"c1_{key}"], width="stretch", key=f"train_lenet_c1_{key}")
     maps.markdown(f"**{label}**: C3, sixteen 10x10 maps after {pick}")
     maps.plotly_chart(shown[f"c3_{key}"], width="stretch", key=f"train_lenet_c3_{key}")
-strength = [float(np.abs(np.array(snap.c1_maps[index])).mean()) for snap in (run.before, run.after)]
+strength = run.c1_strength(index)
 st.caption(f"Colour = activation value, each map on its own range (yellow high). The mean |activation| of C1 "
            f"for this digit went from {strength[0]:.2f} before training to {strength[1]:.2f} after: the trained "
            "kernels respond strongly, each separating stroke from background in its own way, and the C3 maps "
@@ -132,8 +129,8 @@ st.caption(f"Colour = activation value, each map on its own range (yellow high).
 if len(runs) == 2:
     tanh, relu = runs
     st.subheader("tanh vs ReLU")
-    faster = "tanh" if tanh.train_loss[0] < relu.train_loss[0] else "ReLU"
-    lower = "tanh" if tanh.train_loss[-1] < relu.train_loss[-1] else "ReLU"
+    duel = lenet.duel(tanh, relu)
+    faster, lower = lenet.WRITTEN[duel.faster], lenet.WRITTEN[duel.lower]
     st.write(f"Same seed, data order and optimiser; only the activation differs. After the first epoch the mean "
              f"training loss was {tanh.train_loss[0]:.3f} with tanh and {relu.train_loss[0]:.3f} with ReLU "
              f"({faster} started faster); after {len(tanh.train_loss)} epochs {tanh.train_loss[-1]:.4f} and "

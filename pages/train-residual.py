@@ -7,10 +7,10 @@ through_app()
 import pandas as pd
 import streamlit as st
 
+from cnnviz.training import sweep_results
 from cnnviz.training.bundled import load_bundled_or_none, missing_message
 from cnnviz.training.charts import depth_curves, final_by_depth
-from cnnviz.training.data import digits
-from cnnviz.training.plain_vs_residual import QUICK
+from cnnviz.training.plain_vs_residual import LIVE_DEPTHS, QUICK
 
 st.title("Residual vs plain: the degradation problem")
 st.write("He et al. (2015) found that stacking more layers on a plain network made it *worse on its own "
@@ -29,42 +29,37 @@ if bundle is None:
     st.error(missing_message("plain-vs-residual"))
     st.stop()
 config, runs = bundle["config"], bundle["runs"]
-depths = sorted({run["depth"] for run in runs})
+depths = sweep_results.depths(runs)
 
 st.subheader("Bundled runs")
 st.caption(f"Depth = 6n + 2 weighted layers, base width {config['width']} channels ({config['width']}, "
-           f"{2 * config['width']}, {4 * config['width']} per stage), {config['image_size']}x{config['image_size']} digits, SGD + momentum "
-           f"{config['momentum']}, batch {config['batch_size']}, lr {config['lr']} (a tenth of it for "
-           f"{config['warmup_epochs']} warm-up epoch(s), then ÷10 from epochs "
+           f"{2 * config['width']}, {4 * config['width']} per stage), {config['image_size']}x{config['image_size']} "
+           f"digits, SGD + momentum {config['momentum']}, batch {config['batch_size']}, lr {config['lr']} (a tenth "
+           f"of it for {config['warmup_epochs']} warm-up epoch(s), then ÷10 from epochs "
            f"{' and '.join(str(m + 1) for m in config['milestones'])}), "
            f"weight decay {config['weight_decay']}, ±{config['shift']}-pixel random shifts, {config['epochs']} "
            f"epochs, seed {config['seed']}, on {bundle['device']}. Made by `python -m cnnviz train plain-vs-residual`.")
 left, right = st.columns([3, 1])
-chosen = left.multiselect("Depths to overlay", depths, default=[depths[1], depths[-1]] if len(depths) > 1
-                          else depths, key="train_residual_depths")
+chosen = left.multiselect("Depths to overlay", depths, default=sweep_results.default_overlay(depths),
+                          key="train_residual_depths")
 kinds = right.multiselect("Nets", ["plain", "residual"], default=["plain", "residual"], key="train_residual_kinds")
 if not chosen or not kinds:
     st.warning("Pick at least one depth and one kind of net.")
 else:
     st.plotly_chart(depth_curves(runs, chosen, tuple(kinds)), width="stretch", key="train_residual_curves")
 
-by = {(r["kind"], r["depth"]): r for r in runs}
-last = lambda kind, depth: by[(kind, depth)]["train_loss"][-1]  # noqa: E731
-shallow, deep = depths[1] if len(depths) > 2 else depths[0], depths[-1]
+compared = sweep_results.compare_depths(runs)
+shallow, deep, last = compared.shallow, compared.deep, compared.loss
 a, b, c = st.columns(3)
-a.metric(f"Plain: {deep} vs {shallow} layers", f"{last('plain', deep) / last('plain', shallow):.0f}x the loss",
-         help=f"last-epoch training loss {last('plain', deep):.4f} vs {last('plain', shallow):.4f}")
-b.metric(f"Residual: {deep} vs {shallow} layers", f"{last('residual', deep):.4f} vs {last('residual', shallow):.4f}",
+a.metric(f"Plain: {deep} vs {shallow} layers", f"{compared.plain_ratio:.0f}x the loss",
+         help=f"last-epoch training loss {last[('plain', deep)]:.4f} vs {last[('plain', shallow)]:.4f}")
+b.metric(f"Residual: {deep} vs {shallow} layers",
+         f"{last[('residual', deep)]:.4f} vs {last[('residual', shallow)]:.4f}",
          help="last-epoch training loss (cross-entropy, nats)")
-c.metric(f"{deep} layers: plain vs residual", f"{last('plain', deep) / last('residual', deep):.0f}x the loss",
+c.metric(f"{deep} layers: plain vs residual", f"{compared.plain_over_residual:.0f}x the loss",
          help="same parameters, same initial weights' distribution, same data order")
 st.plotly_chart(final_by_depth(runs), width="stretch", key="train_residual_final")
-table = pd.DataFrame([{"depth": d, "parameters": by[("plain", d)]["params"],
-                       "loss: plain": round(last("plain", d), 4), "loss: residual": round(last("residual", d), 4),
-                       "val. error %: plain": round(100 * by[("plain", d)]["val_error"][-1], 1),
-                       "val. error %: residual": round(100 * by[("residual", d)]["val_error"][-1], 1),
-                       "seconds: plain": round(by[("plain", d)]["seconds"], 1),
-                       "seconds: residual": round(by[("residual", d)]["seconds"], 1)} for d in depths])
+table = pd.DataFrame(sweep_results.table_rows(runs))
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={"parameters": st.column_config.NumberColumn(format="localized")})
 st.caption("Loss = mean training cross-entropy over the last epoch's mini-batches (nats); validation error after "
@@ -74,56 +69,50 @@ st.caption("Loss = mean training cross-entropy over the last epoch's mini-batche
 first = bundle.get("first_setup")
 if first:
     st.subheader("What it took to see it")
-    f_config, f_runs = first["config"], first["runs"]
-    f_by = {(r["kind"], r["depth"]): r for r in f_runs}
-    f_depths = sorted({r["depth"] for r in f_runs})
-    lines = [f"{kind}-{d}: first-epoch loss {f_by[(kind, d)]['train_loss'][0]:.2f}, last "
-             f"{f_by[(kind, d)]['train_loss'][-1]:.4f}" for kind in ("plain", "residual") for d in f_depths
-             if (kind, d) in f_by]
-    train_size = bundle["sizes"]["train"]  # the first set-up trained on the same split
-    f_last = lambda kind, d: f_by[(kind, d)]["train_loss"][-1]  # noqa: E731
-    lo, hi = f_depths[0], f_depths[-1]
-    residual_degraded = f_last("residual", hi) > 2 * f_last("residual", lo)
+    setup = sweep_results.first_setup(first, bundle["sizes"]["train"])  # it trained on the same split
+    f_config, lo, hi = setup.config, setup.depths[0], setup.depths[-1]
+    lines = [f"{kind}-{d}: first-epoch loss {setup.first_loss[(kind, d)]:.2f}, last "
+             f"{setup.last_loss[(kind, d)]:.4f}" for kind in ("plain", "residual") for d in setup.depths
+             if (kind, d) in setup.last_loss]
     st.write(f"The first set-up copied the paper's CIFAR-10 recipe as it is: batch {f_config['batch_size']}, "
              f"lr {f_config['lr']} from the first step, no augmentation, {f_config['epochs']} epochs of "
-             f"{-(-train_size // f_config['batch_size'])} updates each. " + "; ".join(lines) + ". "
+             f"{setup.updates_per_epoch} updates each. " + "; ".join(lines) + ". "
              + (f"The plain nets degraded with depth, but so did the residual ones: residual-{hi} ended at "
-                f"{f_last('residual', hi) / f_last('residual', lo):.0f}x the loss of residual-{lo}. "
+                f"{setup.residual_ratio:.0f}x the loss of residual-{lo}. "
                 "Deep residual nets start with a large loss (every block adds to the shortcut's signal) and that "
                 "learning rate kept them unstable. "
-                if residual_degraded else "")
+                if setup.residual_degraded else "")
              + f"The recipe above changed four things: batch {config['batch_size']} (more updates per epoch), "
              f"lr {config['lr']}, {config['warmup_epochs']} warm-up epoch at a tenth of it (the paper's own trick "
              f"for its 110-layer net), and ±{config['shift']}-pixel shifts (its augmentation). The plain nets still "
              "degrade under it; the residual ones no longer do.")
-    st.plotly_chart(depth_curves(f_runs), width="stretch", key="train_residual_first")
+    st.plotly_chart(depth_curves(first["runs"]), width="stretch", key="train_residual_first")
 
 st.subheader("Run it yourself")
 st.write(f"A smaller sweep, live: by default depths {', '.join(map(str, QUICK.depths))} and {QUICK.epochs} epochs "
          f"(lr ÷10 from epoch {QUICK.milestones[0] + 1}), the same recipe otherwise: under a minute on two CPU "
          "cores. The curves are drawn as each epoch ends.")
 left, right = st.columns([3, 1])
-live_depths = left.multiselect("Depths", [8, 14, 20, 26, 32], default=list(QUICK.depths),
-                               key="train_residual_live_depths")
+live_depths = left.multiselect("Depths", LIVE_DEPTHS, default=list(QUICK.depths), key="train_residual_live_depths")
 live_epochs = right.slider("Epochs", 1, 12, QUICK.epochs, key="train_residual_live_epochs")
 if st.button("Train the quick sweep", type="primary", key="train_residual_quick", icon=":material/play_arrow:",
              disabled=not live_depths):
-    from dataclasses import asdict, replace
+    from dataclasses import asdict
 
-    from cnnviz.training.plain_vs_residual import train_one
+    from cnnviz.training.data import digits
+    from cnnviz.training.plain_vs_residual import quick_config, sweep_plan, train_one
+    from cnnviz.training.progress import fraction_done
 
-    quick = replace(QUICK, depths=tuple(sorted(live_depths)), epochs=live_epochs,
-                    milestones=tuple(m for m in QUICK.milestones if m < live_epochs))
+    quick = quick_config(live_depths, live_epochs)
     data = digits(quick.image_size, quick.seed)
-    plan = [(kind, depth) for kind in ("plain", "residual") for depth in quick.depths]
-    work = sum(depth for _, depth in plan) * quick.epochs  # an epoch costs about its depth
+    plan = sweep_plan(quick)
+    costs = [depth for _, depth in plan]  # an epoch costs about its depth
     bar, chart = st.progress(0.0, text="Starting…"), st.empty()
     finished: list[dict] = []
 
     def show(run, done: int, total: int) -> None:
-        so_far = sum(depth for _, depth in plan[:len(finished)]) * total + run.depth * done
-        bar.progress(min(so_far / work, 1.0), text=f"{run.kind}-{run.depth}: epoch {done}/{total}, "
-                     f"loss {run.train_loss[-1]:.3f} ({run.seconds:.0f} s)")
+        bar.progress(fraction_done(costs, len(finished), done, total), text=f"{run.kind}-{run.depth}: epoch "
+                     f"{done}/{total}, loss {run.train_loss[-1]:.3f} ({run.seconds:.0f} s)")
         chart.plotly_chart(depth_curves(finished + [asdict(run)], total_epochs=total), width="stretch",
                            key=f"train_residual_live_{len(finished)}_{done}")
 

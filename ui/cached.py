@@ -63,7 +63,7 @@ def departure_counts(arch: str) -> list[dict]:
         ours, paper = departure.build_implementation(), departure.build_paper()
         rows.append({"title": departure.title, "explanation": departure.explanation,
                      "implementation": departure.implementation, "paper": departure.paper,
-                     "impl_params": ours.inference_params, "paper_params": paper.inference_params,
+                     "impl_params": ours.total_params, "paper_params": paper.total_params,
                      "impl_macs": ours.total_macs, "paper_macs": paper.total_macs})
     return rows
 
@@ -232,10 +232,12 @@ def image_grad_cam(name: str, photo_id: str, layer: str, _image):
 
 
 # The mini-trainings: small seeded runs, the same for every visitor.
-def schedule_runs(names: tuple[str, ...], epochs: int, patience: int, warm_epochs: int) -> dict:
+def schedule_runs(names: tuple[str, ...], settings) -> dict:
     """One cached run per schedule, keyed only by the settings that schedule uses."""
-    return {name: schedule_run(name, epochs, patience if name in ("plateau", "warmup") else 0,
-                               warm_epochs if name == "warmup" else 0) for name in names}
+    from cnnviz.training.schedules import used_settings
+
+    used = {name: used_settings(name, settings) for name in names}
+    return {name: schedule_run(name, s.epochs, s.patience, s.warm_epochs) for name, s in used.items()}
 
 
 @st.cache_data(show_spinner="Training the small net under this schedule…", max_entries=96)
@@ -269,3 +271,34 @@ def lab_effective_field(model: str, pretrained: bool, layer: str, photo: str, ro
 
     return inference_queue().run(effective_field, inspected_model(model, pretrained), sample_photo(photo),
                                  layer, row, col)
+
+
+# Topics the notes teach beyond the architectures (``cnnviz.lectures.topics``) and the regularisation lab.
+@st.cache_data(show_spinner="Running a random input through a 30-layer ReLU stack…")
+def topic_activation_spread() -> dict[str, list[float]]:
+    from cnnviz.lectures.topics import activation_spread
+
+    return activation_spread()
+
+
+@st.cache_data(show_spinner="Running the photo through EfficientNet-Lite0…", max_entries=16)
+def topic_bottleneck_spectrum(photo: str):
+    """On a sample photo, through the image lab's queue (``Busy`` is raised, not cached)."""
+    from cnnviz.lectures.topics import bottleneck_spectrum
+
+    return inference_queue().run(bottleneck_spectrum, classifier("efficientnet_lite0"), sample_photo(photo))
+
+
+@st.cache_data(show_spinner="Building the CIFAR ResNets on the meta device…")
+def topic_cifar_resnets() -> list[dict]:
+    from cnnviz.lectures.topics import cifar_resnet_rows
+
+    return cifar_resnet_rows()
+
+
+@st.cache_data(show_spinner="Classifying ten crops of the photo…", max_entries=64, ttl=3600)
+def ten_crop_prediction(name: str, photo_id: str, _image):
+    """Keyed by the photo's digest; through the image lab's queue (``Busy`` is raised, not cached)."""
+    from cnnviz.labs.regularisation import ten_crop_prediction as predict
+
+    return inference_queue().run(predict, classifier(name), _image)

@@ -159,6 +159,8 @@ def valley_figure(paths: dict, curvature: tuple[float, float]) -> go.Figure:
     figure = go.Figure(go.Contour(x=xs, y=ys, z=np.log10(z + 1e-3), showscale=False, colorscale="Greys",
                                   opacity=0.5, contours=dict(coloring="lines"), hoverinfo="skip"))
     for index, (name, path) in enumerate(paths.items()):
+        # A diverging path reaches 1e30 and beyond: clipped far outside the axes, its line still leaves the plot.
+        path = np.clip(path, -50, 50)
         figure.add_scatter(x=path[:, 0], y=path[:, 1], name=name, mode="lines+markers",
                            marker=dict(size=4), line=dict(color=COLOURS[index % len(COLOURS)]),
                            hovertemplate="step %{text}<br>w1 %{x:.3f}, w2 %{y:.3f}<extra></extra>",

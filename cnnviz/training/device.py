@@ -1,24 +1,16 @@
-"""Where training runs and how it is made repeatable."""
+"""Where training runs, on how many CPU threads (its random numbers: ``cnnviz.training.seeding``)."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import random
 
-import numpy as np
 import torch
 
 
 def pick_device() -> str:
     """CUDA when present, else the CPU."""
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 @contextlib.contextmanager

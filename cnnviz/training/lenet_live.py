@@ -6,6 +6,7 @@ check that the network and the loss are wired correctly, before any learning hap
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -15,7 +16,8 @@ from torch import Tensor, nn
 
 from cnnviz.training import loop
 from cnnviz.training.data import Split, digits
-from cnnviz.training.device import pick_device, seed_everything, single_threaded
+from cnnviz.training.device import pick_device, single_threaded
+from cnnviz.training.seeding import run_generator, seeded_model
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,11 @@ class LeNetConfig:
 
 
 SAMPLES = 8  # test digits whose feature maps are kept
+ACTIVATIONS = ("tanh", "relu")
+WRITTEN = {"tanh": "tanh", "relu": "ReLU"}  # each activation as the text spells it
+BOTH = "both"  # the page's third choice: every activation, one after the other
+LEARNING_RATES = (0.005, 0.01, 0.02, 0.05, 0.1)  # the page's choices, around the default
+UNTRAINED_LOSS = math.log(10)  # ten equal logits: softmax 1/10 each, cross-entropy -ln(1/10)
 
 
 @dataclass
@@ -55,6 +62,10 @@ class LeNetRun:
     after: Snapshot | None = None
     sample_labels: list[int] = field(default_factory=list)  # the first SAMPLES test digits
     sample_images: list = field(default_factory=list)  # SAMPLES x 32 x 32, as fed in
+
+    def c1_strength(self, index: int) -> tuple[float, float]:
+        """Mean |activation| of C1 for sample digit ``index``, before and after training."""
+        return tuple(float(torch.tensor(snap.c1_maps[index]).abs().mean()) for snap in (self.before, self.after))
 
     def filter_change(self) -> float:
         """||W_after - W_before|| / ||W_before|| over C1's kernels: how far training moved them."""
@@ -89,8 +100,7 @@ def train_lenet(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None =
 
     device = device or pick_device()
     data = data or lenet_data(config.seed)
-    seed_everything(config.seed)
-    model = lenet5(10, config.activation).to(device)
+    model = seeded_model(lambda: lenet5(10, config.activation), run_generator(config.seed)).to(device)
     x, y = data.x_train.to(device), data.y_train.to(device)
     x_val, y_val = data.x_val.to(device), data.y_val.to(device)
     samples = data.x_test[:SAMPLES].to(device)
@@ -99,11 +109,11 @@ def train_lenet(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None =
     run.initial_loss = loop.evaluate(model, x, y)[0]
     run.before = snapshot(model, samples)
     optimiser = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
-    generator = torch.Generator().manual_seed(config.seed)
+    data_order = run_generator(config.seed)
     started = time.perf_counter()
     for epoch in range(config.epochs):
         model.train()
-        order = torch.randperm(len(y), generator=generator).to(device)
+        order = torch.randperm(len(y), generator=data_order).to(device)
         total, correct = 0.0, 0
         for start in range(0, len(y), config.batch_size):
             batch = order[start:start + config.batch_size]
@@ -120,3 +130,27 @@ def train_lenet(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None =
     run.test_accuracy = loop.evaluate(model, data.x_test.to(device), data.y_test.to(device))[1]
     run.after = snapshot(model, samples)
     return run
+
+
+def activations(choice: str) -> list[str]:
+    """The activations to train for the page's choice: one of ``ACTIVATIONS``, or all of them for ``BOTH``."""
+    if choice == BOTH:
+        return list(ACTIVATIONS)
+    if choice not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS + (BOTH,)}, got {choice!r}")
+    return [choice]
+
+
+@dataclass(frozen=True)
+class Duel:
+    """Two runs that differ only in their activation: which one led after the first epoch and at the end."""
+
+    faster: str  # lower mean training loss after the first epoch
+    lower: str  # lower mean training loss after the last epoch
+
+
+def duel(first: LeNetRun, second: LeNetRun) -> Duel:
+    def ahead(epoch: int) -> str:
+        return first.activation if first.train_loss[epoch] < second.train_loss[epoch] else second.activation
+
+    return Duel(ahead(0), ahead(-1))

@@ -9,11 +9,22 @@ paths against torch.optim.SGD and torch.optim.RMSprop.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 # f(w) = (a w1^2 + b w2^2) / 2: a long, narrow valley whose curvatures differ by b / a.
 VALLEY = (1.0, 20.0)
 START = (-4.5, 1.5)
+
+# The page's choices: learning rates on both sides of the steep direction's limit (2 / 20 = 0.1), momenta up to
+# 0.99 (the notes' recipes use 0.9; on this small valley 0.8 overshoots less), and RMSProp's rates.
+LEARNING_RATES, DEFAULT_LR = (0.01, 0.02, 0.03, 0.05, 0.08, 0.09, 0.1, 0.11), 0.03
+MOMENTA, DEFAULT_MU = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99), 0.8
+RMSPROP_RATES, DEFAULT_RMSPROP_LR = (0.01, 0.02, 0.05, 0.1, 0.2), 0.1
+RMSPROP_MU = 0.9
+STEPS = 150
+TARGET = 1e-3  # "reached the minimum": f(w) below this
 
 
 def valley(w: np.ndarray, curvature: tuple[float, float] = VALLEY) -> float:
@@ -57,3 +68,28 @@ def steps_to_reach(path: np.ndarray, target: float, curvature=VALLEY) -> int | N
         if value < target:
             return step
     return None
+
+
+def largest_stable_lr(curvature=VALLEY) -> float:
+    """Plain gradient descent diverges above 2 / (steepest curvature): each step overshoots more than it corrects."""
+    return 2 / max(curvature)
+
+
+@dataclass(frozen=True)
+class Race:
+    """SGD, momentum and RMSProp from the same start: their paths, losses, steps to ``TARGET``, and who diverged."""
+
+    paths: dict[str, np.ndarray]
+    losses: dict[str, list[float]]
+    reached: dict[str, int | None]  # None: not in ``steps``
+    diverged: list[str]  # ended higher than they started
+    steps: int
+
+
+def race(lr: float, mu: float, rmsprop_lr: float, steps: int = STEPS, target: float = TARGET) -> Race:
+    paths = {f"SGD α={lr:g}": momentum_path(lr, 0.0, steps),
+             f"momentum α={lr:g}, μ={mu:g}": momentum_path(lr, mu, steps),
+             f"RMSProp α={rmsprop_lr:g}, μ={RMSPROP_MU:g}": rmsprop_path(rmsprop_lr, RMSPROP_MU, steps)}
+    curves = {name: losses(path) for name, path in paths.items()}
+    return Race(paths, curves, {name: steps_to_reach(path, target) for name, path in paths.items()},
+                [name for name, values in curves.items() if values[-1] > values[0]], steps)

@@ -10,7 +10,7 @@ same weights, and only the ``+ x`` differs.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
 import torch
@@ -19,7 +19,8 @@ from torch import Tensor, nn
 
 from cnnviz.training import loop
 from cnnviz.training.data import Split, digits
-from cnnviz.training.device import pick_device, seed_everything, single_threaded
+from cnnviz.training.device import pick_device, single_threaded
+from cnnviz.training.seeding import run_generator, seeded_model
 
 
 def blocks_for_depth(depth: int) -> int:
@@ -66,9 +67,13 @@ class StageNet(nn.Module):
                 c_in = c_out
         self.stages = nn.Sequential(*layers)
         self.head = nn.Linear(c_in, num_classes)
-        for m in self.modules():  # He et al. initialisation, as in the paper
+        self.he_init()
+
+    def he_init(self, generator: torch.Generator | None = None) -> None:
+        """He et al.'s initialisation of every convolution, as in the paper (torch's default elsewhere)."""
+        for m in self.modules():
             if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu", generator=generator)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.stages(self.stem(x)).mean((2, 3)))
@@ -93,6 +98,18 @@ class SweepConfig:
 # The paper's CIFAR-10 recipe scaled down as-is; in 300 updates it left the deep residual nets behind too.
 FIRST_SETUP = SweepConfig(depths=(20, 56), lr=0.1, warmup_epochs=0, shift=0, batch_size=128)
 QUICK = SweepConfig(depths=(8, 20, 32), epochs=8, milestones=(6,))
+LIVE_DEPTHS = tuple(6 * n + 2 for n in range(1, 6))  # the page's live choices, 8 to 32 layers
+
+
+def quick_config(depths: list[int], epochs: int) -> SweepConfig:
+    """``QUICK`` at other depths and length; a milestone past the last epoch is dropped."""
+    return replace(QUICK, depths=tuple(sorted(depths)), epochs=epochs,
+                   milestones=tuple(m for m in QUICK.milestones if m < epochs))
+
+
+def sweep_plan(config: SweepConfig) -> list[tuple[str, int]]:
+    """(kind, depth) of each run, in order: plain then residual at every depth."""
+    return [(kind, depth) for kind in ("plain", "residual") for depth in config.depths]
 
 
 @dataclass
@@ -128,21 +145,23 @@ Progress = Callable[[Run, int, int], None]  # (run so far, epochs done, epochs i
 def train_one(kind: str, depth: int, config: SweepConfig, data: Split, on_epoch: Progress | None = None,
               device: str | None = None) -> Run:
     device = device or pick_device()
-    seed_everything(config.seed)
-    model = StageNet(depth, kind == "residual", config.width).to(device)
+    weights = run_generator(config.seed)
+    model = seeded_model(lambda: StageNet(depth, kind == "residual", config.width), weights)
+    model.he_init(weights)  # draws on after the default initialisation, as the constructor does
+    model.to(device)
     run = Run(kind, depth, sum(p.numel() for p in model.parameters()))
     optimiser = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
                                 weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda e: lr_factor(e, config))
     x, y = data.x_train.to(device), data.y_train.to(device)
     x_val, y_val = data.x_val.to(device), data.y_val.to(device)
-    generator = torch.Generator().manual_seed(config.seed)
+    batches = run_generator(config.seed)  # the data order and the random shifts
     started = time.perf_counter()
     for epoch in range(config.epochs):
         model.train()
-        order = torch.randperm(len(y), generator=generator).to(device)
+        order = torch.randperm(len(y), generator=batches).to(device)
         mean_loss = loop.epoch(model, optimiser, x, y, order, config.batch_size,
-                               lambda batch: random_shift(batch, config.shift, generator))
+                               lambda batch: random_shift(batch, config.shift, batches))
         model.eval()
         with torch.no_grad():
             wrong = (model(x_val).argmax(1) != y_val).float().mean().item()
@@ -159,8 +178,7 @@ def sweep(config: SweepConfig = SweepConfig(), on_epoch: Progress | None = None,
           device: str | None = None) -> list[Run]:
     """Plain then residual at every depth, each from the same seed."""
     data = digits(config.image_size, config.seed)
-    return [train_one(kind, depth, config, data, on_epoch, device)
-            for kind in ("plain", "residual") for depth in config.depths]
+    return [train_one(kind, depth, config, data, on_epoch, device) for kind, depth in sweep_plan(config)]
 
 
 def runs_to_json(config: SweepConfig, runs: list[Run], device: str, first: list[Run] | None = None) -> dict:

@@ -19,20 +19,41 @@ from torch import nn
 
 from cnnviz.training import loop
 from cnnviz.training.data import digits
-from cnnviz.training.device import seed_everything, single_threaded
+from cnnviz.training.device import single_threaded
+from cnnviz.training.seeding import run_generator, seeded_model
 
 
-def step_decay(epochs: int, lr0: float = 0.01, gamma: float = 0.96, every: int = 8) -> list[float]:
+# The recipes' numbers, shared by the live runs, the formulas they are checked against and the page.
+PLATEAU_LR, PLATEAU_FACTOR = 0.1, 0.1  # AlexNet, VGG, ResNet: lr / 10 on each plateau
+MIN_LR = 1e-3  # three levels (0.1, 0.01, 0.001), as ResNet was trained; torch's default min_lr=0 goes on dividing
+STEP_LR, STEP_GAMMA, STEP_EVERY = 0.01, 0.96, 8  # GoogLeNet
+WARM_FACTOR = 0.1  # ResNet's warm-up: a tenth of PLATEAU_LR
+WARM_LR = PLATEAU_LR * WARM_FACTOR
+MOMENTUM, MOMENTUM_LR = 0.9, 0.01
+RMSPROP_LR, RMSPROP_RHO = 1e-3, 0.9  # Inception v3
+
+SCHEDULES = {
+    "plateau": f"SGD+momentum, lr {PLATEAU_LR:g}, /{1 / PLATEAU_FACTOR:g} on plateau (AlexNet, VGG, ResNet)",
+    "step": f"SGD+momentum, lr {STEP_LR:g}, x{STEP_GAMMA:g} every {STEP_EVERY} epochs (GoogLeNet)",
+    "warmup": f"SGD+momentum, warm-up {WARM_LR:g}, then {PLATEAU_LR:g}, /{1 / PLATEAU_FACTOR:g} on plateau (ResNet)",
+}
+OPTIMISERS = {
+    "momentum": f"SGD+momentum {MOMENTUM:g}, lr {MOMENTUM_LR:g}",
+    "rmsprop": f"RMSProp, rho {RMSPROP_RHO:g}, lr {RMSPROP_LR:g} (Inception v3)",
+}
+
+
+def step_decay(epochs: int, lr0: float = STEP_LR, gamma: float = STEP_GAMMA, every: int = STEP_EVERY) -> list[float]:
     """GoogLeNet: lr_e = lr0 * gamma^floor(e / every), for epochs e = 0, 1, ..."""
     return [lr0 * gamma ** (e // every) for e in range(epochs)]
 
 
-def warmup(epochs: int, warm_lr: float = 0.01, lr: float = 0.1, warm_epochs: int = 2) -> list[float]:
+def warmup(epochs: int, warm_lr: float = WARM_LR, lr: float = PLATEAU_LR, warm_epochs: int = 2) -> list[float]:
     """ResNet's warm-up: warm_lr for the first ``warm_epochs`` epochs, then lr."""
     return [warm_lr if e < warm_epochs else lr for e in range(epochs)]
 
 
-def plateau(metric: list[float], lr0: float, factor: float = 0.1, patience: int = 10,
+def plateau(metric: list[float], lr0: float, factor: float = PLATEAU_FACTOR, patience: int = 10,
             threshold: float = 1e-4, start_epoch: int = 0, min_lr: float = 0.0) -> list[float]:
     """The lr in force during each epoch when ``metric[e]`` (lower is better) is seen at the end of epoch e.
 
@@ -65,54 +86,58 @@ class ScheduleRun:
     val_error: list[float] = field(default_factory=list)
 
 
-SCHEDULES = {
-    "plateau": "SGD+momentum, lr 0.1, /10 on plateau (AlexNet, VGG, ResNet)",
-    "step": "SGD+momentum, lr 0.01, x0.96 every 8 epochs (GoogLeNet)",
-    "warmup": "SGD+momentum, warm-up 0.01, then 0.1, /10 on plateau (ResNet)",
-}
-OPTIMISERS = {
-    "momentum": "SGD+momentum 0.9, lr 0.01",
-    "rmsprop": "RMSProp, rho 0.9, lr 0.001 (Inception v3)",
-}
+@dataclass(frozen=True)
+class Settings:
+    """What the page lets a student change: the run's length, the plateau's patience, the warm-up's length."""
+
+    epochs: int = 60
+    patience: int = 4  # the notes quote torch's default, 10; a short run needs less
+    warm_epochs: int = 2
+
+
+def used_settings(name: str, settings: Settings) -> Settings:
+    """``settings`` with the ones schedule ``name`` ignores set to 0, so that equal runs share one cache entry."""
+    return Settings(settings.epochs, settings.patience if name in ("plateau", "warmup") else 0,
+                    settings.warm_epochs if name == "warmup" else 0)
 
 
 def small_net(seed: int) -> nn.Module:
     """A two-layer perceptron on the 8x8 digits: small enough to train 60 epochs in a second."""
-    seed_everything(seed)
-    return nn.Sequential(nn.Flatten(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    return seeded_model(lambda: nn.Sequential(nn.Flatten(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10)),
+                        run_generator(seed))
 
 
 @single_threaded
-def train_with_schedule(name: str, epochs: int = 60, patience: int = 4, warm_epochs: int = 2,
-                        batch_size: int = 64, seed: int = 0) -> ScheduleRun:
+def train_with_schedule(name: str, epochs: int = Settings.epochs, patience: int = Settings.patience,
+                        warm_epochs: int = Settings.warm_epochs, batch_size: int = 64, seed: int = 0) -> ScheduleRun:
     """Train ``small_net`` on the digits with one of ``SCHEDULES``; torch's schedulers set the lr."""
     names = {**SCHEDULES, **OPTIMISERS}
     if name not in names:
         raise ValueError(f"schedule must be one of {sorted(names)}, got {name!r}")
     data = digits(8, seed)
     model = small_net(seed)
-    sgd = lambda lr: torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)  # noqa: E731
+    sgd = lambda lr: torch.optim.SGD(model.parameters(), lr=lr, momentum=MOMENTUM)  # noqa: E731
     warm = None
     if name == "rmsprop":
-        optimiser = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9)
+        optimiser = torch.optim.RMSprop(model.parameters(), lr=RMSPROP_LR, alpha=RMSPROP_RHO)
         after = None
     elif name == "momentum":
-        optimiser, after = sgd(0.01), None
+        optimiser, after = sgd(MOMENTUM_LR), None
     elif name == "step":
-        optimiser = sgd(0.01)
-        after = torch.optim.lr_scheduler.StepLR(optimiser, step_size=8, gamma=0.96)
+        optimiser = sgd(STEP_LR)
+        after = torch.optim.lr_scheduler.StepLR(optimiser, step_size=STEP_EVERY, gamma=STEP_GAMMA)
     else:
-        optimiser = sgd(0.1)
-        if name == "warmup":  # ConstantLR multiplies 0.1 by 0.1 for the warm-up epochs
-            warm = torch.optim.lr_scheduler.ConstantLR(optimiser, factor=0.1, total_iters=warm_epochs)
-        # Three levels (0.1, 0.01, 0.001), as ResNet was trained; the default min_lr=0 would go on dividing.
-        after = torch.optim.lr_scheduler.ReduceLROnPlateau(optimiser, factor=0.1, patience=patience, min_lr=1e-3)
+        optimiser = sgd(PLATEAU_LR)
+        if name == "warmup":  # ConstantLR multiplies the lr by this factor for the warm-up epochs
+            warm = torch.optim.lr_scheduler.ConstantLR(optimiser, factor=WARM_FACTOR, total_iters=warm_epochs)
+        after = torch.optim.lr_scheduler.ReduceLROnPlateau(optimiser, factor=PLATEAU_FACTOR, patience=patience,
+                                                           min_lr=MIN_LR)
     run = ScheduleRun(names[name])
-    generator = torch.Generator().manual_seed(seed)
+    data_order = run_generator(seed)
     for epoch in range(epochs):
         run.lr.append(optimiser.param_groups[0]["lr"])
         model.train()
-        order = torch.randperm(len(data.y_train), generator=generator)
+        order = torch.randperm(len(data.y_train), generator=data_order)
         mean_loss = loop.epoch(model, optimiser, data.x_train, data.y_train, order, batch_size)
         model.eval()
         with torch.no_grad():
@@ -128,3 +153,39 @@ def train_with_schedule(name: str, epochs: int = 60, patience: int = 4, warm_epo
         elif after is not None:
             after.step()
     return run
+
+
+@dataclass(frozen=True)
+class FormulaCheck:
+    """The three schedules' formulas, evaluated without torch, against the lr torch's schedulers set."""
+
+    formula: dict[str, list[float]]
+    largest_gap: float  # relative, over every schedule and epoch
+    plateau_drops: list[int]  # epochs (counted from 1) at whose start the plateau schedule divided its lr
+
+    @property
+    def agree(self) -> bool:
+        return self.largest_gap < 1e-9  # both multiply the same float64 numbers: only rounding may differ
+
+
+def check_formulas(runs: dict[str, ScheduleRun], settings: Settings) -> FormulaCheck:
+    """Needs the runs of all ``SCHEDULES``; the plateau rules read the validation losses those runs saw."""
+    warm, patience = settings.warm_epochs, settings.patience
+    formula = {
+        "step": step_decay(settings.epochs),
+        "warmup": warmup(settings.epochs, warm_epochs=warm)[:warm]
+        + plateau(runs["warmup"].val_loss[warm:], PLATEAU_LR, patience=patience, min_lr=MIN_LR),
+        "plateau": plateau(runs["plateau"].val_loss, PLATEAU_LR, patience=patience, min_lr=MIN_LR),
+    }
+    gap = max(abs(ours - theirs) / theirs for name, lrs in formula.items() for ours, theirs in zip(lrs, runs[name].lr))
+    lr = runs["plateau"].lr
+    return FormulaCheck(formula, gap, [e + 1 for e in range(1, len(lr)) if lr[e] < lr[e - 1]])
+
+
+def epochs_to_halve(gamma: float = STEP_GAMMA, every: int = STEP_EVERY) -> int:
+    """Epochs until the step schedule's lr is at most half its start: whole steps of ``every`` epochs."""
+    return math.ceil(math.log(0.5) / math.log(gamma)) * every
+
+
+def lowest_validation_loss(runs: dict[str, ScheduleRun]) -> dict[str, float]:
+    return {name: min(run.val_loss) for name, run in runs.items()}

@@ -10,6 +10,7 @@ only a few training images per class: the regime where ImageNet features should 
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
@@ -19,11 +20,13 @@ from torch import Tensor, nn
 
 from cnnviz.training import loop
 from cnnviz.training.data import Split, digits, digits_subset
-from cnnviz.training.device import pick_device, seed_everything
+from cnnviz.training.device import pick_device
+from cnnviz.training.seeding import run_generator, seeded_model
 
 MODES = {"frozen": "freeze the encoder, train a new head", "finetune": "fine-tune everything",
          "scratch": "train from scratch"}
 FEATURES = 1280  # channels of EfficientNet-Lite0's last 1x1 convolution
+MOMENTUM = 0.9  # SGD + momentum in every mode
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class TransferConfig:
     per_class: int = 10  # training images per class
     image_size: int = 96
     epochs: int = 15
-    head_lr: float = 0.01  # SGD + momentum 0.9 for every mode
+    head_lr: float = 0.01
     body_lr: float = 0.01
     batch_size: int = 20
     seed: int = 0
@@ -67,20 +70,25 @@ def transfer_data(config: TransferConfig) -> Split:
 
 
 class Classifier(nn.Module):
-    """EfficientNet-Lite0's encoder, global average pooling and a new linear head."""
+    """EfficientNet-Lite0's encoder, global average pooling and a new linear head; random numbers from ``generator``.
 
-    def __init__(self, pretrained: bool, num_classes: int = 10) -> None:
+    The pretrained encoder's random initial weights are drawn too, though the pretrained ones replace them: the
+    head's weights and the drop-connect masks then come from the same draws as when the bundle was made.
+    """
+
+    def __init__(self, pretrained: bool, generator: torch.Generator, num_classes: int = 10) -> None:
         super().__init__()
+        from cnnviz.zoo.registry import resolve
+
+        self.encoder = seeded_model(resolve("efficientnet_lite0")[1].build, generator)
         if pretrained:
-            from cnnviz.imagelab.pretrained import efficientnet_lite0
+            from cnnviz.imagelab.pretrained import efficientnet_lite0_weights_path
 
-            self.encoder = efficientnet_lite0()
-        else:
-            from cnnviz.zoo.registry import resolve
-
-            self.encoder = resolve("efficientnet_lite0")[1].build()
+            self.encoder.load_state_dict(torch.load(efficientnet_lite0_weights_path(), map_location="cpu",
+                                                    weights_only=True))
         self.encoder._fc = nn.Identity()  # the old 1000-class head: replaced by ``head``, never trained
-        self.head = nn.Linear(FEATURES, num_classes)
+        self.head = seeded_model(lambda: nn.Linear(FEATURES, num_classes), generator)
+        seeded_drop_connect(self.encoder, generator)
 
     def features(self, x: Tensor) -> Tensor:
         return self.encoder.extract_features(x).mean((2, 3))
@@ -89,14 +97,38 @@ class Classifier(nn.Module):
         return self.head(self.features(x))
 
 
+def seeded_drop_connect(encoder: nn.Module, generator: torch.Generator) -> None:
+    """The encoder's drop-connect (stochastic depth while training), with its masks drawn from ``generator``.
+
+    The library draws them from the global generator. Its own is switched off here, and a hook applies the same
+    mask at the same point (the block's last batch norm, just before the skip connection adds the input).
+    """
+    rate = encoder._global_params.drop_connect_rate
+    encoder._global_params = encoder._global_params._replace(drop_connect_rate=None)
+    blocks = encoder._blocks
+    for index, block in enumerate(blocks):
+        args = block._block_args
+        block_rate = rate * (float(index) / len(blocks)) if rate else 0.0  # the library's scaling, float for float
+        if block_rate and block.id_skip and args.stride == 1 and args.input_filters == args.output_filters:
+            block._bn2.register_forward_hook(functools.partial(_drop_connect, rate=block_rate, generator=generator))
+
+
+def _drop_connect(module: nn.Module, inputs, output: Tensor, rate: float, generator: torch.Generator) -> Tensor:
+    if not module.training:
+        return output
+    keep = 1 - rate
+    # The library's formula: floor(keep + U[0, 1)) is 1 with probability ``keep``, per image.
+    draw = torch.rand((len(output), 1, 1, 1), dtype=output.dtype, generator=generator).to(output.device)
+    return output / keep * torch.floor(keep + draw)
+
+
 def train_mode(mode: str, config: TransferConfig, data: Split, on_epoch: Progress | None = None,
                device: str | None = None) -> TransferRun:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {sorted(MODES)}, got {mode!r}")
     device = device or pick_device()
-    seed_everything(config.seed)
-    model = Classifier(pretrained=mode != "scratch").to(device)
-    generator = torch.Generator().manual_seed(config.seed)
+    model = Classifier(mode != "scratch", run_generator(config.seed)).to(device)
+    data_order = run_generator(config.seed)
     clock = time.perf_counter()  # training time only: evaluation is the same work in every mode
     if mode == "frozen":
         model.encoder.requires_grad_(False)
@@ -120,7 +152,7 @@ def train_mode(mode: str, config: TransferConfig, data: Split, on_epoch: Progres
         training = 0.0
         params = [{"params": model.encoder.parameters(), "lr": config.body_lr},
                   {"params": model.head.parameters(), "lr": config.head_lr}]
-    optimiser = torch.optim.SGD(params, lr=config.head_lr, momentum=0.9)
+    optimiser = torch.optim.SGD(params, lr=config.head_lr, momentum=MOMENTUM)
     run = TransferRun(mode, sum(p.numel() for p in model.parameters() if p.requires_grad))
     y, y_val, y_test = (labels.to(device) for labels in (data.y_train, data.y_val, data.y_test))
     if mode == "frozen":  # only the head sees the images, as the encoder's cached features
@@ -131,7 +163,7 @@ def train_mode(mode: str, config: TransferConfig, data: Split, on_epoch: Progres
     for epoch in range(config.epochs):
         if mode != "frozen":
             model.train()
-        order = torch.randperm(len(y), generator=generator).to(device)
+        order = torch.randperm(len(y), generator=data_order).to(device)
         run.train_loss.append(loop.epoch(net, optimiser, x, y, order, config.batch_size))
         training += time.perf_counter() - clock
         run.val_accuracy.append(loop.evaluate(net, x_val, y_val, chunk)[1])
@@ -149,12 +181,18 @@ def compare(config: TransferConfig = TransferConfig(), modes: tuple[str, ...] = 
     return [train_mode(mode, config, data, on_epoch, device) for mode in modes]
 
 
+def quick_config(per_class: int, epochs: int) -> TransferConfig:
+    """``QUICK`` with the page's choice of training set size and length."""
+    return replace(QUICK, per_class=per_class, epochs=epochs)
+
+
 def runs_to_json(config: TransferConfig, runs: list[TransferRun], device: str,
                  fewer: dict[int, list[TransferRun]] | None = None) -> dict:
     # Validation and test sets are the full split's; training keeps ``per_class`` images of each digit.
-    _, val, test = digits(config.image_size, config.seed).sizes
+    split = digits(config.image_size, config.seed)
+    _, val, test = split.sizes
     bundle = {"config": asdict(config), "device": device, "runs": [asdict(run) for run in runs],
-              "sizes": {"train": 10 * config.per_class, "val": val, "test": test}}
+              "sizes": {"train": len(split.classes) * config.per_class, "val": val, "test": test}}
     if fewer:
         bundle["by_size"] = [{"per_class": k, "runs": [asdict(run) for run in more]} for k, more in fewer.items()]
     return bundle
