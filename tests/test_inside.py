@@ -146,3 +146,13 @@ def test_field_boxes_are_drawn_on_pixel_edges():
     figure = receptive_field_figure(Image.new("RGB", (8, 8)), [((0, 2, 2, 5), "red", "unit")], "t")
     (box,) = [trace for trace in figure.data if trace.name == "unit"]
     assert tuple(box.x) == (-0.5, 1.5, 1.5, -0.5, -0.5) and tuple(box.y) == (1.5, 1.5, 4.5, 4.5, 1.5)
+
+
+def test_random_weights_are_the_seeds_even_when_built_at_once_in_many_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    alone = inside.with_random_weights("zfnet").model.state_dict()
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda _: inside.with_random_weights("zfnet").model.state_dict(), range(4)))
+    for weights in together:
+        assert all(torch.equal(weights[k], alone[k]) for k in alone)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,12 +58,17 @@ def from_classifier(classifier: Classifier) -> Inspected:
                      f"pretrained on ImageNet ({classifier.weights_file})", True, classifier.categories)
 
 
+_GLOBAL_GENERATOR = threading.Lock()
+
+
 def with_random_weights(name: str, seed: int = 0) -> Inspected:
     """A registry model with its builder's own initialisation, seeded so every user sees the same maps."""
     from cnnviz.zoo.registry import resolve
 
     _, variant = resolve(name)
-    with torch.random.fork_rng():  # leave the global generator alone: other threads use it
+    # The builders draw their own initialisation from torch's global generator. Nothing else in the app draws
+    # from it (trainings use generators of their own), so one build at a time makes the weights the seed's.
+    with _GLOBAL_GENERATOR, torch.random.fork_rng():
         torch.manual_seed(seed)
         model = variant.build()
     model.eval().requires_grad_(False)
