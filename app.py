@@ -1,9 +1,14 @@
 """cnnviz: the entry point. Navigation groups: Start, Architectures, Concept labs, Image lab."""
 
-import pandas  # noqa: F401  (plotly reads sys.modules["pandas"]: wait here while another thread imports it)
+import importlib
+
 import streamlit as st
 
 from ui.catalog import page_groups
+
+# plotly reads sys.modules["pandas"]: a pandas half-imported by another thread (the warm-up) breaks its charts, so
+# every run waits here until pandas is whole.
+importlib.import_module("pandas")
 
 st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide")
 navigation = {group: [st.Page(e.path, title=e.title, url_path=e.url_path, icon=e.icon, default=e.url_path == "home")

@@ -1,0 +1,10 @@
+"""Names vulture cannot see used: attributes set on library objects, and pytest fixtures used by name."""
+
+_ = object
+_.inplace  # torch activations switched to out-of-place before hooks (cnnviz/imagelab/predict.py)
+_.aux1, _.aux2, _.aux_logits  # torchvision's auxiliary heads removed from pretrained classifiers
+_.scaleanchor  # plotly axis property
+_._fc  # EfficientNet's head, replaced for transfer learning
+_.intra_op_num_threads  # ONNX Runtime session option (bench)
+_.log_message  # the HTTP handler's logging, silenced in a test server
+_.one_thread, _.deterministic  # pytest fixtures
