@@ -5,6 +5,8 @@ from ui.first_visit import through_app
 
 through_app()
 
+from collections import Counter
+
 import pandas as pd
 import streamlit as st
 
@@ -75,7 +77,11 @@ with accuracy_tab:
     st.plotly_chart(accuracy_figure(points), width="stretch", key="compare_accuracy")
     st.caption("The notes' “comparing complexity” figure, rebuilt: x is our computed MACs per image, y is the "
                "top-1 accuracy torchvision publishes for its first ImageNet weights, and a bubble's area is "
-               "proportional to our computed parameter count. Inception v3 runs at 299x299, the rest at 224x224.")
+               "proportional to our computed parameter count.")
+    sizes = Counter(p["input"] for p in points)
+    usual = sizes.most_common(1)[0][0]
+    st.caption(f"Each model is counted at its own input size: {usual}x{usual} unless listed here. "
+               + " ".join(f"{p['model']} runs at {p['input']}x{p['input']}." for p in points if p["input"] != usual))
     st.dataframe(pd.DataFrame(points).drop(columns=["weights"]), hide_index=True, width="stretch",
                  column_config={"parameters": NUMBER, "GMACs": st.column_config.NumberColumn(format="%.3f")})
 

@@ -8,8 +8,10 @@ import streamlit as st
 
 from cnnviz.imagelab.figures import top_k_bars
 from cnnviz.imagelab.predict import DEFAULT_MODEL, Prediction
-from cnnviz.imagelab.pretrained import (PRETRAINED_TITLES, WeightsUnavailable, download_weights, has_pretrained,
-                                        missing_weights_message, weights_choices)
+from cnnviz.imagelab.pretrained import (PRETRAINED_TITLES, TORCHVISION_TITLES, WeightsUnavailable, cached_weights,
+                                        download_weights, has_pretrained, missing_weights_message, weights_choices)
+from cnnviz.imagelab.samples import sample_path
+from cnnviz.lectures.topics import pytorch_example
 from ui import cached
 from ui.busy import when_free
 from ui.photo import pick_photo
@@ -70,6 +72,18 @@ def _show(name: str) -> None:
     st.caption(f"Input: short side resized to {spec.resize} px, central {spec.crop}x{spec.crop} crop, "
                f"normalised with mean {_rounded(spec.mean)} and std {_rounded(spec.std)}. Top-5 together: "
                f"{sum(p['probability'] for p in predictions):.1%}.")
+    with st.expander("The same in PyTorch"):
+        st.code(_pytorch_code(name, spec), language="python")
+        st.caption("The notes' PyTorch VGG example (notes 004, last slides) written for this network and this "
+                   "photo: the same resize, crop, mean and std, the same weights, softmax and top-5. torchvision "
+                   "resizes the whole photo before cropping; the app resamples only the crop, so probabilities may "
+                   "differ in the last digits.")
+
+
+def _pytorch_code(name: str, spec) -> str:
+    weights = cached_weights(name) if name in TORCHVISION_TITLES else None
+    filename = str(sample_path(photo.name)) if photo.source == "sample" else "your_photo.jpg"
+    return pytorch_example(name, spec, filename, str(weights) if weights else None)
 
 
 def _rounded(values) -> str:

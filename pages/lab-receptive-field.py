@@ -4,6 +4,8 @@ from ui.first_visit import through_app
 
 through_app()
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -14,7 +16,7 @@ from cnnviz.imagelab.pretrained import has_pretrained
 from cnnviz.imagelab.samples import SAMPLES
 from cnnviz.labs import figures
 from cnnviz.labs.stacking import stack_rf
-from cnnviz.zoo.registry import model_names
+from cnnviz.zoo.registry import model_names, resolve
 from ui import cached
 from ui.busy import when_free
 from ui.unit_picker import pick_unit
@@ -80,10 +82,16 @@ def growth(names: list[str]) -> None:
         except (RuntimeError, ValueError) as error:
             st.warning(f"{model} skipped: {str(error).splitlines()[0]}")
     if series:
-        st.plotly_chart(figures.rf_growth(series, 224), width="stretch", key=f"{PAGE}_growth")
+        # Each model is traced at its own input size; the line marks the size most of the chosen ones use.
+        sizes = {model: resolve(model)[1].input_size for model in series}
+        common = Counter(sizes.values()).most_common(1)[0][0]
+        st.plotly_chart(figures.rf_growth(series, common), width="stretch", key=f"{PAGE}_growth")
         st.caption("Each point is one convolution, pooling or join. Strides multiply the jump, so fields grow "
-                   "fastest late in the network; above the dotted line a unit's field is larger than a 224-pixel "
-                   "image (the rest is padding).")
+                   "fastest late in the network; above the dotted line a unit's field is larger than the "
+                   f"{common}x{common} input the models are traced at (the rest is padding).")
+        for model, size in sizes.items():
+            if size != common:
+                st.caption(f"{model} is traced at its own input size, {size}x{size}, not {common}x{common}.")
     else:
         st.info("Pick at least one model.")
 

@@ -8,20 +8,26 @@ import streamlit as st
 
 from cnnviz.training import lenet_live as lenet
 from cnnviz.training.charts import image_grid, learning_curves
+from cnnviz.training.data import digits_scanned
 from cnnviz.training.lenet_live import LeNetConfig
 from cnnviz.training.progress import fraction_done
 
 DEVICES = {"cpu": "CPU", "cuda": "GPU (CUDA)"}
 ACTIVATIONS = {"tanh": "tanh (the paper)", "relu": "ReLU", lenet.BOTH: "both, one after the other"}
 
+DIGIT_COUNT, SCAN_SIDE = digits_scanned()
+SIDE = lenet.input_side()
+
 st.title("LeNet-5 trained live")
-st.write("LeNet-5 (LeCun et al., 1998) learns to read the 1,797 handwritten digits that ship with scikit-learn "
-         "(8x8 scans, upsampled to the 32x32 input LeNet-5 expects). Training runs here, now, on this machine: "
+st.write(f"LeNet-5 (LeCun et al., 1998) learns to read the {DIGIT_COUNT:,} handwritten digits that ship with "
+         f"scikit-learn ({SCAN_SIDE}x{SCAN_SIDE} scans, upsampled to the {SIDE}x{SIDE} input LeNet-5 expects). "
+         "Training runs here, now, on this machine: "
          f"SGD with momentum {LeNetConfig.momentum:g} on mini-batches of {LeNetConfig.batch_size}, from a fixed seed, "
          "so the same settings give the same run.")
 
 left, middle, right = st.columns(3)
-activation = left.radio("Activation", list(ACTIVATIONS), format_func=ACTIVATIONS.get, index=2,
+activation = left.radio("Activation", list(ACTIVATIONS), format_func=ACTIVATIONS.get,
+                        index=list(ACTIVATIONS).index(lenet.DEFAULT_CHOICE),
                         key="train_lenet_activation", horizontal=True)
 epochs = middle.slider("Epochs", 1, 30, LeNetConfig.epochs, key="train_lenet_epochs")
 lr = right.select_slider("Learning rate", lenet.LEARNING_RATES, value=LeNetConfig.lr, key="train_lenet_lr")
@@ -54,8 +60,8 @@ if start:
 
 runs = st.session_state.get("train_lenet_runs")
 if not runs:
-    st.info("Press **Train** to start: the default (both activations, 15 epochs) takes a few seconds.",
-            icon=":material/info:")
+    st.info(f"Press **Train** to start: the default ({ACTIVATIONS[lenet.DEFAULT_CHOICE]}, {LeNetConfig.epochs} "
+            "epochs) takes a few seconds.", icon=":material/info:")
     st.stop()
 
 # Building these plotly figures took ~0.35 s per rerun, on every widget change: build each once per training.
@@ -88,7 +94,8 @@ for column, run in zip(st.columns(len(runs)), runs):
 pick = st.selectbox("Filters and maps of", [run.activation for run in runs], format_func=ACTIVATIONS.get,
                     key="train_lenet_show")
 run = next(r for r in runs if r.activation == pick)
-st.subheader("First-layer filters: six 5x5 kernels of C1")
+kernels, kernel_side = len(run.before.filters), len(run.before.filters[0])
+st.subheader(f"First-layer filters: the {kernels} kernels of C1, {kernel_side}x{kernel_side} each")
 before, after = st.columns(2)
 filters = cached((pick, "filters"),
                  lambda: [image_grid(snap.filters, 6, height=150) for snap in (run.before, run.after)])
@@ -115,11 +122,12 @@ def digit_figures() -> dict:
 
 shown = cached((pick, index), digit_figures)
 digit.plotly_chart(shown["digit"], width="stretch", key="train_lenet_digit")
-digit.caption("The input, 32x32 (standardised)")
+digit.caption(f"The input, {SIDE}x{SIDE} (standardised)")
+c1_maps, c3_maps = run.before.c1_maps[index], run.before.c3_maps[index]
 for label, key in (("Before training", 0), ("After training", 1)):
-    maps.markdown(f"**{label}**: C1, six 28x28 maps after {pick}")
+    maps.markdown(f"**{label}**: C1, {len(c1_maps)} maps of {len(c1_maps[0])}x{len(c1_maps[0][0])} after {pick}")
     maps.plotly_chart(shown[f"c1_{key}"], width="stretch", key=f"train_lenet_c1_{key}")
-    maps.markdown(f"**{label}**: C3, sixteen 10x10 maps after {pick}")
+    maps.markdown(f"**{label}**: C3, {len(c3_maps)} maps of {len(c3_maps[0])}x{len(c3_maps[0][0])} after {pick}")
     maps.plotly_chart(shown[f"c3_{key}"], width="stretch", key=f"train_lenet_c3_{key}")
 strength = run.c1_strength(index)
 st.caption(f"Colour = activation value, each map on its own range (yellow high). The mean |activation| of C1 "

@@ -6,6 +6,7 @@ through_app()
 
 import streamlit as st
 
+from cnnviz.lectures.recipes import recipe_number
 from cnnviz.training import optimisers as opt
 from cnnviz.training import schedules as sch
 from cnnviz.training.charts import loss_by_step, schedule_figure, training_loss_figure, valley_figure
@@ -16,14 +17,18 @@ st.write("The notes give each classic network's training recipe. Here each sched
          "same small net (a 64-64-10 perceptron on the 8x8 scikit-learn digits, seed 0) live, with torch's own "
          "schedulers, so the learning rate you see is the one that was used.")
 
+RESNET_DECAY = recipe_number("resnet50", "weight_decay", r"^([\d.]+)")
+NOTES_DECAY = recipe_number("resnet50", "notes_disagree", r"weight decay ([\d.e-]+);")
+
 st.subheader("Three schedules")
 divide = f"{1 / sch.PLATEAU_FACTOR:g}"
 st.latex(rf"\text{{GoogLeNet:}}\quad \alpha_e = {sch.STEP_LR:g} \times "
          rf"{sch.STEP_GAMMA:g}^{{\lfloor e/{sch.STEP_EVERY} \rfloor}}")
-st.latex(rf"\text{{AlexNet, VGG, ResNet:}}\quad \alpha \leftarrow \alpha / {divide} \ \text{{ when the validation "
-         r"loss has not improved for more than } p \text{ epochs}")
+st.latex(rf"\text{{AlexNet, VGG:}}\quad \alpha_0 = {sch.PLATEAU_LR:g},\ \alpha \leftarrow \alpha / {divide} "
+         rf"\text{{ when the validation loss has not improved for more than }} p \text{{ epochs, at most }} "
+         rf"{sch.PLATEAU_DROPS} \text{{ times}}")
 st.latex(rf"\text{{ResNet warm-up:}}\quad \alpha_e = {sch.WARM_LR:g} \text{{ for }} e < k, \text{{ then }} "
-         rf"{sch.PLATEAU_LR:g}, \text{{ then }} /{divide} \text{{ on plateau}}")
+         rf"{sch.RESNET_LR:g}, \text{{ then }} /{divide} \text{{ on plateau}}")
 left, middle, right = st.columns(3)
 defaults = sch.Settings()
 settings = sch.Settings(
@@ -42,8 +47,8 @@ cols = st.columns(3)
 cols[0].metric("GoogLeNet lr in the last epoch", f"{last_step_lr:.5f}",
                f"{last_step_lr / sch.STEP_LR - 1:+.1%} from {sch.STEP_LR:g}", delta_color="off")
 cols[1].metric("Plateau drops at epochs", ", ".join(map(str, check.plateau_drops)) or "none",
-               help=f"The lr stops at {sch.MIN_LR:g} (three levels, as ResNet used); torch's default min_lr=0 "
-                    "would go on")
+               help=f"The lr stops at {sch.PLATEAU_MIN_LR:g}: AlexNet's and VGG's recipes divide it by "
+                    f"{divide} at most {sch.PLATEAU_DROPS} times; torch's default min_lr=0 would go on")
 cols[2].metric("Formula vs torch", "agree" if check.agree else "differ",
                f"largest relative gap {check.largest_gap:.1e}", delta_color="off")
 st.caption(f"The GoogLeNet schedule is gentle: {sch.STEP_GAMMA:g} every {sch.STEP_EVERY} epochs halves the rate only "
@@ -51,8 +56,9 @@ st.caption(f"The GoogLeNet schedule is gentle: {sch.STEP_GAMMA:g} every {sch.STE
            "it drops when the validation loss stalls, so its epochs cannot be known in advance.")
 st.warning(f"**What the notes get wrong about ResNet's recipe.** The {sch.WARM_LR:g} warm-up was not ResNet's "
            "ImageNet recipe: the paper used it only for its 110-layer CIFAR-10 net, and only until the training error "
-           "fell below 80 % (about 400 iterations), then went back to 0.1. ImageNet training started at 0.1. "
-           "And ResNet's weight decay was 0.0001, not the notes' 1e-5.", icon=":material/error:")
+           f"fell below 80 % (about 400 iterations), then went back to {sch.RESNET_LR:g}. ImageNet training started "
+           f"at {sch.RESNET_LR:g}. And ResNet's weight decay was {RESNET_DECAY:g}, not the notes' {NOTES_DECAY:g}.",
+           icon=":material/error:")
 
 st.subheader("SGD with momentum vs RMSProp")
 st.latex(r"\text{momentum:}\quad v^{t+1} = \mu v^t - \alpha \nabla_W L(W^t), \qquad W^{t+1} = W^t + v^{t+1}")
@@ -90,5 +96,8 @@ st.markdown(f"**On the digits** (torch.optim, {sch.Settings().epochs} epochs eac
 st.plotly_chart(training_loss_figure(pair), width="stretch", key="train_schedules_digits")
 best = sch.lowest_validation_loss(pair)
 st.caption(f"Lowest validation loss: SGD+momentum {best['momentum']:.4f}, RMSProp {best['rmsprop']:.4f}. "
-           f"RMSProp's α is {sch.MOMENTUM_LR / sch.RMSPROP_LR:g} times smaller because it divides by the gradient's "
-           "size.")
+           f"Both use their paper's recipe unchanged on this small net. Inception v3's RMSProp starts at "
+           f"α = {sch.RMSPROP_LR:g}, {sch.RMSPROP_LR / sch.MOMENTUM_LR:g} times the SGD rate, and its "
+           f"ε = {sch.RMSPROP_EPS:g} is large: while √G is much smaller than ε, the denominator stays close to ε, "
+           "so the steps are close to plain gradient steps without momentum. torch.optim.RMSprop adds ε outside "
+           "the square root; TensorFlow's RMSProp, which the paper trained with, adds it inside.")

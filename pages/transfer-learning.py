@@ -12,7 +12,10 @@ import streamlit as st
 
 from cnnviz.format import megabytes
 from cnnviz.lectures.transfer_stages import MODES, Stage, freezing_figure
+from cnnviz.lectures.topics import TRANSFER_STRATEGIES, fine_tuning_overtakes, measured_by_size
 from cnnviz.lectures.transfer_table import freezing_code, stage_rows
+from cnnviz.training.bundled import load_bundled_or_none, missing_message
+from cnnviz.training.transfer import MODES as TRANSFER_MODES
 from cnnviz.zoo.registry import resolve
 from ui import cached
 from ui.catalog import page_groups
@@ -79,6 +82,28 @@ with st.expander("Which modules make up each stage"):
 
 st.markdown("**The same in PyTorch** (generated for this model and mode):")
 st.code(freezing_code(stages, freezing, mode, int(new_classes)), language="python")
+
+st.subheader("Which to choose: how much data, how similar to ImageNet")
+st.dataframe(pd.DataFrame(TRANSFER_STRATEGIES).T, width="stretch")
+st.caption("The usual rule of thumb (Stanford CS231n, 2017, lecture 7), which the notes' freeze-or-fine-tune "
+           "advice follows.")
+bundle = load_bundled_or_none("transfer")
+if bundle is None:
+    st.info(missing_message("transfer"))
+else:
+    measured = measured_by_size(bundle)
+    st.dataframe(pd.DataFrame(measured).rename(columns=TRANSFER_MODES), hide_index=True, width="stretch")
+    sizes = ", ".join(str(row["images per class"]) for row in measured)
+    st.caption(f"Measured by the app: test accuracy (%) of pretrained EfficientNet-Lite0 on handwritten digits drawn "
+               f"black on white, a task very different from ImageNet's photos, with {sizes} training images per "
+               "class: very little data.")
+    fewest, overtakes = measured[0], fine_tuning_overtakes(measured)
+    if fewest["frozen"] > fewest["finetune"] and overtakes:
+        st.caption(f"With {fewest['images per class']} images per class the frozen encoder wins "
+                   f"({fewest['frozen']}% against {fewest['finetune']}%). Fine-tuning everything overtakes it from "
+                   f"{overtakes} images per class on: the more data, the more layers are worth training.")
+    elif overtakes is None:
+        st.caption("At these sizes fine-tuning never beats the frozen encoder.")
 
 registered = {entry.path for entries in page_groups().values() for entry in entries}
 links = [(path, label) for path, label in (

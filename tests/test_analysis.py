@@ -20,7 +20,7 @@ TORCHVISION = [v for arch in architectures().values() for v in arch.variants if 
 def test_totals_equal_torchvision_published_counts(variant):
     summary = summarize(variant)
     published = published_counts(variant)
-    expected_params = summary.total_params if variant.published_params_include_aux else summary.inference_params
+    expected_params = summary.all_params if variant.published_params_include_aux else summary.total_params
     assert expected_params == published.num_params
     assert round(summary.total_macs / 1e9, 3) == pytest.approx(published.gmacs, abs=1e-9)
     assert published.params_match(summary) and published.macs_match(summary)
@@ -106,7 +106,7 @@ def test_rows_sum_to_totals_and_blocks_partition_layers():
     blocks = block_totals(summary)
     assert sum(b["macs"] for b in blocks.values()) == summary.total_macs
     assert blocks["layer1.0"]["layers"] == len([r for r in summary.layers if r.block == "layer1.0"])
-    activations = sum(math.prod(r.output_shape) for r in summary.layers if r.output_shape)
+    activations = math.prod(summary.input_shapes[0]) + sum(r.activations for r in summary.layers)
     assert summary.total_activations == activations
 
 
@@ -194,3 +194,123 @@ def test_real_models_initialise_while_a_meta_build_runs_in_another_thread():
         meta.join(timeout=60)
     assert built and built[0].weight.is_meta
     assert seen_inside["real"].std() > 0.1  # He initialisation of 64 inputs: std sqrt(2/64) ≈ 0.18
+
+
+# ---- headline totals: the model that runs at inference, auxiliary heads apart ----------------------------------
+
+def _torchvision_params(builder: str, **kwargs) -> int:
+    import torchvision
+
+    with torch.device("meta"):
+        model = getattr(torchvision.models, builder)(weights=None, init_weights=False, **kwargs)
+    return sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize("name, expected", [("googlenet", 6_624_904), ("inception_v3", 23_834_568)])
+def test_total_params_is_the_inference_model_and_aux_heads_are_apart(name, expected):
+    """torchvision's builders without their auxiliary heads are the inference model, counted independently."""
+    summary = summarize(resolve(name)[1])
+    inference, everything = _torchvision_params(name, aux_logits=False), _torchvision_params(name, aux_logits=True)
+    assert summary.total_params == inference == expected
+    assert summary.aux_params == everything - inference and summary.all_params == everything
+    assert summary.total_params == sum(r.params for r in summary.layers if not r.auxiliary)
+    assert summary.aux_macs == sum(r.macs for r in summary.layers if r.auxiliary) > 0
+
+
+def test_inception_v3_published_count_includes_its_aux_head():
+    summary = summarize(resolve("inception_v3")[1])
+    published = published_counts(resolve("inception_v3")[1])
+    assert published.num_params == summary.all_params == summary.total_params + summary.aux_params
+    sentence = published.sentence(summary)
+    assert f"{summary.total_params:,} parameters for inference" in sentence
+    assert f"{published.num_params:,} parameters (which count AuxLogits)" in sentence
+
+
+def test_inception_v3_runs_at_75_pixels_without_its_training_only_head():
+    """torchvision documents 75x75 as Inception v3's smallest input; only AuxLogits needs more."""
+    variant = resolve("inception_v3")[1]
+    small = summarize(variant, 75)
+    assert not small.aux_traced and small.aux_macs is None
+    assert not any(r.auxiliary for r in small.layers)
+    assert (small.total_params, small.aux_params) == (summarize(variant).total_params, summarize(variant).aux_params)
+    model = variant.build_on_meta().eval()
+    with FlopCounterMode(display=False) as counter:
+        model(*variant.example_inputs(75))
+    assert small.total_macs == counter.get_total_flops() // 2
+    with pytest.raises(RuntimeError):
+        summarize(variant, 74)  # too small for the inference path too
+
+
+# ---- activations: one definition ------------------------------------------------------------------------------
+
+def test_vgg16_activations_are_cs231n_per_layer_list():
+    """CS231n's VGG-16 memory list: the input, every conv, pool and FC output (ReLUs work in place)."""
+    summary = summarize(resolve("vgg16")[1])
+    convs = [(224, 64)] * 2 + [(112, 128)] * 2 + [(56, 256)] * 3 + [(28, 512)] * 3 + [(14, 512)] * 3
+    pools = [(112, 64), (56, 128), (28, 256), (14, 512), (7, 512)]
+    expected = 224 * 224 * 3 + sum(s * s * c for s, c in convs + pools) + 4096 + 4096 + 1000
+    assert summary.total_activations == expected == 15_237_608
+
+
+def test_layers_that_hand_back_their_input_add_no_activations():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(inplace=True), nn.ReLU(), nn.AdaptiveAvgPool2d(6),
+                          nn.Flatten(), nn.Dropout(), nn.Linear(144, 10)).to("meta")
+    summary = summarize_model(model, (torch.zeros(1, 3, 8, 8, device="meta"),), "toy")
+    new = {r.type + r.name: r.activations for r in summary.layers}
+    assert new == {"Conv2d0": 4 * 6 * 6, "ReLU1": 0, "ReLU2": 4 * 6 * 6, "AdaptiveAvgPool2d3": 0, "Flatten4": 0,
+                   "Dropout5": 0, "Linear6": 10}
+    assert summary.total_activations == 3 * 8 * 8 + 2 * 4 * 6 * 6 + 10
+
+
+# ---- repeated calls and per-image costs -------------------------------------------------------------------------
+
+def test_each_call_of_a_shared_module_is_a_row_with_its_own_shape():
+    """EfficientNet-Lite0 applies one activation module after the stem and after the head convolution."""
+    summary = summarize(resolve("efficientnet_lite0")[1])
+    calls = [i for i, r in enumerate(summary.layers) if r.name == "_swish"]
+    assert len(calls) == 2
+    for i in calls:  # each call keeps the shape of the batch norm it follows
+        assert summary.layers[i].output_shape == summary.layers[i - 1].output_shape
+    assert [summary.layers[i - 1].name for i in calls] == ["_bn0", "_bn1"]
+    assert summary.layers[calls[0]].output_shape != summary.layers[calls[1]].output_shape
+
+
+def test_siamese_macs_per_image_is_one_twin():
+    variant = resolve("siamese_net")[1]
+    summary = summarize(variant)
+    model = variant.build_on_meta().eval()
+    with FlopCounterMode(display=False) as counter:
+        model.embedding(variant.example_inputs()[0])
+    one_twin = counter.get_total_flops() // 2
+    assert summary.macs_of_input(0) == summary.macs_of_input(1) == one_twin
+    assert summary.total_macs == 2 * one_twin + model.head.in_features
+
+
+# ---- the architecture page shows these totals -------------------------------------------------------------------
+
+def test_architecture_page_cards_show_inference_totals_and_per_image_costs():
+    from cnnviz.analysis.summary import ACTIVATIONS_DEFINITION, summary_of
+    from cnnviz.format import count
+    from tests.conftest import open_page
+
+    googlenet = summary_of("googlenet")
+    app = open_page("pages/googlenet.py")
+    cards = {m.label: m for m in app.metric}
+    assert cards["Parameters"].value == count(googlenet.total_params) and "6,624,904" in cards["Parameters"].help
+    assert any("6,379,984 parameters" in c.value and "13,004,888" in c.value for c in app.caption)
+
+    app = open_page("pages/inception_v3.py")
+    app.number_input(key="inception_v3_inception_v3_size").set_value(75).run()
+    assert not app.exception and not app.error
+    assert any("cannot run on a 75x75 input" in c.value for c in app.caption)
+
+    siamese = summary_of("siamese_net")
+    app = open_page("pages/siamese.py")
+    cards = {m.label: m for m in app.metric}
+    assert cards["MACs per pair of images"].value == count(siamese.total_macs)
+    assert any(f"{siamese.macs_of_input(0):,} MACs" in c.value for c in app.caption)
+
+    vgg = summary_of("vgg16")
+    app = open_page("pages/vgg16.py")
+    assert {m.label: m.value for m in app.metric}["Activations per image"] == count(vgg.total_activations)
+    assert any(c.value == ACTIVATIONS_DEFINITION for c in app.caption)

@@ -44,3 +44,43 @@ def test_unknown_name_is_one_line_with_valid_names():
 def test_impossible_input_size_is_an_error_not_a_traceback():
     result = _run("summary", "alexnet", "--input-size", "16", "--json")
     assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+
+
+def _params_without_and_with_aux(builder: str) -> tuple[int, int]:
+    import torch
+    import torchvision
+
+    counts = []
+    for aux in (False, True):
+        with torch.device("meta"):
+            model = getattr(torchvision.models, builder)(weights=None, aux_logits=aux, init_weights=False)
+        counts.append(sum(p.numel() for p in model.parameters()))
+    return counts[0], counts[1]
+
+
+def test_total_params_is_the_inference_model_with_aux_apart():
+    inference, everything = _params_without_and_with_aux("googlenet")
+    data = json.loads(_run("summary", "googlenet", "--json").stdout)
+    assert (data["total_params"], data["aux_params"], data["all_params"]) == \
+        (inference, everything - inference, everything) == (6_624_904, 6_379_984, 13_004_888)
+    assert data["total_params"] == sum(layer["params"] for layer in data["layers"] if not layer["auxiliary"])
+    assert data["aux_macs"] == sum(layer["macs"] for layer in data["layers"] if layer["auxiliary"]) > 0
+    text = _run("summary", "googlenet").stdout
+    assert f"total parameters {inference:,}" in text and f"all parameters {everything:,}" in text
+
+
+def test_inception_v3_at_75_pixels_is_traced_without_its_aux_head():
+    inference, everything = _params_without_and_with_aux("inception_v3")
+    result = _run("summary", "inception_v3", "--input-size", "75", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["total_params"] == inference == 23_834_568 and data["all_params"] == everything == 27_161_264
+    assert data["aux_macs"] is None and not any(layer["auxiliary"] for layer in data["layers"])
+
+
+def test_vgg16_activations_include_the_input_once_and_no_in_place_relu():
+    data = json.loads(_run("summary", "vgg16", "--json").stdout)
+    relus = [layer for layer in data["layers"] if layer["type"] == "ReLU"]
+    assert relus and all(layer["activations"] == 0 for layer in relus)
+    assert data["total_activations"] == 224 * 224 * 3 + sum(layer["activations"] for layer in data["layers"])
+    assert data["total_activations"] == 15_237_608  # CS231n's per-layer list, as tests/test_analysis.py sums it

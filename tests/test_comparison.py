@@ -12,7 +12,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from cnnviz.format import megabytes
 from cnnviz.lectures import comparison, ilsvrc
 from cnnviz.lectures.comparison import model_profile, notes_vs_ours, reading, summary_table, within_rounding
-from cnnviz.zoo.registry import architectures
+from cnnviz.zoo.registry import architectures, resolve
 
 MIB = 2**20
 
@@ -283,6 +283,13 @@ def test_every_architecture_with_a_result_shows_the_tables_numbers(arch):
         assert line.startswith("Not an ILSVRC entry") and f" {result.top5_error}% top-5 error" in line
 
 
+def test_zfnet_line_tells_the_competition_entry_from_the_papers_result():
+    """Clarifai won ILSVRC 2013 with 11.7%; Zeiler & Fergus 2014, Table 2 gives the paper's best test top-5, 14.8%."""
+    line = ilsvrc.ilsvrc_line("zfnet")
+    assert "11.7% top-5 error (Clarifai's competition entry" in line
+    assert "paper's own best result is 14.8% top-5 error" in line and "Table 2" in line
+
+
 def test_ilsvrc_results_name_registry_pages_and_models_of_the_same_architecture():
     pages = architectures()
     for entry in ilsvrc.RESULTS:
@@ -310,3 +317,42 @@ def test_accuracy_points_use_published_top1_and_our_counts():
     figure = ilsvrc.accuracy_figure(list(points.values()))
     assert "MACs" in figure.layout.xaxis.title.text and "top-1" in figure.layout.yaxis.title.text
     assert sum(len(t.x) for t in figure.data) == len(points)
+
+
+@pytest.mark.parametrize("name", ["googlenet", "inception_v3"])
+def test_compared_parameters_are_the_inference_model_with_training_only_heads_apart(name):
+    """torchvision's builder without its auxiliary heads is the model that runs at inference."""
+    builder = getattr(torchvision.models, name)
+    inference = sum(p.numel() for p in meta(builder, aux_logits=False, init_weights=False).parameters())
+    everything = sum(p.numel() for p in meta(builder, aux_logits=True, init_weights=False).parameters())
+    record = next(r for r in summary_table() if r["model"] == name)
+    assert (record["parameters"], record["training-only parameters"]) == (inference, everything - inference)
+    point = next(p for p in ilsvrc.accuracy_points() if p["model"] == name)
+    assert point["parameters"] == inference
+
+
+def test_compare_page_reads_each_models_input_size_from_the_registry():
+    from tests.conftest import open_page
+
+    app = open_page("pages/compare-architectures.py")
+    assert not app.exception
+    (caption,) = [c.value for c in app.caption if "counted at its own input size" in c.value]
+    side = resolve("inception_v3")[1].input_size
+    assert f"inception_v3 runs at {side}x{side}." in caption
+    assert f"{resolve('alexnet')[1].input_size}x" in caption
+
+
+def test_receptive_field_growth_marks_the_input_size_the_models_are_traced_at():
+    from tests.conftest import open_page
+
+    app = open_page("pages/lab-receptive-field.py")
+    app.session_state["lab_rf_tab"] = "Growth across models"
+    app.run()
+    app.multiselect(key="lab_rf_growth_models").set_value(["lenet5", "alexnet_paper", "inception_v3",
+                                                            "lenet5_relu"]).run()
+    assert not app.exception
+    lenet, alexnet, inception = (resolve(m)[1].input_size for m in ("lenet5", "alexnet_paper", "inception_v3"))
+    captions = " ".join(c.value for c in app.caption)
+    assert f"larger than the {lenet}x{lenet} input" in captions
+    assert f"inception_v3 is traced at its own input size, {inception}x{inception}" in captions
+    assert f"alexnet_paper is traced at its own input size, {alexnet}x{alexnet}" in captions

@@ -56,3 +56,46 @@ def test_graph_labels_layers_with_their_own_rows_when_a_parameter_lives_outside_
     source = layer_graph(summary).source
     assert f"{count(conv.params)} params · {count(conv.macs)} MACs" in source
     assert "outside layers" not in source
+
+
+# ---- the layer walk: a block's shape is its joined output, each call its own step -------------------------------
+
+def _step(name: str, label: str, call: int = 1):
+    from cnnviz.lectures.walk import block_walk
+
+    steps = [s for s in block_walk(summarize(resolve(name)[1])) if s.label == label]
+    return steps[call - 1]
+
+
+def test_walk_shows_inception_module_as_its_concatenated_branches():
+    model = resolve("googlenet")[1].build_on_meta()
+    block = model.inception3a
+    branches = [block.branch1.conv, block.branch2[-1].conv, block.branch3[-1].conv, block.branch4[-1].conv]
+    channels = sum(conv.out_channels for conv in branches)
+    assert channels == 64 + 128 + 32 + 32  # Szegedy et al. 2014, Table 1, inception (3a): output 28x28x256
+    assert _step("googlenet", "inception3a").output == f"28x28x{channels}"
+
+
+def test_walk_shows_inception_v3_mixed_5b_as_its_concatenated_branches():
+    block = resolve("inception_v3")[1].build_on_meta().Mixed_5b
+    channels = sum(b.conv.out_channels for b in (block.branch1x1, block.branch5x5_2, block.branch3x3dbl_3,
+                                                   block.branch_pool))
+    assert channels == 256
+    assert _step("inception_v3", "Mixed_5b").output == f"35x35x{channels}"
+
+
+def test_walk_shows_dense_block_and_fire_module_outputs():
+    densenet = resolve("densenet121")[1].build_on_meta().features
+    layers = list(densenet.denseblock1.values())
+    channels = densenet.conv0.out_channels + sum(layer.conv2.out_channels for layer in layers)
+    assert channels == 64 + 6 * 32  # Huang et al. 2017, Table 1: 6 layers of growth 32 on 64 channels
+    assert _step("densenet121", "features.denseblock1").output == f"56x56x{channels}"
+    fire = resolve("squeezenet1_0")[1].build_on_meta().features[3]
+    assert _step("squeezenet1_0", "features.3").output == \
+        f"54x54x{fire.expand1x1.out_channels + fire.expand3x3.out_channels}" == "54x54x128"
+
+
+def test_walk_lists_each_call_of_a_shared_module_with_its_own_shape():
+    """EfficientNet-Lite0's one activation module runs after the stem and again after the head convolution."""
+    assert _step("efficientnet_lite0", "_swish", 1).output == _step("efficientnet_lite0", "_bn0").output == "112x112x32"
+    assert _step("efficientnet_lite0", "_swish", 2).output == _step("efficientnet_lite0", "_bn1").output == "7x7x1280"

@@ -14,7 +14,8 @@ _page = open_page
 def test_every_lab_is_in_the_catalog():
     paths = {entry.path for entry in CONCEPT_LABS}
     assert paths == {f"pages/lab-{name}.py" for name in
-                     ("receptive-field", "stacking", "lrn", "bottleneck", "1x1-gap", "output-size")}
+                     ("receptive-field", "stacking", "lrn", "bottleneck", "1x1-gap", "output-size",
+                      "regularisation")}
     assert all((ROOT / path).is_file() for path in paths)
     assert len({entry.url_path for entry in CONCEPT_LABS}) == len(CONCEPT_LABS)
 

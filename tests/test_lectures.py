@@ -6,8 +6,11 @@ import pytest
 import torch
 from torch import nn
 
+from cnnviz.analysis import counting
 from cnnviz.analysis.graph import block_graph
-from cnnviz.analysis.summary import summarize
+from cnnviz.analysis.summary import summarize, summary_of
+from cnnviz.lectures import worked as worked_numbers
+from cnnviz.lectures.glossary import GLOSSARY, architecture_page_terms, page_texts
 from cnnviz.lectures.key_ideas import key_facts
 from cnnviz.lectures.notes_check import CLAIMS
 from cnnviz.lectures.paper_vs_impl import departures_for
@@ -70,6 +73,51 @@ def test_notes_claims_against_hand_formulas():
     assert by_key["vgg16-activations"].computed == sum(s * s * c for s, c in sizes) + 4096 + 4096 + 1000
 
 
+def test_googlenet_claims_count_both_networks_as_published():
+    """'5 million' and '12x fewer than AlexNet' are the authors' claims; the check counts the paper's GoogLeNet
+    (5x5 branches, no batch norm, no auxiliary classifiers) against the 2012 AlexNet: 8.7x, not 12x."""
+    import torchvision
+
+    from cnnviz.lectures.paper_vs_impl import googlenet_paper_branches
+    from cnnviz.zoo.models.alexnet_paper import alexnet_paper
+
+    with torch.device("meta"):
+        googlenet = torchvision.models.googlenet(aux_logits=False, init_weights=False)
+        alexnet = alexnet_paper()
+    googlenet_paper_branches(googlenet)
+    googlenet_params = sum(p.numel() for p in googlenet.parameters())
+    alexnet_params = sum(p.numel() for p in alexnet.parameters())
+    by_key = {c.key: c for c in CLAIMS}
+    assert by_key["googlenet-params"].computed == googlenet_params
+    assert by_key["googlenet-vs-alexnet"].computed == pytest.approx(alexnet_params / googlenet_params)
+    assert f"{by_key['googlenet-vs-alexnet'].computed:.1f}" == "8.7"
+    assert "authors' own" in by_key["googlenet-params"].explanation
+    assert "authors' own claim (Szegedy et al. 2014" in by_key["googlenet-vs-alexnet"].explanation
+
+
+def test_notes_checks_compute_what_they_used_to_type_in():
+    from cnnviz.lectures import notes_check
+    from cnnviz.lectures.course_notes import notes_text
+    from cnnviz.lectures.ilsvrc import OUTSIDE_THE_CHALLENGE
+
+    # Stacked 3x3 layers: a 7x7 (5x5) input is the smallest that a stack of 3 (2) reduces to one value.
+    for field in (3, 5, 7, 9):
+        layers = notes_check._layers_for_field(field, 3)
+        stack = nn.Sequential(*[nn.Conv2d(1, 1, 3) for _ in range(layers)])
+        assert stack(torch.zeros(1, 1, field, field)).shape[-1] == 1
+        assert layers == 1 or nn.Sequential(*stack[:-1])(torch.zeros(1, 1, field, field)).shape[-1] > 1
+    # VGG-16's first FC layer over the one after GAP: its input features over the channels of the map it reads.
+    vgg = resolve("vgg16")[1].build_on_meta()
+    fc = next(m for m in vgg.modules() if isinstance(m, nn.Linear))
+    channels = [m for m in vgg.modules() if isinstance(m, nn.Conv2d)][-1].out_channels
+    by_key = {c.key: c for c in CLAIMS}
+    assert by_key["vgg16-gap"].computed == fc.in_features / channels
+    # Inception v2 (BN-Inception) as the slides give it, and v3's result from the results table.
+    assert "ImageNet top-5 错误率:4.9%" in notes_text("004")
+    (v3,) = [r for r in OUTSIDE_THE_CHALLENGE if r.architecture == "inception_v3"]
+    assert by_key["inception-v3-drop"].computed == pytest.approx(4.9 - v3.top5_error)
+
+
 def test_resnet_v1_matches_table_ii_and_v15_costs_more():
     (departure,) = departures_for("resnet50")
     v15, v1 = departure.build_implementation(), departure.build_paper()
@@ -116,3 +164,133 @@ def test_key_facts_are_computed_from_the_model():
     facts = dict(key_facts("alexnet", summarize(resolve("alexnet_paper")[1])))
     conv2 = facts["features.4: 2 groups (one per GPU)"]
     assert f"{(5 * 5 * 48 + 1) * 256:,} parameters" in conv2 and f"{(5 * 5 * 96 + 1) * 256:,}" in conv2
+
+
+# --- every formula with this model's numbers (cnnviz.lectures.worked) ----------------------------------------
+
+
+ARCH_VARIANTS = [(key, v.name) for key, arch in architectures().items() for v in arch.variants]
+
+
+@pytest.mark.parametrize("key,name", ARCH_VARIANTS, ids=lambda x: str(x))
+def test_every_formula_shows_this_models_numbers(key, name):
+    notes = lecture(key)
+    lines = worked_numbers.worked(key, summary_of(name))
+    assert len(lines) == len(notes.formulas)
+    assert all(any(ch.isdigit() for ch in line) for line in lines)
+
+
+def test_efficientnet_compound_scaling_doubles_flops_per_step():
+    numbers = worked_numbers.compound()
+    assert round(numbers["flops"]) == 2  # Tan & Le 2019, eq. 3: α·β²·γ² ≈ 2
+    line = worked_numbers.worked("efficientnet_lite0", summary_of("efficientnet_lite0"))[0]
+    assert f"{numbers['flops']:.4f}" in line
+    stem = resolve("efficientnet_lite0")[1].build_on_meta()._conv_stem
+    assert f"{stem.out_channels}\\text{{ stem filters}}" in line
+
+
+def test_vgg_two_3x3_replace_a_5x5_with_18_weights_instead_of_25():
+    two = nn.Sequential(nn.Conv2d(1, 1, 3, bias=False), nn.Conv2d(1, 1, 3, bias=False))
+    assert (counting.parameters(two), counting.parameters(nn.Conv2d(1, 1, 5, bias=False))) == (18, 25)
+    last = [m for m in resolve("vgg16")[1].build_on_meta().modules() if isinstance(m, nn.Conv2d)][-1]
+    line = worked_numbers.worked("vgg16", summary_of("vgg16"))[1]
+    assert "25 \\to 18" in line and f"{last.in_channels}^2" in line
+    three = nn.Sequential(*[nn.Conv2d(512, 512, 3, bias=False) for _ in range(3)])
+    assert f"{counting.parameters(three):,}".replace(",", "{,}") in line
+
+
+def test_stochastic_depth_middle_block_from_the_model():
+    model = resolve("stochastic_depth_resnet50")[1].build_on_meta()
+    rates = [m.p for m in model.modules() if type(m).__name__ == "StochasticDepth"]
+    numbers = worked_numbers.stochastic_depth(summary_of("stochastic_depth_resnet50"))
+    assert (numbers["L"], numbers["p_L"]) == (len(rates), 1 - rates[-1]) == (16, 0.5)  # Huang et al.: p_L = 0.5
+    assert numbers["p_l"] == pytest.approx(1 - 8 / 16 * 0.5)
+    assert numbers["model_p_l"] == pytest.approx(1 - rates[7])
+
+
+def test_label_smoothing_targets_at_1000_classes():
+    k = resolve("inception_v3")[1].build_on_meta().fc.out_features
+    targets = worked_numbers.label_smoothing(k)
+    assert targets["paper_true"] == pytest.approx(0.9001) and targets["paper_other"] == pytest.approx(0.0001)
+    assert targets["paper_true"] + (k - 1) * targets["paper_other"] == pytest.approx(1)
+    assert targets["slides_true"] + (k - 1) * targets["slides_other"] == pytest.approx(1)
+
+
+def test_resnet_bottleneck_parameters_from_the_block():
+    block = resolve("resnet50")[1].build_on_meta().layer1[1]
+    convs = counting.parameters(block, (nn.Conv2d,))
+    assert convs == 64 * 256 + 9 * 64 * 64 + 256 * 64  # He et al. 2016, Figure 5 (right): 1x1, 3x3, 1x1
+    line = worked_numbers.worked("resnet50", summary_of("resnet50"))[3]
+    assert f"{convs:,}".replace(",", "{,}") in line
+
+
+def test_densenet_growth_rate_from_the_model():
+    block = resolve("densenet121")[1].build_on_meta().features.denseblock1
+    into = [layer.conv1.in_channels for layer in block.values()]
+    channels, out = worked_numbers.dense_channels(summary_of("densenet121"))
+    assert channels == into and out == into[-1] + block.denselayer1.conv2.out_channels == 256
+    assert channels[1] - channels[0] == 32  # Huang et al. 2017: DenseNet-121 has k = 32
+
+
+def test_mobilenet_ratio_uses_the_layers_n_and_torch_counts():
+    model = resolve("mobilenet_v1")[1].build_on_meta()
+    depthwise, pointwise = model.features[2][0], model.features[2][3]
+    numbers = worked_numbers.separable(summary_of("mobilenet_v1"))
+    assert numbers["N"] == pointwise.out_channels
+    standard = nn.Conv2d(depthwise.in_channels, pointwise.out_channels, 3, 2, 1, bias=False)
+    shape = (depthwise.in_channels, 112, 112)
+    separable = counting.macs(nn.Sequential(depthwise, pointwise), shape) / counting.macs(standard, shape)
+    assert numbers["ratio"] == pytest.approx(separable)
+
+
+def test_lrn_worked_value_is_what_torch_computes():
+    numbers = worked_numbers.lrn_numbers()
+    lrn = nn.LocalResponseNorm(numbers["n"], numbers["alpha"], numbers["beta"], numbers["k"])
+    assert lrn(torch.ones(1, 96, 1, 1))[0, 48, 0, 0].item() == pytest.approx(numbers["pytorch"], rel=1e-6)
+
+
+def test_googlenet_starting_loss_is_cross_entropy_of_a_uniform_guess():
+    line = worked_numbers.worked("googlenet", summary_of("googlenet"))[0]
+    start = nn.functional.cross_entropy(torch.zeros(1, 1000), torch.tensor([0])).item()
+    assert f"{start * (1 + 2 * worked_numbers.AUX_LOSS_WEIGHT):.3f}" in line
+
+
+def test_fractalnet_40_layers_on_the_deepest_path():
+    assert worked_numbers.fractal_columns(summary_of("fractalnet40")) == [1, 2, 4, 8]
+    assert "= 40" in worked_numbers.worked("fractalnet", summary_of("fractalnet40"))[0]
+
+
+def test_transposed_output_size_matches_the_trace():
+    summary = summary_of("conv_autoencoder")
+    row = [r for r in summary.layers if r.type == "ConvTranspose2d"][1]
+    assert worked_numbers.worked("autoencoder", summary)[0].endswith(f"= {row.output_shape[-1]}")
+
+
+# --- jargon defined where it is used (cnnviz.lectures.glossary) ----------------------------------------------
+
+
+JARGON = ("MACs", "FLOPs", "activations", "groups", "cardinality", "growth rate", "v1.5", "ceil_mode", "jump",
+          "logit", "receptive field")
+
+
+def test_the_courses_jargon_is_defined_in_one_sentence():
+    for term in JARGON:
+        definition = GLOSSARY[term]
+        assert definition.endswith(".") and definition.count(". ") == 0, term
+
+
+@pytest.mark.parametrize("key", architectures(), ids=str)
+def test_every_term_an_architecture_page_uses_is_defined_there(key):
+    texts = page_texts(architectures()[key], lecture(key))
+    listed = {term for term, _ in architecture_page_terms(texts)}
+    words = " ".join(texts).lower()
+    assert {t for t in GLOSSARY if t.lower() in words} <= listed
+    assert {"MACs", "activations", "groups", "ceil_mode", "jump"} <= listed  # the metrics, table and quiz
+
+
+def test_resnet_page_defines_v15_and_resnext_page_cardinality():
+    assert "v1.5" in {t for t, _ in architecture_page_terms(page_texts(architectures()["resnet50"],
+                                                                        lecture("resnet50")))}
+    resnext = {t for t, _ in architecture_page_terms(page_texts(architectures()["resnext50_32x4d"],
+                                                                lecture("resnext50_32x4d")))}
+    assert "cardinality" in resnext

@@ -6,14 +6,14 @@ Expected numbers come from the papers or from the formulas written out here, nev
 
 from __future__ import annotations
 
-import copy
 import importlib
-import random
 
 import pytest
 import torch
-import torchvision
 from torch import nn
+
+from tests.model_helpers import (builder, conv_params, linear_params, macs, meta_inputs, n_params, on_meta,
+                                 output_shapes)
 
 BUILDERS = [  # (module, builder, input shapes (C, H, W), output shape without the batch)
     ("lenet", "lenet5", [(1, 32, 32)], (10,)),
@@ -22,6 +22,7 @@ BUILDERS = [  # (module, builder, input shapes (C, H, W), output shape without t
     ("zfnet", "zfnet_wide", [(3, 224, 224)], (1000,)),
     ("nin", "nin", [(3, 224, 224)], (1000,)),
     ("mobilenet_v1", "mobilenet_v1", [(3, 224, 224)], (1000,)),
+    ("bn_inception", "bn_inception", [(3, 224, 224)], (1000,)),
     *[("preact_resnet", f"preact_resnet{d}", [(3, 224, 224)], (1000,)) for d in (18, 34, 50, 101, 152)],
     ("stochastic_depth", "stochastic_depth_resnet50", [(3, 224, 224)], (1000,)),
     ("stochastic_depth", "stochastic_depth_resnet152", [(3, 224, 224)], (1000,)),
@@ -32,63 +33,6 @@ BUILDERS = [  # (module, builder, input shapes (C, H, W), output shape without t
     ("unet", "unet_small", [(3, 128, 128)], (1, 128, 128)),
     ("siamese", "siamese_net", [(1, 105, 105), (1, 105, 105)], (1,)),
 ]
-
-
-def builder(module: str, name: str):
-    return getattr(importlib.import_module(f"cnnviz.zoo.models.{module}"), name)
-
-
-def on_meta(module: str, name: str, **kwargs) -> nn.Module:
-    with torch.device("meta"):
-        return builder(module, name)(**kwargs)
-
-
-def meta_inputs(shapes, batch: int = 2):
-    return [torch.zeros(batch, *shape, device="meta") for shape in shapes]
-
-
-def n_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
-def conv_params(cin: int, cout: int, k: int, groups: int = 1, bias: bool = True) -> int:
-    return cin // groups * cout * k * k + (cout if bias else 0)
-
-
-def linear_params(fin: int, fout: int) -> int:
-    return fin * fout + fout
-
-
-def macs(model: nn.Module, *inputs: torch.Tensor) -> int:
-    """Multiply-adds of conv and linear layers for the batch given."""
-    total = 0
-
-    def hook(m, args, out):
-        nonlocal total
-        kh, kw = getattr(m, "kernel_size", (1, 1))
-        if isinstance(m, nn.ConvTranspose2d):
-            total += args[0].numel() * m.out_channels // m.groups * kh * kw
-        elif isinstance(m, nn.Conv2d):
-            total += out.numel() * m.in_channels // m.groups * kh * kw
-        else:
-            total += out.numel() * m.in_features
-
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
-    model(*inputs)
-    for h in handles:
-        h.remove()
-    return total
-
-
-def output_shapes(model: nn.Module, types, *inputs) -> list[tuple[int, ...]]:
-    shapes = []
-    handles = [m.register_forward_hook(lambda m, a, out: shapes.append(tuple(out.shape[1:])))
-               for m in model.modules() if isinstance(m, types)]
-    model(*inputs)
-    for h in handles:
-        h.remove()
-    return shapes
 
 
 @pytest.mark.parametrize("module,name,shapes,out", BUILDERS, ids=[b[1] for b in BUILDERS])
@@ -119,6 +63,48 @@ def test_lenet5_on_cpu_is_finite():
         model = builder("lenet", "lenet5")(activation=activation)
         y = model(torch.randn(4, 1, 32, 32))
         assert y.shape == (4, 10) and torch.isfinite(y).all()
+
+
+# LeCun et al. 1998, Table I as printed: one row per S2 map, one column per C3 map, X where they connect.
+_LENET_TABLE_I = ("X...XXX..XXXX.XX",
+                  "XX...XXX..XXXX.X",
+                  "XXX...XXX..X.XXX",
+                  ".XXX..XXXX..X.XX",
+                  "..XXX..XXXX.XX.X",
+                  "...XXX..XXXX.XXX")
+
+
+def test_lenet5_sparse_c3_is_the_papers_table_i():
+    lenet = importlib.import_module("cnnviz.zoo.models.lenet")
+    assert len(lenet.C3_TABLE) == 16
+    for c3_map, inputs in enumerate(lenet.C3_TABLE):
+        printed = {s2_map for s2_map, row in enumerate(_LENET_TABLE_I) if row[c3_map] == "X"}
+        assert sorted(inputs) == sorted(printed), f"C3 map {c3_map}"
+    torch.manual_seed(0)
+    c3 = lenet.SparseC3()
+    s2 = torch.randn(1, 6, 14, 14)
+    with torch.no_grad():
+        out = c3(s2)
+        assert tuple(out.shape) == (1, 16, 10, 10)
+        # Each map reads only its table's S2 maps: zeroing every other S2 map leaves it unchanged.
+        for c3_map, inputs in enumerate(lenet.C3_TABLE):
+            others = s2.clone()
+            others[:, [m for m in range(6) if m not in inputs]] = 0
+            torch.testing.assert_close(c3(others)[:, c3_map], out[:, c3_map])
+    # The paper, Section II.B: C3 has 1,516 trainable parameters and 151,600 connections (every weight and bias
+    # is used once at each of the 10x10 output positions).
+    assert n_params(c3) == 1516
+    assert n_params(c3) * out.shape[-2] * out.shape[-1] == 151_600
+
+
+def test_lenet5_is_not_called_the_first_network_trained_by_back_propagation():
+    """LeCun et al. 1989 (zip codes) trained a convolutional network end to end with back-propagation first."""
+    from cnnviz.lectures.story import lecture
+    from cnnviz.zoo.registry import architectures
+
+    texts = (architectures()["lenet5"].idea, lecture("lenet5").story)
+    assert not any("The first convolutional network trained" in text for text in texts)
+    assert "LeCun et al. 1989" in architectures()["lenet5"].idea
 
 
 def test_alexnet_paper_counts():
@@ -154,6 +140,22 @@ def test_zfnet_normalises_like_alexnet():
 
     zfnet = normalisations(on_meta("zfnet", "zfnet"))
     assert len(zfnet) == 2 and zfnet == normalisations(on_meta("alexnet_paper", "alexnet_paper"))
+
+
+def test_alexnet_lrn_is_the_papers_formula():
+    """Krizhevsky et al. 2012, Section 3.3: b = a / (k + alpha * sum of squares over n maps)^beta, k = 2, n = 5,
+    alpha = 1e-4, beta = 0.75; written out channel by channel in the LRN lab's ``formula``."""
+    from cnnviz.labs import lrn
+    from cnnviz.zoo.models.alexnet_paper import local_response_norm
+
+    layer = local_response_norm()
+    a = torch.randn(96, 7, 7, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) * 20
+    paper = torch.from_numpy(lrn.formula(a.numpy(), k=2.0, n=5, alpha=1e-4, beta=0.75))
+    with torch.no_grad():
+        torch.testing.assert_close(layer(a.unsqueeze(0))[0], paper, rtol=1e-12, atol=0)
+        # The paper's 1e-4 passed to torch as it stands: torch divides it by n, so the maps are normalised less.
+        torch_as_typed = nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)(a.unsqueeze(0))[0]
+    assert not torch.allclose(torch_as_typed, paper, rtol=1e-6)
 
 
 def test_nin_blocks_fold_and_count():
@@ -198,157 +200,126 @@ def test_mobilenet_v1_width_multiplier():
     assert model(*meta_inputs([(3, 224, 224)])).shape == (2, 1000)
 
 
-def _preact_params(bottleneck: bool, layers: list[int]) -> int:
-    e = 4 if bottleneck else 1
-    total = conv_params(3, 64, 7, bias=False) + 2 * 64  # stem conv + BN
-    cin = 64
-    for stage, (planes, count) in enumerate(zip((64, 128, 256, 512), layers)):
-        for i in range(count):
-            stride = 2 if stage > 0 and i == 0 else 1
-            preact = 0 if stage == 0 and i == 0 else 2 * cin  # the first block reuses the stem's BN-ReLU
-            proj = cin * planes * e if stride != 1 or cin != planes * e else 0
-            if bottleneck:
-                body = cin * planes + 2 * planes + 9 * planes * planes + 2 * planes + planes * planes * e
-            else:
-                body = 9 * cin * planes + 2 * planes + 9 * planes * planes
-            total += preact + proj + body
-            cin = planes * e
-    return total + 2 * cin + linear_params(cin, 1000)  # final BN + fc
+# The paper's Tables 6 and 7, as printed: (α, input side, million mult-adds, million parameters).
+_MOBILENET_TABLES_6_7 = {"mobilenet_v1": (1.0, 224, 569, 4.2), "mobilenet_v1_0.75": (0.75, 224, 325, 2.6),
+                         "mobilenet_v1_0.5": (0.5, 224, 149, 1.3), "mobilenet_v1_0.25": (0.25, 224, 41, 0.5),
+                         "mobilenet_v1_192": (1.0, 192, 418, 4.2), "mobilenet_v1_160": (1.0, 160, 290, 4.2),
+                         "mobilenet_v1_128": (1.0, 128, 186, 4.2)}
 
 
-@pytest.mark.parametrize("depth,bottleneck,layers", [
-    (18, False, [2, 2, 2, 2]), (34, False, [3, 4, 6, 3]), (50, True, [3, 4, 6, 3]),
-    (101, True, [3, 4, 23, 3]), (152, True, [3, 8, 36, 3])])
-def test_preact_resnet_parameters(depth, bottleneck, layers):
-    model = on_meta("preact_resnet", f"preact_resnet{depth}")
-    assert n_params(model) == _preact_params(bottleneck, layers)
+@pytest.mark.parametrize("name", _MOBILENET_TABLES_6_7)
+def test_mobilenet_v1_width_and_resolution_variants_match_tables_6_and_7(name):
+    from cnnviz.zoo.registry import resolve
+
+    alpha, side, paper_macs, paper_params = _MOBILENET_TABLES_6_7[name]
+    arch, variant = resolve(name)
+    assert arch.key == "mobilenet_v1" and variant.input_size == side
+    model = variant.build_on_meta()
+    assert model.features[0][0].out_channels == int(32 * alpha)  # Table 1's first layer, thinned by α
+    measured = macs(model, *variant.example_inputs())
+    # The paper prints whole millions of mult-adds and tenths of millions of parameters.
+    assert abs(measured / 1e6 - paper_macs) < 1
+    assert round(n_params(model) / 1e6, 1) == paper_params
 
 
-def test_preact_block_order_and_projection_input():
-    mod = importlib.import_module("cnnviz.zoo.models.preact_resnet")
-    model = on_meta("preact_resnet", "preact_resnet50")
-    block = model.layer2[0]  # stride 2, 256 -> 512 channels: a projection shortcut
-    assert isinstance(block, mod.PreActBottleneck)
-    calls, seen = [], {}
+def test_mobilenet_v1_page_puts_numbers_into_the_papers_cost_formula():
+    from cnnviz.analysis.summary import summary_of
+    from cnnviz.lectures.key_ideas import key_facts
+
+    summary = summary_of("mobilenet_v1_0.75")
+    facts = dict(key_facts("mobilenet_v1", summary))
+    # features.3: a stride-1 block of 128α channels on a 224/4 = 56 pixel grid.
+    m, side = int(128 * 0.75), 224 // 4
+    formula = next(value for label, value in facts.items() if "D_K·D_K·αM·ρD_F·ρD_F" in label)
+    layer = sum(r.macs for r in summary.layers if r.block == "features.3")
+    assert formula.startswith(f"3·3·{m}·{side}·{side} + {m}·{m}·{side}·{side} = ")
+    assert f"= {9 * m * side * side + m * m * side * side:,} MACs (the layer table: {layer:,})" in formula
+    assert "α = 0.75, ρ = 1:" in next(label for label in facts if "D_K" in label)
+    for name, (alpha, size, paper_macs, paper_params) in _MOBILENET_TABLES_6_7.items():
+        row = facts[f"{name}: α = {alpha:g}, {size}x{size} input"]
+        assert f"{summary_of(name).total_macs:,} MACs" in row
+        assert f"{paper_macs} million mult-adds, {paper_params} million parameters" in row
+
+
+@pytest.mark.slow
+def test_mobilenet_v1_page_shows_the_variants_next_to_the_papers_tables():
+    from cnnviz.analysis.summary import summary_of
+    from tests.conftest import open_page
+
+    app = open_page("pages/mobilenet_v1.py")
+    app.selectbox(key="mobilenet_v1_variant").set_value("mobilenet_v1_0.25").run()
+    assert not app.exception, app.exception
+    facts = next(d.value for d in app.dataframe if "what" in d.value.columns)
+    shown = dict(zip(facts["what"], facts["computed from this model"]))
+    assert any(label.startswith("features.3 at α = 0.25, ρ = 1:") for label in shown)
+    row = shown["mobilenet_v1_0.25: α = 0.25, 224x224 input"]
+    assert f"{summary_of('mobilenet_v1_0.25').total_params:,} parameters" in row and "Table 6: 41 million" in row
+
+
+# Ioffe & Szegedy 2015, Figure 5: #1x1, #3x3 reduce, #3x3, double #3x3 reduce, double #3x3, pool projection
+# (0: the pooled input passes through), and the output depth the figure prints.
+_FIGURE_5 = {
+    "inception3a": (64, 64, 64, 64, 96, 32, 256), "inception3b": (64, 64, 96, 64, 96, 64, 320),
+    "inception3c": (0, 128, 160, 64, 96, 0, 576), "inception4a": (224, 64, 96, 96, 128, 128, 576),
+    "inception4b": (192, 96, 128, 96, 128, 128, 576), "inception4c": (160, 128, 160, 128, 160, 128, 576),
+    "inception4d": (96, 128, 192, 160, 192, 128, 576), "inception4e": (0, 128, 192, 192, 256, 0, 1024),
+    "inception5a": (352, 192, 320, 160, 224, 128, 1024), "inception5b": (352, 192, 320, 192, 224, 128, 1024),
+}
+# The grid each module outputs: 3c and 4e end in stride 2 (the figure prints the grid they start from).
+_FIGURE_5_GRID = {"inception3a": 28, "inception3b": 28, "inception3c": 14, "inception4a": 14, "inception4b": 14,
+                  "inception4c": 14, "inception4d": 14, "inception4e": 7, "inception5a": 7, "inception5b": 7}
+
+
+def test_bn_inception_stages_follow_figure_5():
+    model = on_meta("bn_inception", "bn_inception")
+    shapes = {}
 
     def record(name):
-        def hook(m, args, out):
-            calls.append(type(m).__name__)
-            seen[name] = (args[0], out)
+        def hook(module, args, out):
+            shapes[name] = tuple(out.shape[1:])
         return hook
 
-    handles = [m.register_forward_hook(record(n)) for n, m in block.named_modules() if not list(m.children())]
-    block(torch.zeros(1, 256, 56, 56, device="meta"))
-    for h in handles:
-        h.remove()
-    assert calls[:2] == ["BatchNorm2d", "ReLU"], "pre-activation: BN and ReLU come first"
-    assert calls[-1] == "Conv2d", "nothing follows the last conv (the addition is bare)"
-    assert seen["shortcut"][0] is seen["preact.1"][1], "the projection reads the pre-activated input"
+    for name in ("conv1", "maxpool1", "conv3", "maxpool2", *_FIGURE_5, "avgpool"):
+        model.get_submodule(name).register_forward_hook(record(name))
+    model(*meta_inputs([(3, 224, 224)], 1))
+    assert shapes["conv1"] == (64, 112, 112) and shapes["maxpool1"] == (64, 56, 56)
+    assert shapes["conv3"] == (192, 56, 56) and shapes["maxpool2"] == (192, 28, 28)
+    channels, slips = 192, {}
+    for name, (c1, _, c3, _, d3, proj, printed) in _FIGURE_5.items():
+        channels = c1 + c3 + d3 + (proj or channels)  # the figure's columns, concatenated
+        assert shapes[name] == (channels, _FIGURE_5_GRID[name], _FIGURE_5_GRID[name]), name
+        if channels != printed:
+            slips[name] = (printed, channels)
+    # The figure's printed depths for 4c, 4d and 4e are not the sums of its own columns.
+    assert slips == {"inception4c": (576, 608), "inception4d": (576, 608), "inception4e": (1024, 1056)}
+    assert shapes["inception3a"] == (256, 28, 28) and shapes["avgpool"] == (1024, 1, 1)
 
 
-@pytest.mark.parametrize("depth", [50, 152])
-def test_stochastic_depth_keeps_torchvision_parameters(depth):
-    model = on_meta("stochastic_depth", f"stochastic_depth_resnet{depth}")
-    with torch.device("meta"):
-        reference = getattr(torchvision.models, f"resnet{depth}")(weights=None)
-    assert n_params(model) == n_params(reference)
-    ops = [m for m in model.modules() if isinstance(m, torchvision.ops.StochasticDepth)]
-    blocks = {50: 16, 152: 50}[depth]
-    assert len(ops) == blocks
-    assert [op.p for op in ops] == pytest.approx([0.5 * i / (blocks - 1) for i in range(blocks)])
-    assert all(op.mode == "row" for op in ops)
-    model.train()
-    assert model(*meta_inputs([(3, 224, 224)], 4)).shape == (4, 1000)
+def test_bn_inception_parameters_from_figure_5():
+    mod = importlib.import_module("cnnviz.zoo.models.bn_inception")
+    model = on_meta("bn_inception", "bn_inception")
 
+    def conv_bn(cin: int, cout: int, k: int) -> int:  # convolution without bias, batch norm's scale and shift
+        return conv_params(cin, cout, k, bias=False) + 2 * cout
 
-def test_stochastic_depth_eval_equals_plain_resnet():
-    sd = importlib.import_module("cnnviz.zoo.models.stochastic_depth")
-    torch.manual_seed(0)
-    reference = torchvision.models.resnet50(weights=None).eval()
-    model = sd.add_stochastic_depth(copy.deepcopy(reference)).eval()
-    x = torch.randn(1, 3, 64, 64)
-    with torch.no_grad():
-        torch.testing.assert_close(model(x), reference(x))
-
-
-@pytest.mark.parametrize("name,columns", [("fractalnet20", 3), ("fractalnet40", 4)])
-def test_fractalnet_structure_and_training(name, columns):
-    mod = importlib.import_module("cnnviz.zoo.models.fractalnet")
-    model = on_meta("fractalnet", name)
-    widths, expected, cin = (64, 128, 256, 512, 512), linear_params(512, 10), 3
-    for cout in widths:
-        # Column c holds 2^c units; the first of each reads the block input. Units: conv (no bias) + BN.
-        for c in range(columns):
-            expected += 9 * cin * cout + (2 ** c - 1) * 9 * cout * cout + 2 ** c * 2 * cout
-        cin = cout
+    # Separable 7x7/2 with depth multiplier 8 (3 -> 24 channels, no BN between), then 1x1 to 64.
+    expected = conv_params(3, 24, 7, groups=3, bias=False) + conv_bn(24, 64, 1)
+    expected += conv_bn(64, 64, 1) + conv_bn(64, 192, 3)
+    cin = 192
+    for c1, r3, c3, rd, d3, proj, _ in _FIGURE_5.values():
+        expected += (conv_bn(cin, c1, 1) if c1 else 0) + conv_bn(cin, r3, 1) + conv_bn(r3, c3, 3)
+        expected += conv_bn(cin, rd, 1) + conv_bn(rd, d3, 3) + conv_bn(d3, d3, 3)
+        expected += conv_bn(cin, proj, 1) if proj else 0
+        cin = c1 + c3 + d3 + (proj or cin)
+    expected += linear_params(1024, 1000)
     assert n_params(model) == expected
-    blocks = [m for m in model.modules() if isinstance(m, mod.FractalBlock)]
-    assert len(blocks) == 5
-    assert 5 * len(blocks[0].columns[-1]) == {3: 20, 4: 40}[columns], "deepest path length"
-    x = meta_inputs([(3, 32, 32)], 4)
-    model.train()
-    random.seed(0)
-    for ratio in (0.0, 0.5, 1.0):  # local only, mixed, global only
-        model.global_drop_ratio = ratio
-        for _ in range(4):
-            assert model(*x).shape == (4, 10)
-
-
-def test_fractal_join_averages_columns_in_eval():
-    mod = importlib.import_module("cnnviz.zoo.models.fractalnet")
-    torch.manual_seed(0)
-    block = mod.FractalBlock(3, 4, columns=2).eval()
-    x = torch.randn(1, 3, 8, 8)
-    deep = block.columns[1][1](block.columns[1][0](x))
-    shallow = block.columns[0][0](x)
-    with torch.no_grad():
-        torch.testing.assert_close(block(x), (deep + shallow) / 2)
-        torch.testing.assert_close(block(x, global_column=0), shallow)
-
-
-def test_autoencoder_reconstructs_input_shape():
-    model = on_meta("autoencoder", "conv_autoencoder", latent_channels=8)
-    x = meta_inputs([(1, 28, 28)])[0]
-    assert model.encoder(x).shape == (2, 8, 1, 1)
-    assert model(x).shape == x.shape
-    cpu = builder("autoencoder", "conv_autoencoder")(in_channels=3)
-    y = cpu(torch.randn(2, 3, 28, 28))
-    assert y.shape == (2, 3, 28, 28) and ((y >= 0) & (y <= 1)).all()
-
-
-def test_unet_paper_shapes_and_parameters():
-    mod = importlib.import_module("cnnviz.zoo.models.unet")
-    model = on_meta("unet", "unet")
-    assert model(*meta_inputs([(1, 572, 572)], 1)).shape == (1, 2, 388, 388)
-    double = lambda i, o: conv_params(i, o, 3) + conv_params(o, o, 3)  # noqa: E731
-    widths = (64, 128, 256, 512, 1024)
-    expected = double(1, 64) + sum(double(i, o) for i, o in zip(widths, widths[1:]))
-    for i, o in zip(widths[::-1], widths[-2::-1]):
-        expected += (i * (i // 2) * 4 + i // 2) + double(i, o)  # 2x2 up-conv, then DoubleConv on the concat
-    expected += conv_params(64, 2, 1)
-    assert n_params(model) == expected == 31_030_658
-    assert sum(isinstance(m, mod.Up) for m in model.modules()) == 4
-    small = on_meta("unet", "unet_small")
-    assert small(*meta_inputs([(3, 128, 128)])).shape == (2, 1, 128, 128)
-
-
-def test_siamese_shares_weights():
-    model = on_meta("siamese", "siamese_net")
-    embedding = (conv_params(1, 64, 10) + conv_params(64, 128, 7) + conv_params(128, 128, 4)
-                 + conv_params(128, 256, 4) + linear_params(9216, 4096))
-    assert n_params(model) == embedding + linear_params(4096, 1) == 38_951_745
-    calls = []
-    model.embedding.register_forward_hook(lambda m, a, out: calls.append(out.shape))
-    model(*meta_inputs([(1, 105, 105)] * 2))
-    assert calls == [(2, 4096), (2, 4096)], "both images go through the one embedding module"
-
-
-def test_siamese_on_cpu_is_symmetric_and_finite():
-    torch.manual_seed(0)
-    model = builder("siamese", "siamese_net")()
-    a, b = torch.rand(2, 1, 105, 105), torch.rand(2, 1, 105, 105)
-    with torch.no_grad():
-        ab, ba, aa = model(a, b), model(b, a), model(a, a)
-    assert torch.isfinite(ab).all()
-    torch.testing.assert_close(ab, ba)  # |e1 - e2| with shared weights is symmetric
-    torch.testing.assert_close(aa, model.head.bias.expand(2, 1))  # identical inputs: zero distance
+    # Section 4.2 of the paper says 13.6 million; the layers of Figure 5 give 11.3 million, and the paper
+    # does not say where the rest lies (GoogLeNet's auxiliary heads would add about 3 million each).
+    assert round(expected / 1e6, 1) == 11.3
+    stem = model.conv1[0]
+    assert stem.groups == 3 and stem.out_channels == 3 * mod.DEPTH_MULTIPLIER == 24
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert len(norms) == len(convs) - 1, "batch norm after every convolution but the depthwise half of conv1"
+    assert not any(m.bias is not None for m in convs)
+    assert not any(isinstance(m, (nn.Dropout, nn.LocalResponseNorm)) for m in model.modules())

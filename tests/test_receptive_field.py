@@ -12,7 +12,8 @@ CLASSIFIERS = [v.name for a in architectures().values() if a.group != "Beyond cl
 # Measured along 1000+ pixels or through 100+ layers: a few seconds each.
 SLOW = {"inception_v3", "resnet101", "resnet152", "stochastic_depth_resnet152", "preact_resnet101",
         "preact_resnet152", "wide_resnet101_2", "resnext101_32x8d", "resnext101_64x4d", "densenet121",
-        "densenet169", "densenet201", "densenet264", "resnet34", "preact_resnet34"}
+        "densenet169", "densenet201", "densenet264", "resnet34", "preact_resnet34", "bn_inception", "inception_v4",
+        "inception_resnet_v2"}
 
 
 def _by_hand(layers: list[tuple[int, int]]) -> list[int]:

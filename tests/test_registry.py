@@ -14,7 +14,10 @@ REQUIRED = ["lenet5", "alexnet", "zfnet", "vgg11", "vgg13", "vgg16", "vgg19", "v
             "nin", "googlenet", "inception_v3", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
             "preact_resnet50", "wide_resnet50_2", "resnext50_32x4d", "densenet121", "densenet169",
             "densenet201", "densenet264", "squeezenet1_0", "squeezenet1_1", "mobilenet_v1", "mobilenet_v2",
-            "efficientnet_lite0", "fractalnet40", "conv_autoencoder", "unet", "siamese_net"]
+            "efficientnet_lite0", "fractalnet40", "conv_autoencoder", "unet", "siamese_net",
+            # The Inception family the notes name, and MobileNet v1's Tables 6 (width α) and 7 (input size).
+            "bn_inception", "inception_v4", "inception_resnet_v2", "mobilenet_v1_0.75", "mobilenet_v1_0.5",
+            "mobilenet_v1_0.25", "mobilenet_v1_192", "mobilenet_v1_160", "mobilenet_v1_128"]
 
 
 def test_every_required_model_is_registered_once():
@@ -43,6 +46,14 @@ def test_entry_has_story_facts(arch):
 def test_builds_on_meta_without_weights(variant):
     model = variant.build_on_meta()
     assert all(p.device.type == "meta" for p in model.parameters())
+
+
+def test_inception_and_mobilenet_families_share_their_pages():
+    assert {"bn_inception", "inception_v4", "inception_resnet_v2"} <= set(resolve("inception_v3")[0].variant_names)
+    for name in ("mobilenet_v1_0.25", "mobilenet_v1_128"):
+        assert resolve(name)[0].key == "mobilenet_v1"
+    assert resolve("mobilenet_v1_128")[1].input_size == 128 and resolve("mobilenet_v1_0.25")[1].input_size == 224
+    assert resolve("mobilenet_v1")[1].name == "mobilenet_v1", "the page's default stays the paper's baseline"
 
 
 def test_resolve_by_key_model_name_and_variant():

@@ -90,3 +90,21 @@ def test_lenet_figures_are_built_once_per_training():
     assert not app.exception, app.exception
     assert ("tanh", 1) not in app.session_state["train_lenet_figures"]
     assert app.session_state["train_lenet_figures"][("tanh", 3)] is not built
+
+
+def test_lenet_page_states_the_defaults_it_uses(monkeypatch):
+    from cnnviz.training import lenet_live
+
+    monkeypatch.setattr(lenet_live.LeNetConfig, "epochs", 7)  # the page must follow the module, not restate it
+    app = _page("pages/train-lenet.py")
+    assert not app.exception
+    assert app.slider(key="train_lenet_epochs").value == 7
+    assert "both, one after the other, 7 epochs" in app.info[0].value
+    from sklearn.datasets import load_digits
+
+    from cnnviz.zoo.registry import resolve
+
+    scans, side = load_digits().images, resolve("lenet5")[1].input_size
+    intro = app.markdown[0].value
+    assert f"{len(scans):,} handwritten digits" in intro and f"{scans.shape[-1]}x{scans.shape[-1]} scans" in intro
+    assert f"the {side}x{side} input" in intro

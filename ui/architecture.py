@@ -7,6 +7,7 @@ import streamlit as st
 
 from cnnviz.analysis.graph import blocks
 from cnnviz.analysis.published import published_counts
+from cnnviz.analysis.summary import ACTIVATIONS_DEFINITION
 from cnnviz.format import count, megabytes
 from cnnviz.lectures.ilsvrc import ilsvrc_line
 from cnnviz.lectures.story import lecture
@@ -24,6 +25,7 @@ def render(key: str) -> None:
         st.info(ilsvrc, icon=":material/emoji_events:")
     with st.expander("The story", expanded=True):
         lecture_parts.story(notes)
+    lecture_parts.terms(arch, notes)
 
     left, right = st.columns([3, 1])
     labels = {v.name: f"{v.label} · {v.name}" for v in arch.variants}
@@ -42,23 +44,37 @@ def render(key: str) -> None:
 
     a, b, c, d = st.columns(4)
     a.metric("Parameters", count(summary.total_params),
-             help=f"{summary.total_params:,} parameters = {megabytes(summary.total_params):.1f} MiB as float32")
-    b.metric("MACs per image", count(summary.total_macs), help=f"{summary.total_macs:,} multiply-accumulates "
-             "in convolutions and linear layers (bias adds not counted)")
+             help=f"{summary.total_params:,} parameters of the model that runs at inference = "
+                  f"{megabytes(summary.total_params):.1f} MiB as float32")
+    pair = len(summary.input_shapes) == 2  # a Siamese network compares two images in one forward pass
+    b.metric("MACs per pair of images" if pair else "MACs per image", count(summary.total_macs),
+             help=f"{summary.total_macs:,} multiply-accumulates in convolutions and linear layers "
+                  "(bias adds not counted)")
     convs, fcs = cached.layer_counts(name, input_size)
     c.metric("Conv / FC layers", f"{convs} / {fcs}", help="As in the notes' tables: a convolution that covers its "
              "whole input (LeNet-5's C5) is an FC layer; weights shared by several calls count once")
-    d.metric("Activations per image", count(summary.total_activations),
-             help="Sum of every layer's output elements: the memory a forward pass writes")
-    if summary.aux_params:
-        st.caption(f"Auxiliary classifiers (training only): {summary.aux_params:,} parameters, "
-                   f"{summary.aux_macs:,} MACs, not in the inference totals above.")
+    d.metric("Activations per pair of images" if pair else "Activations per image", count(summary.total_activations),
+             help=ACTIVATIONS_DEFINITION)
+    if pair:
+        one = summary.macs_of_input(0)
+        st.caption(f"One image through one twin: {one:,} MACs ({count(one)}). The pair, both twins and the head "
+                   f"that compares them: {summary.total_macs:,} MACs ({count(summary.total_macs)}).")
+    heads = ", ".join(variant.auxiliary)
+    if summary.aux_params and summary.aux_traced:
+        st.caption(f"Auxiliary classifiers {heads} (training only): {summary.aux_params:,} parameters and "
+                   f"{summary.aux_macs:,} MACs, not in the totals above. With them the model has "
+                   f"{summary.all_params:,} parameters.")
+    elif summary.aux_params:
+        st.caption(f"The auxiliary classifiers {heads} (training only) cannot run on a {size}x{size} input, so "
+                   f"the model is traced as it runs at inference, without them. Their {summary.aux_params:,} "
+                   "parameters are not in the totals above; their MACs are not computed at this size.")
     published = published_counts(variant) if input_size is None else None
     if published:
         st.success(published.sentence(summary), icon=":material/check_circle:")
     if input_size is None:
         lecture_parts.key_idea(arch, notes, variant, summary)
     lecture_parts.notes_check(arch, notes)
+    lecture_parts.taught_topics(key)
 
     walk, table, graph, cost, quiz, recipe, paper, source = st.tabs(
         ["Layer walk", "Layer table", "Layer graph", "Where the cost is", "Check yourself", "Training recipe",
@@ -72,8 +88,12 @@ def render(key: str) -> None:
                      column_config={"parameters": st.column_config.NumberColumn(format="localized"),
                                     "MACs": st.column_config.NumberColumn(format="localized"),
                                     "activations": st.column_config.NumberColumn(format="localized")})
-        st.markdown(f"**Totals** — {len(summary.layers)} layer calls · {summary.total_params:,} parameters · "
+        calls = sum(not row.auxiliary for row in summary.layers)
+        st.markdown(f"**Totals at inference** — {calls} layer calls · {summary.total_params:,} parameters · "
                     f"{summary.total_macs:,} MACs · {summary.total_activations:,} activations")
+        if summary.aux_traced and summary.aux_params:
+            st.caption("Rows marked auxiliary (training only) are not in these totals.")
+        st.caption(ACTIVATIONS_DEFINITION)
     with graph:
         names = blocks(summary)
         everything = st.toggle("Unfold every block", key=f"{key}_{name}_unfold_all", disabled=not names)

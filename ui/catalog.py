@@ -43,6 +43,9 @@ CONCEPT_LABS: list[PageEntry] = [
     PageEntry("Output-size calculator", "lab-output-size",
               "floor((W − F + 2P)/S) + 1 with dilation, ceil mode and transposed convolutions, checked by torch.",
               ":material/calculate:"),
+    PageEntry("Regularisation", "lab-regularisation",
+              "Dropout's scaling, random crops and flips, the 10-crop test and ensembles, run on tensors and a photo.",
+              ":material/shield:"),
 ]
 
 # Image lab: photos through pretrained networks.

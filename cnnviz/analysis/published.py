@@ -15,23 +15,32 @@ class Published:
     gmacs: float  # meta["_ops"]: GMACs of convolutions and linear layers, rounded to 3 decimals
     acc1: float
     acc5: float
-    params_include_aux: bool
+    params_include_aux: bool  # torchvision counts Inception v3's AuxLogits in num_params, not GoogLeNet's heads
+    aux_heads: tuple[str, ...] = ()  # the variant's auxiliary heads, as torchvision names them
+
+    def params_compared(self, summary: Summary) -> int:
+        """Our count in the scope of the published figure: every parameter, or the inference model's."""
+        return summary.all_params if self.params_include_aux else summary.total_params
 
     def params_match(self, summary: Summary) -> bool:
-        ours = summary.total_params if self.params_include_aux else summary.inference_params
-        return ours == self.num_params
+        return self.params_compared(summary) == self.num_params
 
     def macs_match(self, summary: Summary) -> bool:
         return round(summary.total_macs / 1e9, 3) == round(self.gmacs, 3)
 
     def sentence(self, summary: Summary) -> str:
-        ours = summary.total_params if self.params_include_aux else summary.inference_params
         verdict = "match" if self.params_match(summary) and self.macs_match(summary) else "DIFFER from"
-        scope = " (auxiliary heads included)" if self.params_include_aux and summary.aux_params else (
-            " (auxiliary heads excluded)" if summary.aux_params else "")
-        return (f"Computed {ours:,} parameters{scope} and {summary.total_macs / 1e9:.3f} GMACs: these {verdict} "
-                f"torchvision's published {self.num_params:,} and {self.gmacs:.3f} GMACs for {self.weights} "
-                f"(top-1 {self.acc1:.1f}%, top-5 {self.acc5:.1f}% on ImageNet).")
+        if self.params_include_aux and summary.aux_params:
+            heads = ", ".join(self.aux_heads)
+            return (f"Computed {summary.total_params:,} parameters for inference plus {summary.aux_params:,} in "
+                    f"the auxiliary classifier {heads} (training only), {summary.all_params:,} in all, and "
+                    f"{summary.total_macs / 1e9:.3f} GMACs: these {verdict} torchvision's published "
+                    f"{self.num_params:,} parameters (which count {heads}) and {self.gmacs:.3f} GMACs for "
+                    f"{self.weights} (top-1 {self.acc1:.1f}%, top-5 {self.acc5:.1f}% on ImageNet).")
+        scope = " (auxiliary heads excluded)" if summary.aux_params else ""
+        return (f"Computed {summary.total_params:,} parameters{scope} and {summary.total_macs / 1e9:.3f} GMACs: "
+                f"these {verdict} torchvision's published {self.num_params:,} and {self.gmacs:.3f} GMACs for "
+                f"{self.weights} (top-1 {self.acc1:.1f}%, top-5 {self.acc5:.1f}% on ImageNet).")
 
 
 def published_counts(variant: Variant) -> Published | None:
@@ -44,4 +53,5 @@ def published_counts(variant: Variant) -> Published | None:
     meta = weights.meta
     metrics = meta["_metrics"]["ImageNet-1K"]
     return Published(f"{type(weights).__name__}.{weights.name}", meta["num_params"], meta["_ops"],
-                     metrics["acc@1"], metrics["acc@5"], variant.published_params_include_aux)
+                     metrics["acc@1"], metrics["acc@5"], variant.published_params_include_aux,
+                     variant.auxiliary)

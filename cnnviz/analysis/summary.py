@@ -1,7 +1,9 @@
 """Per-layer table and totals, computed on the ``meta`` device (no weights are allocated).
 
+Totals are the model that runs at inference; auxiliary classifiers (training only) are counted apart.
 MACs count multiply-accumulates of convolutions and linear layers only, without bias adds: the
 convention of torchvision's ``meta["_ops"]`` (GMACs), so totals are comparable with it.
+Activations follow ``ACTIVATIONS_DEFINITION``, the one definition the page, the CLI and the notes' check use.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ from torch import nn
 from cnnviz.analysis.tracing import TraceNode, trace
 from cnnviz.zoo.spec import Variant
 
+ACTIVATIONS_DEFINITION = (
+    "Activations: the values a forward pass stores per image, the input once plus each layer's output that is a "
+    "new tensor. Layers that hand back their input or a view of it (ReLU(inplace=True), dropout at inference, "
+    "Flatten) or copy it unchanged (an adaptive pool to the size the map already has) are not counted again. "
+    "Joins (concatenations, additions) are not layers and are not counted.")
+
 
 @dataclass
 class LayerRow:
@@ -28,11 +36,15 @@ class LayerRow:
     output_shape: tuple[int, ...]
     params: int
     macs: int
-    activations: int
+    activations: int  # new values this call stores (0 when it hands back or copies its input)
     block: str | None
     auxiliary: bool  # training-only branch (auxiliary classifier)
     shared: bool  # a repeated call of already-counted weights
     input_shape: tuple[int, ...] = ()
+    bias: bool = False  # the layer adds a learned bias (convolutions followed by batch norm usually have none)
+    dilation: str = ""
+    ceil_mode: bool = False  # pooling rounds the output size up instead of down
+    pre_padding: tuple[int, ...] = ()  # (left, right, top, bottom) padded by the layer's own pad module first
 
 
 @dataclass
@@ -40,11 +52,11 @@ class Summary:
     model: str
     input_shapes: tuple[tuple[int, ...], ...]
     layers: list[LayerRow]
-    total_params: int  # every parameter of the model, auxiliary heads included
-    aux_params: int
-    total_macs: int  # one image through the inference path (auxiliary heads excluded)
-    aux_macs: int
-    total_activations: int
+    total_params: int  # the model that runs at inference: auxiliary heads excluded
+    aux_params: int  # training-only auxiliary heads
+    total_macs: int  # one forward pass through the inference path (auxiliary heads excluded)
+    aux_macs: int | None  # None when the auxiliary heads cannot run at this input size (not traced)
+    total_activations: int  # see ACTIVATIONS_DEFINITION; inference path only
     nodes: list[TraceNode] = field(default_factory=list, repr=False)  # the trace, for the layer graph
     # trace index -> its row, for every node that called a module (the extra "Parameter" row has no node)
     row_of_node: dict[int, LayerRow] = field(default_factory=dict, repr=False)
@@ -55,8 +67,21 @@ class Summary:
         return self.input_shapes[0][-1]
 
     @property
-    def inference_params(self) -> int:
-        return self.total_params - self.aux_params
+    def all_params(self) -> int:
+        """Every parameter of the model, auxiliary heads included (what a training checkpoint holds)."""
+        return self.total_params + self.aux_params
+
+    @property
+    def aux_traced(self) -> bool:
+        """Whether the auxiliary heads ran in the trace (they need a large enough input)."""
+        return self.aux_macs is not None
+
+    def macs_of_input(self, position: int) -> int:
+        """MACs of the layer calls that read model input ``position`` and no other input: one image through
+        one twin of a Siamese network. For a single-input model this is ``total_macs``."""
+        return sum(self.row_of_node[n.index].macs for n in self.nodes
+                   if n.index in self.row_of_node and n.from_inputs == {position}
+                   and not self.row_of_node[n.index].auxiliary)
 
     def to_dict(self) -> dict:
         return {
@@ -64,10 +89,10 @@ class Summary:
             "input_size": self.input_size,
             "input_shapes": [list(s) for s in self.input_shapes],
             "total_params": self.total_params,
-            "inference_params": self.inference_params,
             "total_macs": self.total_macs,
             "aux_params": self.aux_params,
             "aux_macs": self.aux_macs,
+            "all_params": self.all_params,
             "total_activations": self.total_activations,
             "layers": [{**asdict(row), "output_shape": list(row.output_shape), "input_shape": list(row.input_shape)}
                        for row in self.layers],
@@ -101,6 +126,18 @@ def is_auxiliary(name: str, auxiliary: tuple[str, ...]) -> bool:
     return any(name == head or name.startswith(head + ".") for head in auxiliary)
 
 
+ADAPTIVE_POOLS = (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
+                  nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
+
+
+def new_values(node: TraceNode) -> int:
+    """Values a layer call stores that did not exist before it (``ACTIVATIONS_DEFINITION``)."""
+    input_shape = node.input_shapes[0] if node.input_shapes else ()
+    # torchvision's VGG pools 7x7 to 7x7 at 224x224: a copy of its input, not new values
+    copies = isinstance(node.module, ADAPTIVE_POOLS) and node.output_shape == input_shape
+    return 0 if node.returns_input or copies or not node.output_shape else math.prod(node.output_shape)
+
+
 def _row(node: TraceNode, auxiliary: tuple[str, ...]) -> LayerRow:
     module = node.module
     params = sum(p.numel() for p in module.parameters()) if node.first_call else 0
@@ -116,44 +153,60 @@ def _row(node: TraceNode, auxiliary: tuple[str, ...]) -> LayerRow:
         output_shape=node.output_shape,
         params=params,
         macs=layer_macs(module, input_shape, node.output_shape),
-        activations=math.prod(node.output_shape) if node.output_shape else 0,
+        activations=new_values(node),
         block=node.block,
         auxiliary=is_auxiliary(node.name, auxiliary),
         shared=not node.first_call,
         input_shape=input_shape,
+        bias=isinstance(getattr(module, "bias", None), torch.Tensor),
+        dilation=_fmt(getattr(module, "dilation", None)),
+        ceil_mode=bool(getattr(module, "ceil_mode", False)),
+        # efficientnet-lite's TF-style "same" padding: a pad module inside the convolution, often asymmetric
+        pre_padding=next((tuple(m.padding) for m in module.children() if isinstance(m, nn.ConstantPad2d)), ()),
     )
+
+
+def _trace_calling_auxiliary_heads(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> list[TraceNode] | None:
+    """torchvision calls auxiliary heads only when the model itself is in training mode: only the model is,
+    every layer stays in inference mode (batch norm, dropout). None when the heads cannot run at this size."""
+    model.eval()
+    model.training = True
+    try:
+        return trace(model, inputs)
+    except RuntimeError:
+        return None  # e.g. Inception v3's AuxLogits pools 5x5 and needs a 17x17 map (a 299-ish input)
+    finally:
+        model.training = False
 
 
 def summarize_model(model: nn.Module, inputs: tuple[torch.Tensor, ...], name: str,
                     auxiliary: tuple[str, ...] = ()) -> Summary:
-    """Trace ``model`` on ``inputs`` and tabulate it. Models with auxiliary heads run in training mode,
-    the only mode in which torchvision calls them; batch norm stays in inference mode."""
+    """Trace ``model`` on ``inputs`` in inference mode and tabulate it. Models with auxiliary heads are traced
+    with their heads where the input is large enough for them, without them (inference) where it is not."""
     if not any(True for _ in model.children()):
         model = nn.Sequential(model)  # a single layer: give it a name so it gets its row
-    model.train(bool(auxiliary))
-    for module in model.modules():
-        if isinstance(module, nn.modules.batchnorm._BatchNorm):
-            module.eval()  # training-mode BN rejects a batch of one 1x1 map (Inception v3's aux head)
-    nodes = trace(model, inputs)
+    model.eval()
+    nodes = (_trace_calling_auxiliary_heads(model, inputs) if auxiliary else None) or trace(model, inputs)
     row_of_node = {node.index: _row(node, auxiliary) for node in nodes if node.module is not None}
     rows = list(row_of_node.values())
-    unique = {id(p): p for p in model.parameters()}
+    aux_rows = [r for r in rows if r.auxiliary]
     aux_params = sum(p.numel() for a in auxiliary for p in model.get_submodule(a).parameters())
-    counted = sum(r.params for r in rows)
-    total = sum(p.numel() for p in unique.values())
-    if counted != total:
+    inference_params = sum(p.numel() for p in {id(p): p for p in model.parameters()}.values()) - aux_params
+    counted = sum(r.params for r in rows if not r.auxiliary)
+    if counted != inference_params:
         # Parameters owned by a non-leaf module (e.g. a learnable scale) still count in the totals.
         rows.append(LayerRow("(parameters outside layers)", "Parameter", "", "", "", None, (),
-                             total - counted, 0, 0, None, False, False))
+                             inference_params - counted, 0, 0, None, False, False))
+    inference_rows = [r for r in rows if not r.auxiliary]
     return Summary(
         model=name,
         input_shapes=tuple(tuple(x.shape[1:]) for x in inputs),
         layers=rows,
-        total_params=total,
+        total_params=inference_params,
         aux_params=aux_params,
-        total_macs=sum(r.macs for r in rows if not r.auxiliary),
-        aux_macs=sum(r.macs for r in rows if r.auxiliary),
-        total_activations=sum(r.activations for r in rows if not r.auxiliary),
+        total_macs=sum(r.macs for r in inference_rows),
+        aux_macs=sum(r.macs for r in aux_rows) if aux_rows or not auxiliary else None,
+        total_activations=sum(math.prod(x.shape[1:]) for x in inputs) + sum(r.activations for r in inference_rows),
         nodes=nodes,
         row_of_node=row_of_node,
         module_classes=tuple(dict.fromkeys(type(module) for module in model.modules())),

@@ -13,8 +13,8 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 # Modules that are one row of the table even though they have children
-# (e.g. efficientnet-lite's Conv2dStaticSamePadding holds its ZeroPad2d).
-ATOMIC_TYPES = (nn.modules.conv._ConvNd, nn.Linear)
+# (e.g. efficientnet-lite's Conv2dStaticSamePadding holds its ZeroPad2d; timm's BatchNormAct2d its ReLU).
+ATOMIC_TYPES = (nn.modules.conv._ConvNd, nn.Linear, nn.modules.batchnorm._BatchNorm)
 PLAIN_CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 # Functional ops that join several tensors are drawn as graph nodes; the rest pass tensors through.
 JOIN_OPS = {"add", "__add__", "__iadd__", "add_", "cat", "concat", "stack", "mul", "__mul__", "sub", "__sub__"}
@@ -34,6 +34,9 @@ class TraceNode:
     output_shape: tuple[int, ...] = ()
     input_shapes: list[tuple[int, ...]] = field(default_factory=list)
     first_call: bool = True  # False when a module runs again with the same weights (Siamese twins)
+    call: int = 1  # which call of its block (of its own module outside any block) this node belongs to
+    returns_input: bool = False  # the layer handed back one of its inputs (in place) or a view of it
+    from_inputs: frozenset[int] = frozenset()  # positions of the model inputs this output depends on
 
 
 def block_of(name: str, modules: dict[str, nn.Module], include_self: bool = False) -> str | None:
@@ -72,6 +75,17 @@ class _Tracer(TorchFunctionMode):
         self.stack: list[str] = []
         self.inside_row = 0
         self.seen: set[str] = set()
+        self.entered: dict[str, int] = {}  # module name -> times its forward has started so far
+        self.input_position: dict[int, int] = {}  # id(tensor) -> which model input it is (or a view of)
+
+    def _input_positions(self, values) -> set[int]:
+        found: set[int] = set()
+        for value in values:
+            if isinstance(value, torch.Tensor) and id(value) in self.input_position:
+                found.add(self.input_position[id(value)])
+            elif isinstance(value, (list, tuple)):
+                found |= self._input_positions(value)
+        return found
 
     def _sources(self, values) -> list[int]:
         found: list[int] = []
@@ -89,9 +103,12 @@ class _Tracer(TorchFunctionMode):
         # A layer belongs to its ancestors' block; a functional join also to the module it runs in.
         block = block_of(context, self.modules, include_self=module is None) if context else None
         shape = tuple(output.shape[1:]) if isinstance(output, torch.Tensor) else ()
+        owner = block or (name if module is not None else None)
         node = TraceNode(len(self.nodes), name, kind, module, block,
                          type(self.modules[block]).__name__ if block else None,
-                         sources, shape, list(input_shapes), first_call)
+                         sources, shape, list(input_shapes), first_call,
+                         call=self.entered.get(owner, 1) if owner else 1,
+                         from_inputs=frozenset().union(*(self.nodes[s].from_inputs for s in sources if s >= 0)))
         self.nodes.append(node)
         self._mark(output, node.index)
         return node
@@ -111,14 +128,28 @@ class _Tracer(TorchFunctionMode):
         sources = self._sources(list(args) + list(kwargs.values()))
         if name in JOIN_OPS and len(sources) > 1 and isinstance(out, torch.Tensor):
             context = self.stack[-1] if self.stack else ""
-            self._node(f"{context}.{name}" if context else name, name, None, context, sources, out)
+            node = self._node(f"{context}.{name}" if context else name, name, None, context, sources, out)
+            self._note_inputs(node, out, list(args) + list(kwargs.values()))
         elif len(sources) == 1:
             self._mark(out, sources[0])  # views, activations, flatten: same producer
+            if sources[0] == -1 and len(positions := self._input_positions(args)) == 1:
+                self._mark_input(out, positions.pop())
         return out
+
+    def _note_inputs(self, node: TraceNode, output, inputs) -> None:
+        """Which model inputs ``node`` reads directly, and whether it hands back one of its inputs."""
+        node.from_inputs = node.from_inputs | self._input_positions(inputs)
+        node.returns_input = any(_shares_memory(output, v) for v in inputs if isinstance(v, torch.Tensor))
+
+    def _mark_input(self, output, position: int) -> None:
+        for value in output if isinstance(output, (list, tuple)) else (output,):
+            if isinstance(value, torch.Tensor):
+                self.input_position[id(value)] = position
 
     def pre_hook(self, name: str):
         def hook(module, args):
             self.stack.append(name)
+            self.entered[name] = self.entered.get(name, 0) + 1
             if name in self.rows:
                 self.inside_row += 1
         return hook
@@ -129,10 +160,21 @@ class _Tracer(TorchFunctionMode):
             if name not in self.rows:
                 return
             self.inside_row -= 1
-            self._node(name, type(module).__name__, module, name, self._sources(args), output,
-                       [tuple(a.shape[1:]) for a in args if isinstance(a, torch.Tensor)], name not in self.seen)
+            shapes = [tuple(a.shape[1:]) for a in args if isinstance(a, torch.Tensor)]
+            node = self._node(name, type(module).__name__, module, name, self._sources(args), output, shapes,
+                              name not in self.seen)
+            self._note_inputs(node, output, args)
             self.seen.add(name)
         return hook
+
+
+def _shares_memory(output, tensor: torch.Tensor) -> bool:
+    """``output`` is ``tensor`` itself (an in-place layer, dropout at inference) or a view of the same values
+    (Flatten). Compared by identity and view base: meta tensors have no addresses to compare."""
+    if not isinstance(output, torch.Tensor):
+        return False
+    base = tensor._base if tensor._base is not None else tensor
+    return output is tensor or output._base is base
 
 
 def hook_every_module(model: nn.Module, tracer) -> list:
@@ -149,8 +191,9 @@ def trace(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> list[TraceNode]
     """Run ``model(*inputs)`` once and return its calls in execution order."""
     tracer = _Tracer(model)
     handles = hook_every_module(model, tracer)
-    for x in inputs:
+    for position, x in enumerate(inputs):
         tracer.producer[id(x)] = -1
+        tracer.input_position[id(x)] = position
     try:
         with torch.no_grad(), tracer:
             model(*inputs)

@@ -129,3 +129,28 @@ def photo_with_box(image: np.ndarray, box: tuple[int, int, int, int], title: str
     figure.update_xaxes(title_text="x (input pixels)")
     figure.update_yaxes(title_text="y (input pixels)")
     return figure
+
+
+def crop_boxes(image: np.ndarray, boxes: list[tuple[str, int, int]], crop: int, title: str) -> go.Figure:
+    """The photo with square crop boxes: (name, left, top) each, ``crop`` pixels a side."""
+    figure = px.imshow(image)
+    for (name, left, top), colour in zip(boxes, COLOURS, strict=False):
+        figure.add_shape(type="rect", x0=left - 0.5, x1=left + crop - 0.5, y0=top - 0.5, y1=top + crop - 0.5,
+                         line=dict(color=colour, width=3))
+        figure.add_scatter(x=[None], y=[None], mode="markers", marker=dict(color=colour, size=12, symbol="square"),
+                           name=name)
+    figure.update_layout(title=title, height=420, margin=_MARGIN, legend_title_text="crop")
+    figure.update_xaxes(title_text="x (pixels)")
+    figure.update_yaxes(title_text="y (pixels)")
+    return figure
+
+
+def ensemble_curve(accuracies: list[float]) -> go.Figure:
+    """Accuracy of an average of the first k classifiers' probabilities, against k."""
+    members = list(range(1, len(accuracies) + 1))
+    figure = go.Figure(go.Scatter(x=members, y=[100 * a for a in accuracies], mode="lines+markers",
+                                  hovertemplate="%{x} classifiers: %{y:.1f}%<extra></extra>"))
+    figure.update_layout(title="Averaging independent classifiers", height=360, margin=_MARGIN, showlegend=False)
+    figure.update_xaxes(title_text="classifiers averaged (k)", dtick=1)
+    figure.update_yaxes(title_text="accuracy (%)")
+    return figure

@@ -9,7 +9,7 @@ CLASSIC = {
               "weights** (a filter is applied at every position, so a feature is found wherever it is) and "
               "**subsampling** to gain tolerance to small shifts. Its tanh units saturate, so gradients vanish "
               "in deeper versions — one reason the idea waited until ReLU and GPUs.",
-        formulas=(("Scaled tanh activation used by LeCun et al.", r"f(a) = A \tanh(S a),\quad A = 1.7159,\ S = 2/3"),),
+        formulas=(("Scaled tanh activation used by LeCun et al.", r"f(a) = A \tanh(S a)"),),
         variants={"lenet5": "The original: tanh after every layer, average-pool subsampling.",
                   "lenet5_relu": "The same layers with ReLU: the modern habit, and usually faster to train."},
         notes_facts=("The Chinese case-study notes say LeNet-5 won ILSVRC in 1998; ILSVRC began in 2010. "
@@ -27,7 +27,7 @@ CLASSIC = {
               "is exactly a convolution with `groups=2`.",
         formulas=(("Local response normalisation (Krizhevsky et al. 2012)",
                    r"b^i_{x,y} = a^i_{x,y} \Big/ \Big(k + \alpha \sum_{j=\max(0,\,i-n/2)}^{\min(N-1,\,i+n/2)}"
-                   r"\big(a^j_{x,y}\big)^2\Big)^{\beta},\quad k=2,\ n=5,\ \alpha=10^{-4},\ \beta=0.75"),
+                   r"\big(a^j_{x,y}\big)^2\Big)^{\beta}"),
                   ("SGD with momentum, as in the notes", r"v_{t+1} = \mu v_t - \alpha \nabla_W L(W_t),\quad "
                    r"W_{t+1} = W_t + v_{t+1}")),
         variants={"alexnet": "torchvision's version (Krizhevsky 2014, 'One weird trick'): one GPU, no LRN, "
@@ -43,7 +43,9 @@ CLASSIC = {
               "each AlexNet layer responds to. The first layer had dead filters and aliasing from the stride-4 "
               "11x11 filters, so ZFNet uses **7x7 filters at stride 2**; everything else is tuning. The "
               "visualisations — edges and colours in layer 1, textures in layer 2, object parts higher up — are "
-              "the reason we talk about 'what layers see'.",
+              "the reason we talk about 'what layers see'. ILSVRC 2013 was won by Clarifai, Zeiler's company, "
+              "with its own competition entry; its error is not the paper's, and the ILSVRC line on this page "
+              "gives both, each with its source.",
         variants={"zfnet": "The paper's model: conv1 7x7/2, conv2 5x5/2, then AlexNet's 384-384-256.",
                   "zfnet_wide": "The wider version the CS231n lecture shows: 512-1024-512 filters in conv3-5."},
     ),
@@ -56,7 +58,7 @@ CLASSIC = {
               "them in the first FC layer.",
         formulas=(("Receptive field of stacked layers (notes' recursion)",
                    r"l_k = l_{k-1} + (f_k - 1)\prod_{i=1}^{k-1} s_i"),
-                  ("Three 3x3 vs one 7x7, C channels in and out (biases ignored)",
+                  ("Three 3x3 vs one 7x7, C channels in and out (biases ignored); two 3x3 replace a 5x5 the same way",
                    r"3\cdot(3\cdot3\cdot C)\cdot C = 27C^2 \;<\; 7\cdot7\cdot C\cdot C = 49C^2")),
         variants={"vgg11": "Configuration A: 8 conv + 3 FC layers.",
                   "vgg13": "Configuration B: two 3x3 convs in every stage (10 conv).",

@@ -14,32 +14,53 @@ DEEP = {
               "expensive, so **1x1 'bottleneck' convolutions** shrink the channels first. Nine modules make a "
               "22-layer network; **global average pooling** replaces the big FC layers, and two **auxiliary "
               "classifiers** (weight 0.3 in the loss) inject gradient into the middle during training and are "
-              "thrown away afterwards.",
+              "thrown away afterwards. Its authors describe it as having about 5 million parameters, 12 times "
+              "fewer than AlexNet: their own round figures, which the notes check below recounts on both "
+              "networks as published.",
         key_block={"googlenet": "inception3a"},
         key_caption="inception3a unfolded: four branches, three of them behind 1x1 reductions, joined by a "
                     "channel concatenation.",
         formulas=(("Training loss with the auxiliary classifiers",
-                   r"L = L_{\text{main}} + 0.3\,(L_{\text{aux1}} + L_{\text{aux2}})"),),
+                   r"L = L_{\text{main}} + w\,(L_{\text{aux1}} + L_{\text{aux2}})"),),
         variants={"googlenet": "torchvision's GoogLeNet with both auxiliary heads kept (they only run in "
                                "training mode, so they are drawn dashed and left out of the inference totals)."},
     ),
     "inception_v3": Lecture(
-        story="Inception v2 (Ioffe & Szegedy, 2015) added **batch normalisation** everywhere and dropped LRN; "
-              "training became many times faster. Inception v3 then **factorised** the convolutions: a 5x5 "
+        story="BN-Inception (Ioffe & Szegedy, 2015), which the notes and many courses call 'Inception v2', added "
+              "**batch normalisation** everywhere and dropped LRN; training became many times faster. The "
+              "Inception v3 paper uses the name 'Inception-v2' for a different network: its own intermediate "
+              "model, the factorised architecture before RMSProp, label smoothing, factorised 7x7 convolutions "
+              "and a batch-normalised auxiliary classifier were added; with all four it is Inception v3. "
+              "Inception v3 **factorised** the convolutions: a 5x5 "
               "becomes two 3x3s, an nxn becomes a 1xn followed by an nx1, and grids shrink with parallel "
               "stride-2 convolution and pooling branches. It trained with **RMSProp**, gradient clipping and "
-              "**label smoothing**, on 299x299 inputs.",
+              "**label smoothing**, on 299x299 inputs. In the paper's label smoothing every one of the K classes "
+              "gets ε/K and the true class also gets 1 − ε, q'(k) = (1 − ε)·δ(k, y) + ε/K; the slides spread ε "
+              "over the K − 1 wrong classes instead. The worked formula below gives both for this model's K. "
+              "The variants show the rest of the family: **BN-Inception** "
+              "(the network of the batch-norm paper, which the notes call Inception v2), and from 2016 "
+              "**Inception v4**, a deeper and more uniform Inception, and **Inception-ResNet v2**, whose modules "
+              "add their scaled-down output to a **residual** shortcut: 'ResNet + Inception', as the notes put it.",
         key_block={"inception_v3": "Mixed_6b"},
         key_caption="Mixed_6b: the 7x7 receptive field built from 1x7 and 7x1 convolutions.",
         formulas=(("Batch normalisation (per channel, over the mini-batch)",
                    r"\hat{x}_i = \frac{x_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}},\quad y_i = \gamma \hat{x}_i + \beta"),
                   ("RMSProp", r"G_{t+1} = \mu G_t + (1-\mu)\,(\nabla_W L)^2,\quad W_{t+1} = W_t - "
                    r"\frac{\alpha\,\nabla_W L}{\sqrt{G_{t+1} + \epsilon}}"),
-                  ("Label smoothing (K classes, factor ε; the slides' form)",
-                   r"y = \Big[\tfrac{\epsilon}{K-1}, \dots, 1-\epsilon, \dots, \tfrac{\epsilon}{K-1}\Big]"),
+                  ("Label smoothing (K classes, factor ε): the paper's form, then the slides'",
+                   r"q'_k = (1-\epsilon)\,\delta_{k,y} + \frac{\epsilon}{K};\quad y = \Big[\tfrac{\epsilon}{K-1}, \dots, 1-\epsilon, \dots, \tfrac{\epsilon}{K-1}\Big]"),
                   ("Cost of factorising an nxn convolution (C channels in and out)",
                    r"n^2 C^2 \;\to\; 2nC^2")),
-        variants={"inception_v3": "torchvision's Inception v3 with its auxiliary classifier (training only)."},
+        variants={"inception_v3": "torchvision's Inception v3 with its auxiliary classifier (training only).",
+                  "bn_inception": "BN-Inception (Ioffe & Szegedy 2015, Figure 5): GoogLeNet with batch norm after "
+                                  "every convolution, each 5x5 replaced by two stacked 3x3s, three 28x28 modules, "
+                                  "and stride-2 branches inside modules 3c and 4e instead of pooling layers "
+                                  "between modules. It takes 224x224 input.",
+                  "inception_v4": "timm's Inception v4 (Szegedy et al. 2016): a stem, then Inception-A, -B and -C "
+                                  "modules with reduction modules where the grid shrinks; no residual connections.",
+                  "inception_resnet_v2": "timm's Inception-ResNet v2 (Szegedy et al. 2016): in each module a 1x1 "
+                                         "convolution brings the concatenated branches back to the input's depth, "
+                                         "and the result, scaled by a small constant, is added to the input."},
     ),
     "resnet50": Lecture(
         story="He et al. saw that a plain 56-layer network had **higher training error** than a 20-layer one: "
@@ -54,7 +75,9 @@ DEEP = {
                     "matches the new shape, joined by an addition.",
         formulas=(("Residual block", r"y = \mathcal{F}(x, \{W_i\}) + x"),
                   ("When the shape changes", r"y = \mathcal{F}(x, \{W_i\}) + W_s x"),
-                  ("Stochastic depth: block l survives with probability", r"p_l = 1 - \frac{l}{L}(1 - p_L),\quad p_L = 0.5")),
+                  ("Stochastic depth: block l survives with probability", r"p_l = 1 - \frac{l}{L}(1 - p_L)"),
+                  ("Parameters of one residual block (its convolutions, kernel F, groups g; biases ignored)",
+                   r"\sum_{\text{convs}} F^2\, C_{in}\, C_{out} / g")),
         variants={"resnet18": "Basic blocks (two 3x3 convs), [2, 2, 2, 2] per stage.",
                   "resnet34": "Basic blocks, [3, 4, 6, 3].",
                   "resnet50": "Bottleneck blocks (1x1, 3x3, 1x1, 4x expansion), [3, 4, 6, 3].",

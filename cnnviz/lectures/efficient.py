@@ -1,6 +1,7 @@
 """SqueezeNet, MobileNet v1/v2, EfficientNet-Lite0, and the autoencoder, U-Net and Siamese network."""
 
 from cnnviz.lectures.spec import Lecture
+from cnnviz.zoo.registry import architectures
 
 EFFICIENT = {
     "squeezenet1_0": Lecture(
@@ -18,11 +19,21 @@ EFFICIENT = {
         story="Howard et al. factorised each standard convolution into a **depthwise** 3x3 convolution (one "
               "filter per input channel: spatial filtering only) and a **pointwise** 1x1 convolution (channel "
               "mixing only). Batch norm and ReLU follow both. Two knobs, the width multiplier α and the "
-              "resolution multiplier ρ, trade accuracy for speed on phones.",
-        key_block={"mobilenet_v1": "features.2"},
+              "resolution multiplier ρ, trade accuracy for speed on phones; the variants here are the rows of the "
+              "paper's Tables 6 (α) and 7 (ρ).",
+        key_block=dict.fromkeys(architectures()["mobilenet_v1"].variant_names, "features.2"),
         key_caption="A depthwise separable block: a 3x3 convolution with groups = channels, then a 1x1.",
-        formulas=(("Cost of depthwise separable vs standard convolution (kernel k, N output channels)",
+        formulas=(("Cost of depthwise separable vs standard convolution (kernel k, M input and N output channels, "
+                   "D_F x D_F output map)",
                    r"\frac{k^2 M D_F^2 + M N D_F^2}{k^2 M N D_F^2} = \frac{1}{N} + \frac{1}{k^2}"),),
+        variants={
+            "mobilenet_v1": "The paper's baseline: width multiplier α = 1 and 224x224 input.",
+            **{name: "Width multiplier α: every layer keeps that fraction of its channels, so MACs and parameters "
+                     "shrink by roughly α² (the paper's Table 6)."
+               for name in ("mobilenet_v1_0.75", "mobilenet_v1_0.5", "mobilenet_v1_0.25")},
+            **{name: "Resolution multiplier ρ (input side over 224): the same layers and parameters, and MACs "
+                     "shrink by roughly ρ² (the paper's Table 7)."
+               for name in ("mobilenet_v1_192", "mobilenet_v1_160", "mobilenet_v1_128")}},
     ),
     "mobilenet_v2": Lecture(
         story="Sandler et al. turned the residual block inside out. The **inverted residual** expands a thin "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cnnviz.analysis.summary import Summary
 from cnnviz.labs.bottleneck import separable_ratio
+from cnnviz.lectures.mobilenet_scaling import scaling_facts
 from cnnviz.lectures.quiz import LayerQuestion, measure
 
 
@@ -116,8 +117,11 @@ def _skips(summary: Summary) -> list[tuple[str, str]]:
 def _shared(summary: Summary) -> list[tuple[str, str]]:
     shared = [r for r in summary.layers if r.shared]
     counted = sum(r.params for r in summary.layers)
+    one = summary.macs_of_input(0)
     return [("Layer calls that reuse weights already counted", f"{len(shared)} of {len(summary.layers)}"),
-            ("Parameters (each shared weight counted once)", f"{counted:,}")]
+            ("Parameters (each shared weight counted once)", f"{counted:,}"),
+            ("MACs for one image (one twin)", f"{one:,}"),
+            ("MACs for the pair (both twins and the head)", f"{summary.total_macs:,}")]
 
 
 def _transposed(summary: Summary) -> list[tuple[str, str]]:
@@ -132,8 +136,8 @@ def _transposed(summary: Summary) -> list[tuple[str, str]]:
 FACTS = {"alexnet": _grouped_convs, "vgg16": _fc_share, "googlenet": lambda s: _concat_branches(s, "inception3a"),
          "resnet50": _shortcuts, "preact_resnet": _shortcuts, "wide_resnet50_2": _shortcuts,
          "resnext50_32x4d": _shortcuts, "densenet121": _dense_inputs, "squeezenet1_0": _fire,
-         "mobilenet_v1": _separable, "mobilenet_v2": _inverted, "siamese": _shared, "autoencoder": _transposed,
-         "unet": _skips}
+         "mobilenet_v1": lambda s: _separable(s) + scaling_facts(s), "mobilenet_v2": _inverted, "siamese": _shared,
+         "autoencoder": _transposed, "unet": _skips}
 
 
 def key_facts(arch: str, summary: Summary) -> list[tuple[str, str]]:

@@ -50,14 +50,12 @@ def _summary(model: str, input_size: int | None = None):
 
 
 def _params(model: str) -> int:
-    return _summary(model).inference_params
+    return _summary(model).total_params
 
 
 def _forward_activations(model: str) -> int:
-    """CS231n's memory count: the input plus every conv, pool and FC output (ReLUs work in place)."""
-    summary = _summary(model)
-    kept = ("Conv2d", "MaxPool2d", "Linear")
-    return math.prod(summary.input_shapes[0]) + sum(r.activations for r in summary.layers if r.type in kept)
+    """CS231n's memory count is the page's activations total (``summary.ACTIVATIONS_DEFINITION``)."""
+    return _summary(model).total_activations
 
 
 def _first_conv(model: str):
@@ -105,24 +103,35 @@ CLAIMS: tuple[Claim, ...] = (
           "notes mixed MB and MiB.", lambda: {"params": _params("vgg16"), "mb": _params("vgg16") * 4 / 1e6}),
     Claim("vgg16-activations", "vgg16", "001", "total memory: 24M*4 bytes=96MB / image", 24e6,
           lambda: _forward_activations("vgg16"), "activations per image", 0.05,
-          "Adding up VGG-16's layer outputs (the input, every conv, pool and FC output) gives {computed:,.0f} "
-          "values, {mb:.1f} MB at 4 bytes (forward pass only); the 24 M total of the CS231n slide does not match "
-          "the slide's own per-layer list.", lambda: {"mb": _forward_activations("vgg16") * 4 / 1e6}),
+          "Adding up VGG-16's activations as this page counts them (the input, then every conv, pool and FC "
+          "output; its ReLUs work in place) gives {computed:,.0f} values, {mb:.1f} MB at 4 bytes (forward pass "
+          "only); the 24 M total of the CS231n slide does not match the slide's own per-layer list.",
+          lambda: {"mb": _forward_activations("vgg16") * 4 / 1e6}),
     Claim("vgg16-7x7-vs-3x3", "vgg16", "001", "one 7*7 filter vs three 3*3 filters, 3 channels: 147 vs 81", 81,
-          lambda: 3 * arithmetic.weights_per_filter(3, 3), "weights per output channel", 0,
-          "Right in the notes' per-filter count (biases ignored): three layers of 3·3·3 weights."),
+          lambda: _stacked_weights(7, 3, 3), "weights per output channel", 0,
+          "Right in the notes' per-filter count (biases ignored): {layers} stacked 3x3 layers see 7x7, each with "
+          "{per_layer} weights per filter on 3 channels; one 7x7 filter has {single}.",
+          lambda: {"layers": _layers_for_field(7, 3), "per_layer": arithmetic.weights_per_filter(3, 3),
+                   "single": arithmetic.weights_per_filter(7, 3)}),
     Claim("vgg16-gap", "vgg16", "003", "7*7*512 求平均 ... 就会减少49倍的参数", 49,
           lambda: _params_ratio_gap(), "times fewer weights", 0.01,
-          "Right: the 7x7x512 → 4096 layer has {computed:.0f} times the weights of a 512 → 4096 layer after GAP."),
-    Claim("googlenet-params", "googlenet", "001", "only 5M params", 5e6, lambda: _params("googlenet"),
+          "Right: VGG-16's first fully connected layer reads the whole {h}x{w}x{c} map, so it has {computed:.0f} "
+          "times the weights of a {c} → {out} layer after global average pooling.",
+          lambda: dict(zip("hwc", _vgg_fc_input_map())) | {"out": _vgg_first_fc().output_shape[-1]}),
+    Claim("googlenet-params", "googlenet", "001", "only 5M params", 5e6, lambda: _paper_googlenet_params(),
           "parameters", 0.1,
-          "torchvision's GoogLeNet has {computed:,.0f} parameters without its auxiliary classifiers "
-          "({with_aux:,} with them). '5 M' is the paper's round talking point, not its table's sum.",
-          lambda: {"with_aux": _summary("googlenet").total_params}),
+          "'5 million' is the authors' own round figure (Szegedy et al. 2015, Section 1, on GoogLeNet), not a sum "
+          "of their table. GoogLeNet as published (5x5 convolutions in the '5x5' branches, no batch norm, the "
+          "auxiliary classifiers left out as at inference) has {computed:,.0f} parameters. torchvision's "
+          "GoogLeNet, with 3x3 convolutions in those branches and batch norm, has {tv:,} ({tv_aux:,} with its "
+          "auxiliary classifiers).",
+          lambda: {"tv": _params("googlenet"), "tv_aux": _summary("googlenet").all_params}),
     Claim("googlenet-vs-alexnet", "googlenet", "002", "5 million parameters (12x less than AlexNet)", 12,
-          lambda: _params("alexnet") / _params("googlenet"), "times fewer", 0.1,
-          "AlexNet's {alexnet:,} parameters over GoogLeNet's {googlenet:,} is {computed:.1f} times, not 12.",
-          lambda: {"alexnet": _params("alexnet"), "googlenet": _params("googlenet")}),
+          lambda: _params("alexnet_paper") / _paper_googlenet_params(), "times fewer", 0.1,
+          "'12 times fewer parameters' is the authors' own claim (Szegedy et al. 2014, Section 1). Counted on "
+          "both networks as published, the 2012 AlexNet's {alexnet:,} parameters over GoogLeNet's {googlenet:,} "
+          "(5x5 branches, no batch norm, no auxiliary classifiers) is {computed:.1f} times, not 12.",
+          lambda: {"alexnet": _params("alexnet_paper"), "googlenet": _paper_googlenet_params()}),
     Claim("googlenet-naive-macs", "googlenet", "004", "(a) 5 × 5 × 64 × 64 × i × i = 10240 i² MACs", 10240,
           lambda: _conv_macs(64, 64, 5, 1), "MACs per output pixel (i = 1)", 0,
           "5·5·64·64 = {computed:,.0f}: a zero went missing. With the reduced version's (right) 53,248 i², the "
@@ -137,15 +146,72 @@ CLAIMS: tuple[Claim, ...] = (
           "53344 权重数", 53_344, lambda: _conv_params(64, 32, 1) + _conv_params(32, 64, 5),
           "weights and biases", 0, "Right."),
     Claim("inception-v3-drop", "inception_v3", "004", "相比于V2, top-5 错误率下降3%", 3.0,
-          lambda: 4.9 - 3.58, "percentage points", 0.05,
-          "The same slides give v2 4.9% top-5 error; v3's best (ensemble) result is 3.58%: a drop of "
-          "{computed:.2f} points ({relative:.0%} relative), not 3 points.", lambda: {"relative": (4.9 - 3.58) / 4.9}),
+          lambda: _v2_top5_in_slides() - _v3_top5(), "percentage points", 0.05,
+          "The same slides give v2 {v2:g}% top-5 error; v3's best (ensemble) result is {v3:g}%: a drop of "
+          "{computed:.2f} points ({relative:.0%} relative), not 3 points.",
+          lambda: {"v2": _v2_top5_in_slides(), "v3": _v3_top5(),
+                   "relative": (_v2_top5_in_slides() - _v3_top5()) / _v2_top5_in_slides()}),
 )
 
 
+@functools.cache
+def _paper_googlenet_params() -> int:
+    """GoogLeNet as published (the paper's build of ``paper_vs_impl``), auxiliary classifiers left out."""
+    from cnnviz.lectures.paper_vs_impl import departures_for
+
+    (departure,) = departures_for("googlenet")
+    return departure.build_paper().total_params
+
+
+def _layers_for_field(field: int, kernel: int) -> int:
+    """How many stacked stride-1 kernel x kernel layers it takes to see ``field`` x ``field`` pixels."""
+    layers = 1
+    while arithmetic.receptive_fields([kernel] * layers)[-1] < field:
+        layers += 1
+    return layers
+
+
+def _stacked_weights(field: int, kernel: int, channels: int) -> int:
+    """Weights per output channel of the stack of kernel x kernel layers that sees ``field`` x ``field``."""
+    return _layers_for_field(field, kernel) * arithmetic.weights_per_filter(kernel, channels)
+
+
+def _vgg_first_fc():
+    return next(r for r in _summary("vgg16").layers if r.type == "Linear")
+
+
+def _vgg_fc_input_map() -> tuple[int, int, int]:
+    """(H, W, C) of the map VGG-16's first fully connected layer flattens: the last 3-d output before it."""
+    rows = _summary("vgg16").layers
+    before = rows[:rows.index(_vgg_first_fc())]
+    c, h, w = next(r.output_shape for r in reversed(before) if len(r.output_shape) == 3)
+    return h, w, c
+
+
 def _params_ratio_gap() -> float:
-    """Weights of VGG's first FC layer (a 7x7 window over the 7x7x512 map) over those of one after GAP (1x1)."""
-    return arithmetic.params(7, 512, 4096, bias=False) / arithmetic.params(1, 512, 4096, bias=False)
+    """Weights of VGG-16's first FC layer (over the whole last map) over those of one after GAP (one value per
+    channel), read from the model."""
+    fc = _vgg_first_fc()
+    h, w, c = _vgg_fc_input_map()
+    after_gap = arithmetic.params(1, c, fc.output_shape[-1], bias=False)
+    weights = fc.params - (fc.output_shape[-1] if fc.bias else 0)
+    return weights / after_gap
+
+
+def _v2_top5_in_slides() -> float:
+    """The slides' (004) top-5 error of GoogLeNet-V2 (BN-Inception), read from the slides themselves."""
+    import re
+
+    from cnnviz.lectures.course_notes import notes_text
+
+    return float(re.search(r"ImageNet top-5 错误率:([\d.]+)%", notes_text("004")).group(1))
+
+
+def _v3_top5() -> float:
+    from cnnviz.lectures.ilsvrc import OUTSIDE_THE_CHALLENGE
+
+    (result,) = [r for r in OUTSIDE_THE_CHALLENGE if r.architecture == "inception_v3"]
+    return result.top5_error
 
 
 def claims_for(arch: str) -> list[Claim]:

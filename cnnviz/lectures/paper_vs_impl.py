@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-import torch
 from torch import nn
 
 from cnnviz.analysis.summary import Summary, summarize_model, summary_of
 from cnnviz.zoo.meta_build import on_meta
+from cnnviz.zoo.models.lenet import SparseC3
 from cnnviz.zoo.registry import resolve
 
 
@@ -56,21 +56,6 @@ def googlenet_paper_branches(model: nn.Module) -> None:
                 module.bn = nn.Identity()
 
 
-class _SparseC3(nn.Module):
-    """16 small convolutions, one per C3 map, over the S2 maps the paper's table connects to it."""
-
-    TABLE = [(0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (4, 5, 0), (5, 0, 1), (0, 1, 2, 3), (1, 2, 3, 4),
-             (2, 3, 4, 5), (3, 4, 5, 0), (4, 5, 0, 1), (5, 0, 1, 3), (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),
-             (0, 1, 2, 3, 4, 5)]
-
-    def __init__(self):
-        super().__init__()
-        self.maps = nn.ModuleList(nn.Conv2d(len(inputs), 1, 5) for inputs in self.TABLE)
-
-    def forward(self, x):
-        return torch.cat([conv(x[:, list(inputs)]) for conv, inputs in zip(self.maps, self.TABLE)], dim=1)
-
-
 def _lenet5_with_sparse_c3() -> Summary:
     """LeNet-5 with the paper's sparse C3, traced."""
     variant = resolve("lenet5")[1]
@@ -80,7 +65,7 @@ def _lenet5_with_sparse_c3() -> Summary:
     with on_meta():
         for name, child in parent.named_children():
             if child is conv:
-                setattr(parent, name, _SparseC3())
+                setattr(parent, name, SparseC3())
     return summarize_model(model, variant.example_inputs(), "lenet5 (paper C3)")
 
 

@@ -115,7 +115,7 @@ def profile(summary: Summary, auxiliary: tuple[str, ...] = (), drop_output: bool
         conv_macs=sum(r.macs for _, r in conv),
         fc_weights=sum(r.params for _, r in fc),
         fc_macs=sum(r.macs for _, r in fc),
-        total_weights=summary.inference_params - (dropped.params if dropped else 0),
+        total_weights=summary.total_params - (dropped.params if dropped else 0),
         total_macs=summary.total_macs - (dropped.macs if dropped else 0),
         aux_weights=summary.aux_params,
     )

@@ -1,7 +1,11 @@
-""""Check yourself" questions on one convolution or pooling layer: output size, parameters and MACs.
+""""Check yourself" questions on one convolution or pooling layer of a model.
 
-Answers come from the formulas the notes teach; ``measure`` builds the layer in torch so tests (and the
-page) can show that the formula and PyTorch agree.
+Each question asks for the output size, parameters, MACs, activations, the bytes of the weights in float32 and,
+where the notes' one-number recursion describes the layer, the receptive field and jump after it. Answers come
+from the formulas the notes teach (``conv_arithmetic``) with the layer's own bias, ceil_mode, dilation, groups
+and padding; every answer has its worked solution (the formula with this layer's numbers filled in) and a
+diagnosis of the usual slips. ``measure_module`` counts the model's real layer in torch, ``measure`` a layer
+built from a question (the "new numbers" variants), so tests and the page show that formula and PyTorch agree.
 """
 
 from __future__ import annotations
@@ -11,6 +15,29 @@ from dataclasses import dataclass, replace
 
 from cnnviz.analysis import conv_arithmetic as arithmetic
 
+POOLING_TYPES = {"MaxPool2d": False, "AvgPool2d": True}  # layer type -> averages (instead of taking the max)
+
+
+def float32_bytes() -> int:
+    import torch
+
+    return torch.finfo(torch.float32).bits // 8
+
+
+def latex_number(value: float) -> str:
+    """A number for LaTeX: thousands separators that KaTeX does not space out."""
+    text = f"{int(value):,}" if float(value).is_integer() else f"{value:,.4g}"
+    return text.replace(",", "{,}")
+
+
+@dataclass(frozen=True)
+class Answer:
+    key: str
+    label: str
+    value: int
+    worked: str  # LaTeX: the formula, then this layer's numbers in it, then the result
+    help: str  # what the number is, for the input's tooltip
+
 
 @dataclass(frozen=True)
 class LayerQuestion:
@@ -19,17 +46,34 @@ class LayerQuestion:
     filters: int  # K (for pooling: equal to C)
     kernel: int  # F
     stride: int  # S
-    padding: int  # P
+    padding: int  # P (left and top)
     pooling: bool = False
     groups: int = 1
+    bias: bool = True
+    ceil_mode: bool = False  # pooling only: round the size up
+    dilation: int = 1
+    padding_after: int | None = None  # right and bottom padding where it differs from ``padding`` (TF "same")
+    average: bool = False  # average pooling (else max pooling)
+    field_in: int | None = None  # l_{k-1}: receptive field of this layer's input, in input pixels
+    jump_in: int | None = None  # j_{k-1}: input pixels between neighbouring units of this layer's input
+
+    @property
+    def pad_after(self) -> int:
+        return self.padding if self.padding_after is None else self.padding_after
+
+    @property
+    def _width(self) -> int:
+        # Extra padding on the right only is the same as a wider input with the left padding on both sides.
+        return self.in_size + self.pad_after - self.padding
 
     @property
     def output_size(self) -> int:
-        return arithmetic.output_size(self.in_size, self.kernel, self.stride, self.padding)
+        return arithmetic.output_size(self._width, self.kernel, self.stride, self.padding, self.dilation,
+                                      self.ceil_mode)
 
     @property
     def divides_evenly(self) -> bool:
-        return arithmetic.divides_evenly(self.in_size, self.kernel, self.stride, self.padding)
+        return arithmetic.divides_evenly(self._width, self.kernel, self.stride, self.padding, self.dilation)
 
     @property
     def weights_per_filter(self) -> int:
@@ -38,7 +82,7 @@ class LayerQuestion:
     @property
     def params(self) -> int:
         return 0 if self.pooling else arithmetic.params(self.kernel, self.in_channels, self.filters, self.groups,
-                                                        bias=True)
+                                                        bias=self.bias)
 
     @property
     def macs(self) -> int:
@@ -46,49 +90,224 @@ class LayerQuestion:
         return 0 if self.pooling else arithmetic.macs(size, size, self.filters, self.kernel, self.in_channels,
                                                       self.groups)
 
+    @property
+    def activations(self) -> int:
+        return self.output_size ** 2 * self.filters
+
+    @property
+    def weight_bytes(self) -> int:
+        return self.params * float32_bytes()
+
+    @property
+    def has_field(self) -> bool:
+        return self.field_in is not None and self.jump_in is not None
+
+    @property
+    def field_and_jump(self) -> tuple[int, int]:
+        field, jump = arithmetic.receptive_field_step(self.field_in, self.jump_in, self.kernel, self.stride,
+                                                      self.dilation)
+        return int(field), int(jump)
+
     def describe(self) -> str:
-        what = (f"{self.kernel}x{self.kernel} max pooling" if self.pooling
-                else f"{self.filters} filters of {self.kernel}x{self.kernel}")
-        return (f"Input {self.in_size}x{self.in_size}x{self.in_channels}; {what} at stride {self.stride}, "
-                f"pad {self.padding}{f', {self.groups} groups' if self.groups > 1 else ''}.")
+        """The layer in plain words (each sentence stands alone, for translation)."""
+        if self.pad_after == self.padding:
+            padding = f"padding {self.padding}"
+        else:
+            padding = f"padding {self.padding} on the left and top and {self.pad_after} on the right and bottom"
+        if self.pooling:
+            kind = "average" if self.average else "max"
+            layer = f"Layer: {self.kernel}x{self.kernel} {kind} pooling, stride {self.stride}, {padding}."
+        else:
+            layer = f"Layer: {self.filters} filters of {self.kernel}x{self.kernel}, stride {self.stride}, {padding}."
+        sentences = [f"Input: {self.in_size}x{self.in_size}x{self.in_channels} (width x height x channels).", layer]
+        if self.groups > 1:
+            sentences.append(f"Groups: {self.groups} (each filter reads {self.in_channels // self.groups} of the "
+                             f"{self.in_channels} input channels).")
+        if self.dilation > 1:
+            sentences.append(f"Dilation: {self.dilation} (the kernel's taps are {self.dilation} pixels apart).")
+        if self.pooling and self.ceil_mode:
+            sentences.append("ceil_mode=True: the output size is rounded up, not down.")
+        if not self.pooling:
+            sentences.append("Bias: one per filter." if self.bias else
+                             "Bias: none (bias=False).")
+        if self.has_field:
+            sentences.append(f"The input's receptive field: l = {self.field_in}, jump j = {self.jump_in} (in input "
+                             "pixels).")
+        return " ".join(sentences)
+
+    # --- worked solutions -------------------------------------------------------------------------------------
+
+    def _size_worked(self) -> str:
+        f_eff = arithmetic.effective_kernel(self.kernel, self.dilation)
+        dilated = ""
+        kernel = "F"
+        if self.dilation > 1:
+            kernel = r"F_{eff}"
+            dilated = rf"F_{{eff}} = D(F-1)+1 = {self.dilation}\cdot({self.kernel}-1)+1 = {f_eff};\quad "
+        if self.pad_after == self.padding:
+            pad, pad_numbers = "2P", rf"2\cdot {self.padding}"
+        else:
+            pad, pad_numbers = "P_l + P_r", f"{self.padding} + {self.pad_after}"
+        span = self.in_size - f_eff + self.padding + self.pad_after
+        left, right = (r"\left\lceil", r"\right\rceil") if self.ceil_mode else (r"\left\lfloor", r"\right\rfloor")
+        rounded = -(-span // self.stride) if self.ceil_mode else span // self.stride
+        steps = [rf"{left} \frac{{W - {kernel} + {pad}}}{{S}} {right} + 1",
+                 rf"{left} \frac{{{self.in_size} - {f_eff} + {pad_numbers}}}{{{self.stride}}} {right} + 1",
+                 rf"{left} {latex_number(span / self.stride)} {right} + 1"]
+        if rounded + 1 != self.output_size:  # PyTorch drops a last window that would start in the padding
+            steps.append(rf"{rounded} + 1 - 1\ \text{{(the last window would start in the padding)}}")
+        return dilated + " = ".join(steps) + f" = {self.output_size}"
+
+    def _params_worked(self) -> str:
+        if self.pooling:
+            return r"\text{pooling learns nothing: } 0"
+        per = rf"{self.kernel}\cdot{self.kernel}\cdot{self.in_channels}" + (
+            f"/{self.groups}" if self.groups > 1 else "")
+        symbol = r"F\cdot F\cdot C/g" if self.groups > 1 else r"F\cdot F\cdot C"
+        if self.bias:
+            return rf"({symbol} + 1)\cdot K = ({per} + 1)\cdot {self.filters} = {latex_number(self.params)}"
+        return rf"{symbol}\cdot K = {per}\cdot {self.filters} = {latex_number(self.params)}\ \text{{(no bias)}}"
+
+    def _macs_worked(self) -> str:
+        if self.pooling:
+            return (r"\text{pooling multiplies nothing (a max compares, an average adds; the counter counts "
+                    r"convolutions and matrix products): } 0")
+        per = rf"{self.kernel}\cdot{self.kernel}\cdot{self.in_channels}" + (
+            f"/{self.groups}" if self.groups > 1 else "")
+        symbol = r"F\cdot F\cdot C/g" if self.groups > 1 else r"F\cdot F\cdot C"
+        return (rf"W_{{out}}^2\cdot K\cdot {symbol} = {self.output_size}^2\cdot {self.filters}\cdot {per} = "
+                rf"{latex_number(self.macs)}")
+
+    def _activations_worked(self) -> str:
+        channels = "C" if self.pooling else "K"
+        return (rf"W_{{out}}^2\cdot {channels} = {self.output_size}^2\cdot {self.filters} = "
+                rf"{latex_number(self.activations)}")
+
+    def _bytes_worked(self) -> str:
+        size = float32_bytes()
+        return (rf"\text{{parameters}}\cdot {size}\ \text{{bytes (float32)}} = {latex_number(self.params)}\cdot {size} = "
+                rf"{latex_number(self.weight_bytes)}\ \text{{bytes}}")
+
+    def _field_worked(self) -> str:
+        f_eff = arithmetic.effective_kernel(self.kernel, self.dilation)
+        kernel = "F_{eff}" if self.dilation > 1 else "F"
+        return (rf"l_k = l_{{k-1}} + ({kernel} - 1)\cdot j_{{k-1}} = {self.field_in} + ({f_eff} - 1)\cdot "
+                rf"{self.jump_in} = {self.field_and_jump[0]}")
+
+    def _jump_worked(self) -> str:
+        return rf"j_k = j_{{k-1}}\cdot S = {self.jump_in}\cdot {self.stride} = {self.field_and_jump[1]}"
+
+    def answers(self) -> list[Answer]:
+        """Every question about this layer, its answer and its worked solution, in the order to ask them."""
+        answers = [
+            Answer("output", "Output width", self.output_size, self._size_worked(),
+                   "Pixels per side of the output map."),
+            Answer("params", "Parameters", self.params, self._params_worked(),
+                   "Learned numbers: weights, plus one bias per filter if the layer has biases."),
+            Answer("macs", "MACs", self.macs, self._macs_worked(),
+                   "Multiply-accumulates for one image: one multiplication and one addition each (2 FLOPs)."),
+            Answer("activations", "Activations", self.activations, self._activations_worked(),
+                   "Numbers in the output map for one image: what the forward pass stores."),
+            Answer("weight_bytes", "Weight bytes (float32)", self.weight_bytes, self._bytes_worked(),
+                   "Memory of the parameters stored as 32-bit floats."),
+        ]
+        if self.has_field:
+            field, jump = self.field_and_jump
+            answers += [
+                Answer("field", "Receptive field after", field, self._field_worked(),
+                       "Input pixels (per side) that one output unit sees."),
+                Answer("jump", "Jump after", jump, self._jump_worked(),
+                       "Input pixels between neighbouring output units (the product of the strides so far)."),
+            ]
+        return answers
 
     def worked(self) -> dict[str, str]:
-        """LaTeX for each answer, with the numbers substituted."""
-        W, F, P, S, C, K = self.in_size, self.kernel, self.padding, self.stride, self.in_channels, self.filters
-        size = (rf"\left\lfloor \frac{{W - F + 2P}}{{S}} \right\rfloor + 1 = "
-                rf"\left\lfloor \frac{{{W} - {F} + 2\cdot{P}}}{{{S}}} \right\rfloor + 1 = {self.output_size}")
-        if self.pooling:
-            return {"output": size, "params": r"\text{pooling learns nothing: } 0",
-                    "macs": r"\text{no multiply-accumulates (a max is a comparison): } 0"}
-        per = f"{F}\\cdot{F}\\cdot{C}" + (f"/{self.groups}" if self.groups > 1 else "")
-        return {
-            "output": size,
-            "params": rf"(F\cdot F\cdot C/g + 1)\cdot K = ({per} + 1)\cdot {K} = {self.params:,}".replace(",", "{,}"),
-            "macs": (rf"W_{{out}}^2\cdot K\cdot F\cdot F\cdot C/g = {self.output_size}^2\cdot {K}\cdot {per} = "
-                     rf"{self.macs:,}").replace(",", "{,}"),
-        }
+        """LaTeX of each answer's worked solution, by answer key."""
+        return {answer.key: answer.worked for answer in self.answers()}
+
+    def why_wrong(self, key: str, given: int) -> str | None:
+        """The usual slip that gives ``given`` for answer ``key``, in one sentence, or None if none fits."""
+        for slip, explanation in self._slips(key):
+            if slip == given:
+                return explanation
+        return None
+
+    def _slips(self, key: str) -> list[tuple[int, str]]:
+        if key == "output":
+            slips = [(replace(self, ceil_mode=not self.ceil_mode).output_size,
+                      "This pooling has ceil_mode=True: PyTorch rounds up, so a last partial window still makes "
+                      "an output pixel." if self.ceil_mode else
+                      "PyTorch rounds down (floor) here: a last partial window makes no output pixel.")]
+            if self.padding or self.pad_after:
+                slips.append((replace(self, padding=0, padding_after=0).output_size,
+                              "The padding is missing: it adds pixels on both sides before the window slides."))
+            if self.dilation > 1:
+                slips.append((replace(self, dilation=1).output_size,
+                              "A dilated kernel spans D(F-1)+1 pixels, not F."))
+            return slips
+        if key in ("params", "macs", "weight_bytes") and self.pooling:
+            return []
+        if key == "params":
+            slips = [(replace(self, bias=not self.bias).params,
+                      "This layer has a bias: add one per filter." if self.bias else
+                      "This layer has no bias (bias=False), so there is no +1 per filter.")]
+            if self.groups > 1:
+                slips.append((replace(self, groups=1).params,
+                              f"With {self.groups} groups each filter reads only C/g = "
+                              f"{self.in_channels // self.groups} channels."))
+            return slips
+        if key == "macs":
+            slips = [(2 * self.macs, "That is FLOPs: one MAC is a multiplication and an addition, 2 FLOPs.")]
+            if self.groups > 1:
+                slips.append((replace(self, groups=1).macs,
+                              f"With {self.groups} groups each filter reads only C/g = "
+                              f"{self.in_channels // self.groups} channels."))
+            return slips
+        if key == "weight_bytes":
+            return [(self.params, f"That is the number of parameters; each float32 number takes "
+                                  f"{float32_bytes()} bytes.")]
+        if key == "activations":
+            return [(self.output_size ** 2, "Count every channel: the map has W_out x W_out values per channel.")]
+        if key == "field" and self.has_field:
+            return [(self.field_in + arithmetic.effective_kernel(self.kernel, self.dilation) - 1,
+                     f"Each step of the kernel moves j = {self.jump_in} input pixels: multiply (F - 1) by the "
+                     "input's jump.")]
+        if key == "jump" and self.has_field:
+            return [(self.stride, f"The jump multiplies: the input's jump {self.jump_in} times the stride.")]
+        return []
 
 
 def measure(question: LayerQuestion) -> tuple[int, int, int]:
-    """(output size, parameters, MACs) of the layer built in torch on the meta device."""
-    import torch
+    """(output size, parameters, MACs) of the layer built in torch from the question, on the meta device."""
     from torch import nn
 
-    from cnnviz.analysis.summary import layer_macs
-
     if question.pooling:
-        layer = nn.MaxPool2d(question.kernel, question.stride, question.padding)
+        if question.average:
+            layer = nn.AvgPool2d(question.kernel, question.stride, question.padding, question.ceil_mode)
+        else:
+            layer = nn.MaxPool2d(question.kernel, question.stride, question.padding, question.dilation,
+                                 ceil_mode=question.ceil_mode)
     else:
         layer = nn.Conv2d(question.in_channels, question.filters, question.kernel, question.stride,
-                          question.padding, groups=question.groups)
-    layer = layer.to("meta")
-    out = layer(torch.zeros(1, question.in_channels, question.in_size, question.in_size, device="meta"))
-    params = sum(p.numel() for p in layer.parameters())
-    return out.shape[-1], params, layer_macs(layer, tuple(out.shape[1:]), tuple(out.shape[1:]))
+                          question.padding, question.dilation, question.groups, bias=question.bias)
+    if question.pad_after != question.padding:
+        pads = (0, question.pad_after - question.padding) * 2  # the extra right and bottom padding
+        layer = nn.Sequential(nn.ZeroPad2d(pads), layer)
+    return measure_module(layer, (question.in_channels, question.in_size, question.in_size))
+
+
+def measure_module(module, input_shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """(output size, parameters, MACs) of a torch module on one input of ``input_shape``: a meta forward pass,
+    the module's own parameters and PyTorch's FLOP counter."""
+    from cnnviz.analysis import counting
+
+    return (counting.output_shape(module, input_shape)[-1], counting.parameters(module),
+            counting.macs(module, input_shape))
 
 
 def new_numbers(question: LayerQuestion, seed: int) -> LayerQuestion:
-    """Same kind of layer, fresh settings that divide evenly (so the answer is a whole number of pixels)."""
+    """Same kind of layer (convolution or pooling, bias, ceil_mode, the input's field), fresh settings; the
+    division is whole unless ceil_mode rounds it (so the answer is a whole number of pixels either way)."""
     rng = random.Random(seed)
     for _ in range(1000):
         kernel = rng.choice([1, 3, 5, 7, 11] if not question.pooling else [2, 3])
@@ -97,20 +316,77 @@ def new_numbers(question: LayerQuestion, seed: int) -> LayerQuestion:
         in_size = rng.randrange(max(kernel, 8), 232)
         channels = rng.choice([1, 3, 16, 32, 64, 96, 128, 256])
         candidate = replace(question, in_size=in_size, in_channels=channels, kernel=kernel, stride=stride,
-                            padding=padding, groups=1,
+                            padding=padding, padding_after=None, groups=1, dilation=1,
                             filters=channels if question.pooling else rng.choice([16, 32, 64, 96, 128, 256, 384]))
-        if candidate.divides_evenly and candidate.output_size >= 1:
+        if (candidate.divides_evenly or candidate.ceil_mode) and candidate.output_size >= 1:
             return candidate
     raise RuntimeError("no evenly dividing layer found")  # unreachable in practice: 1x1 stride 1 always divides
 
 
-def from_layer(row) -> LayerQuestion | None:
-    """A question about a model's own layer (a LayerRow), or None when it is not a square conv/pool."""
-    if row.type not in ("Conv2d", "MaxPool2d") or "x" in (row.kernel + row.stride + row.padding):
+def _one(text: str) -> int | None:
+    """The single number of a square setting ("3"), or None for a per-axis one ("1x7")."""
+    return int(text) if text and "x" not in text else None
+
+
+def _field_of(row, field, question: LayerQuestion) -> tuple[int | None, int | None]:
+    """The input's (field, jump) where the notes' one-number recursion gives this layer's field exactly.
+
+    It does not where joined branches' fields are offset (their union is wider than the widest), after a
+    transposed convolution, or per axis; those layers get no field question."""
+    if field is None or not field.uniform or len(set(field.rf_hw)) > 1 or len(set(field.jump_hw)) > 1:
+        return None, None
+    if not float(field.jump_in).is_integer() or field.jump_in <= 0:
+        return None, None
+    step = arithmetic.receptive_field_step(field.rf_in, field.jump_in, question.kernel, question.stride,
+                                           question.dilation)
+    if step != (field.rf, field.jump):
+        return None, None
+    return field.rf_in, int(field.jump_in)
+
+
+def from_layer(row, field=None) -> LayerQuestion | None:
+    """A question about a model's own layer (a LayerRow), or None when it is not a square convolution or
+    pooling layer on a square input. ``field``: the layer's LayerRF from the receptive-field recursion."""
+    pooling = row.type in POOLING_TYPES
+    convolution = row.groups is not None and "Transpose" not in row.type
+    if not (pooling or convolution) or len(row.input_shape) != 3 or row.input_shape[1] != row.input_shape[2]:
         return None
-    if len(row.input_shape) != 3 or row.input_shape[1] != row.input_shape[2]:
+    kernel, stride, padding = _one(row.kernel), _one(row.stride), _one(row.padding)
+    dilation = _one(row.dilation) or 1
+    if None in (kernel, stride, padding):
         return None
+    padding_after = None
+    if row.pre_padding:
+        left, right, top, bottom = row.pre_padding
+        if (left, right) != (top, bottom) or padding:
+            return None
+        padding, padding_after = left, right
     channels, size = row.input_shape[0], row.input_shape[-1]
-    pooling = row.type == "MaxPool2d"
-    return LayerQuestion(size, channels, channels if pooling else row.output_shape[0], int(row.kernel),
-                         int(row.stride), int(row.padding), pooling, row.groups or 1)
+    question = LayerQuestion(size, channels, channels if pooling else row.output_shape[0], kernel, stride, padding,
+                             pooling, row.groups or 1, bias=row.bias, ceil_mode=row.ceil_mode, dilation=dilation,
+                             padding_after=padding_after, average=POOLING_TYPES.get(row.type, False))
+    field_in, jump_in = _field_of(row, field, question)
+    return replace(question, field_in=field_in, jump_in=jump_in)
+
+
+def questions(summary, fields=()) -> dict[str, LayerQuestion]:
+    """Every layer of the inference path that the quiz can ask about, by name, in execution order.
+    ``fields``: the model's LayerRFs (``receptive_field.recursion``), for the field and jump questions."""
+    by_name = {f.name: f for f in fields}
+    return {row.name: q for row in summary.layers if not row.auxiliary and not row.shared
+            and (q := from_layer(row, by_name.get(row.name)))}
+
+
+def default_layer(asked: dict[str, LayerQuestion]) -> str:
+    """A layer in the middle of the network, preferring a convolution with a spatial kernel (it has the most to
+    work out: a pooling learns nothing and a 1x1 sees no neighbours)."""
+    names = list(asked)
+    spatial = ([i for i, name in enumerate(names) if asked[name].kernel > 1 and not asked[name].pooling]
+               or [i for i, name in enumerate(names) if not asked[name].pooling] or list(range(len(names))))
+    middle = (len(names) - 1) / 2
+    return names[min(spatial, key=lambda i: (abs(i - middle), i))]
+
+
+def module_of(summary, name: str):
+    """The traced model's own module called ``name`` (for measuring the real layer)."""
+    return next(node.module for node in summary.nodes if node.name == name and node.module is not None)

@@ -6,6 +6,7 @@ Where the lecture notes (cnnviz/lectures/notes) give another value, the recipe k
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 
 NOT_STATED = "not stated"
@@ -163,3 +164,16 @@ def recipe_table(keys: list[str] | None = None) -> list[dict]:
     chosen = [k for k in archs if k in RECIPES and (keys is None or k in keys)]
     return [{"": LABELS[name], **{archs[k].title: getattr(RECIPES[k], name) for k in chosen}}
             for name in LABELS]
+
+
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}  # the recipes write small counts as words
+
+
+def recipe_number(key: str, field: str, pattern: str) -> float:
+    """The number that ``pattern``'s first group finds in a recipe field (a numeral or a small count in words), so
+    that code using a paper's value reads it from its recipe."""
+    found = re.search(pattern, getattr(RECIPES[key], field))
+    if found is None:
+        raise ValueError(f"{pattern!r} not found in the {key} recipe's {field}")
+    text = found.group(1)
+    return float(_WORDS.get(text, text))

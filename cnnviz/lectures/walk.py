@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnnviz.analysis.summary import LayerRow, Summary, block_totals
+from cnnviz.analysis.summary import LayerRow, Summary
+from cnnviz.analysis.tracing import TraceNode
 
 # Row types that the notes' walk lists; activations, batch norm and dropout are left out, as in the notes.
 CONV, POOL, NORM, FC = "CONV", "POOL", "NORM", "FC"
@@ -60,17 +61,28 @@ def layer_walk(summary: Summary) -> list[Step]:
 
 
 def block_walk(summary: Summary) -> list[Step]:
-    """For deep models: one step per block (or top-level layer), with its subtotals."""
-    totals = block_totals(summary)
-    steps, seen = [], set()
-    for row in summary.layers:
-        key = row.block or row.name
-        if key in seen or row.auxiliary or not row.output_shape:
+    """For deep models: one step per call of a block (or of a top-level layer), with that call's subtotals.
+
+    A block's shape is its output: its last node, joins included (an inception module's concatenation of
+    its branches, not its last branch). A module called several times (a shared activation, Siamese twins)
+    gets one step per call, each with its own shape; a repeated call adds MACs but no new parameters.
+    """
+    calls: dict[tuple[str, int], list[TraceNode]] = {}
+    for node in summary.nodes:
+        row = summary.row_of_node.get(node.index)
+        if (node.block is None and row is None) or (row is not None and row.auxiliary):
+            continue  # joins between blocks are drawn in the graph; training-only heads are left out
+        calls.setdefault((node.block or node.name, node.call), []).append(node)
+    steps = []
+    for (key, call), nodes in calls.items():
+        rows = [summary.row_of_node[n.index] for n in nodes if n.index in summary.row_of_node]
+        shaped = [n for n in nodes if n.output_shape]
+        if not rows or not shaped:
             continue
-        seen.add(key)
-        last = [r for r in summary.layers if (r.block or r.name) == key][-1]
-        kind = row.type if row.block is None else next(n.block_kind for n in summary.nodes if n.block == key)
-        steps.append(Step(notes_shape(last.output_shape), key, kind, totals[key]["params"], totals[key]["macs"]))
+        kind = nodes[0].block_kind if nodes[0].block else nodes[0].kind
+        description = kind if call == 1 else f"{kind}, call {call}"
+        steps.append(Step(notes_shape(shaped[-1].output_shape), key, description,
+                          sum(r.params for r in rows), sum(r.macs for r in rows)))
     return steps
 
 

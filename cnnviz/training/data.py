@@ -53,6 +53,12 @@ def _digits_raw() -> tuple[Tensor, Tensor]:
     return x, torch.tensor(digits.target, dtype=torch.long)
 
 
+def digits_scanned() -> tuple[int, int]:
+    """(how many digits scikit-learn ships, the side of each scan in pixels)."""
+    x, _ = _digits_raw()
+    return len(x), x.shape[-1]
+
+
 def digits(size: int = 8, seed: int = 0, fractions: tuple[float, float] = (0.15, 0.2)) -> Split:
     """The 1,797 scikit-learn digits (1 x 8 x 8, ink in [0, 1]), bilinearly upsampled to ``size`` x ``size``.
 

@@ -76,9 +76,19 @@ class LeNetRun:
 Progress = Callable[[LeNetRun, int, int], None]  # (run so far, epochs done, epochs in all)
 
 
+DEFAULT_CHOICE = BOTH  # the page's activation choice before a student picks one
+
+
+def input_side() -> int:
+    """The side of LeNet-5's input, as the registry builds it: the digits are upsampled to it."""
+    from cnnviz.zoo.registry import resolve
+
+    return resolve("lenet5")[1].input_size
+
+
 def lenet_data(seed: int = 0) -> Split:
-    """Digits at 32x32, standardised with the training set's mean and deviation (zero-mean input)."""
-    split = digits(32, seed)
+    """Digits at LeNet-5's input size, standardised with the training set's mean and deviation (zero-mean input)."""
+    split = digits(input_side(), seed)
     mean, std = split.x_train.mean(), split.x_train.std()
     norm = lambda x: (x - mean) / std  # noqa: E731
     return Split(norm(split.x_train), split.y_train, norm(split.x_val), split.y_val, norm(split.x_test),

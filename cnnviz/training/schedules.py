@@ -1,11 +1,13 @@
-"""The notes' learning-rate schedules, written as the formulas they state, and a live run of each.
+"""The recipes' learning-rate schedules, written as the formulas they state, and a live run of each.
 
-* AlexNet / VGG / ResNet: start at lr0, divide by 10 when the validation error plateaus (``ReduceLROnPlateau``).
-* GoogLeNet: start at 0.01, multiply by 0.96 every 8 epochs (``StepLR``).
-* ResNet: warm up at 0.01, then 0.1, then divide by 10 on plateau.
+* AlexNet / VGG: start at 0.01, divide by 10 when the validation error plateaus, three times at most
+  (``ReduceLROnPlateau``).
+* GoogLeNet: the slides' 0.01, multiplied by 0.96 every 8 epochs (``StepLR``).
+* ResNet: the slides' warm-up at 0.01, then the paper's 0.1, then divide by 10 on plateau.
+* Inception v3: RMSProp (decay 0.9, ε = 1.0) at 0.045, multiplied by 0.94 every two epochs, gradient clipping 2.0.
 
-The formulas below are what the page shows; the live runs use torch's own schedulers, and the tests check that
-the two agree epoch by epoch.
+Every number is read from the recipe cards (``cnnviz.lectures.recipes``). The formulas below are what the page
+shows; the live runs use torch's own schedulers, and the tests check that the two agree epoch by epoch.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnviz.lectures.recipes import recipe_number
 from cnnviz.training import loop
 from cnnviz.training.data import digits
 from cnnviz.training.device import single_threaded
@@ -24,22 +27,37 @@ from cnnviz.training.seeding import run_generator, seeded_model
 
 
 # The recipes' numbers, shared by the live runs, the formulas they are checked against and the page.
-PLATEAU_LR, PLATEAU_FACTOR = 0.1, 0.1  # AlexNet, VGG, ResNet: lr / 10 on each plateau
-MIN_LR = 1e-3  # three levels (0.1, 0.01, 0.001), as ResNet was trained; torch's default min_lr=0 goes on dividing
-STEP_LR, STEP_GAMMA, STEP_EVERY = 0.01, 0.96, 8  # GoogLeNet
-WARM_FACTOR = 0.1  # ResNet's warm-up: a tenth of PLATEAU_LR
-WARM_LR = PLATEAU_LR * WARM_FACTOR
-MOMENTUM, MOMENTUM_LR = 0.9, 0.01
-RMSPROP_LR, RMSPROP_RHO = 1e-3, 0.9  # Inception v3
+PLATEAU_LR = recipe_number("alexnet", "learning_rate", r"^([\d.]+)")  # AlexNet and VGG (the tests check both)
+PLATEAU_FACTOR = 1 / recipe_number("alexnet", "schedule", r"divided by (\d+)")
+PLATEAU_DROPS = int(recipe_number("alexnet", "schedule", r"(\w+) times"))
+# torch's default min_lr=0 goes on dividing; the recipes stop after PLATEAU_DROPS divisions.
+PLATEAU_MIN_LR = PLATEAU_LR * PLATEAU_FACTOR ** PLATEAU_DROPS
+STEP_LR = recipe_number("googlenet", "notes_disagree", r"initial learning rate ([\d.]+)")  # the slides' value
+STEP_GAMMA = 1 - recipe_number("googlenet", "schedule", r"decreased by (\d+)%") / 100
+STEP_EVERY = int(recipe_number("googlenet", "schedule", r"every (\d+) epochs"))
+RESNET_LR = recipe_number("resnet50", "learning_rate", r"^([\d.]+)")
+WARM_LR = recipe_number("resnet50", "notes_disagree", r"'lr ([\d.]+) to warm up")  # the slides' (CIFAR) warm-up
+WARM_FACTOR = WARM_LR / RESNET_LR
+MIN_LR = RESNET_LR * PLATEAU_FACTOR ** 2  # ResNet: three levels (0.1, 0.01, 0.001), as in its paper's CIFAR runs
+MOMENTUM = recipe_number("alexnet", "optimizer", r"momentum ([\d.]+)")
+MOMENTUM_LR = PLATEAU_LR
+RMSPROP_LR = recipe_number("inception_v3", "learning_rate", r"^([\d.]+)")
+RMSPROP_RHO = recipe_number("inception_v3", "optimizer", r"decay ([\d.]+)")
+RMSPROP_EPS = recipe_number("inception_v3", "optimizer", r"ε = ([\d.]+)")
+RMSPROP_CLIP = recipe_number("inception_v3", "optimizer", r"clipping at ([\d.]+)")
+RMSPROP_GAMMA = recipe_number("inception_v3", "schedule", r"multiplied by ([\d.]+)")
+RMSPROP_EVERY = int(recipe_number("inception_v3", "schedule", r"every (\w+) epochs"))
 
 SCHEDULES = {
-    "plateau": f"SGD+momentum, lr {PLATEAU_LR:g}, /{1 / PLATEAU_FACTOR:g} on plateau (AlexNet, VGG, ResNet)",
+    "plateau": f"SGD+momentum, lr {PLATEAU_LR:g}, /{1 / PLATEAU_FACTOR:g} on plateau, at most {PLATEAU_DROPS} "
+               "times (AlexNet, VGG)",
     "step": f"SGD+momentum, lr {STEP_LR:g}, x{STEP_GAMMA:g} every {STEP_EVERY} epochs (GoogLeNet)",
-    "warmup": f"SGD+momentum, warm-up {WARM_LR:g}, then {PLATEAU_LR:g}, /{1 / PLATEAU_FACTOR:g} on plateau (ResNet)",
+    "warmup": f"SGD+momentum, warm-up {WARM_LR:g}, then {RESNET_LR:g}, /{1 / PLATEAU_FACTOR:g} on plateau (ResNet)",
 }
 OPTIMISERS = {
-    "momentum": f"SGD+momentum {MOMENTUM:g}, lr {MOMENTUM_LR:g}",
-    "rmsprop": f"RMSProp, rho {RMSPROP_RHO:g}, lr {RMSPROP_LR:g} (Inception v3)",
+    "momentum": f"SGD+momentum {MOMENTUM:g}, lr {MOMENTUM_LR:g} (AlexNet, VGG)",
+    "rmsprop": f"RMSProp, decay {RMSPROP_RHO:g}, ε {RMSPROP_EPS:g}, lr {RMSPROP_LR:g}, x{RMSPROP_GAMMA:g} every "
+               f"{RMSPROP_EVERY} epochs, gradient norm clipped at {RMSPROP_CLIP:g} (Inception v3)",
 }
 
 
@@ -48,7 +66,7 @@ def step_decay(epochs: int, lr0: float = STEP_LR, gamma: float = STEP_GAMMA, eve
     return [lr0 * gamma ** (e // every) for e in range(epochs)]
 
 
-def warmup(epochs: int, warm_lr: float = WARM_LR, lr: float = PLATEAU_LR, warm_epochs: int = 2) -> list[float]:
+def warmup(epochs: int, warm_lr: float = WARM_LR, lr: float = RESNET_LR, warm_epochs: int = 2) -> list[float]:
     """ResNet's warm-up: warm_lr for the first ``warm_epochs`` epochs, then lr."""
     return [warm_lr if e < warm_epochs else lr for e in range(epochs)]
 
@@ -90,7 +108,7 @@ class ScheduleRun:
 class Settings:
     """What the page lets a student change: the run's length, the plateau's patience, the warm-up's length."""
 
-    epochs: int = 60
+    epochs: int = 100  # long enough for AlexNet's and VGG's 0.01 to meet a plateau at the default patience
     patience: int = 4  # the notes quote torch's default, 10; a short run needs less
     warm_epochs: int = 2
 
@@ -117,19 +135,24 @@ def train_with_schedule(name: str, epochs: int = Settings.epochs, patience: int 
     data = digits(8, seed)
     model = small_net(seed)
     sgd = lambda lr: torch.optim.SGD(model.parameters(), lr=lr, momentum=MOMENTUM)  # noqa: E731
-    warm = None
+    warm, clip = None, None
     if name == "rmsprop":
-        optimiser = torch.optim.RMSprop(model.parameters(), lr=RMSPROP_LR, alpha=RMSPROP_RHO)
-        after = None
+        optimiser = torch.optim.RMSprop(model.parameters(), lr=RMSPROP_LR, alpha=RMSPROP_RHO, eps=RMSPROP_EPS)
+        after = torch.optim.lr_scheduler.StepLR(optimiser, step_size=RMSPROP_EVERY, gamma=RMSPROP_GAMMA)
+        clip = RMSPROP_CLIP
     elif name == "momentum":
         optimiser, after = sgd(MOMENTUM_LR), None
     elif name == "step":
         optimiser = sgd(STEP_LR)
         after = torch.optim.lr_scheduler.StepLR(optimiser, step_size=STEP_EVERY, gamma=STEP_GAMMA)
-    else:
+    elif name == "plateau":
         optimiser = sgd(PLATEAU_LR)
-        if name == "warmup":  # ConstantLR multiplies the lr by this factor for the warm-up epochs
-            warm = torch.optim.lr_scheduler.ConstantLR(optimiser, factor=WARM_FACTOR, total_iters=warm_epochs)
+        after = torch.optim.lr_scheduler.ReduceLROnPlateau(optimiser, factor=PLATEAU_FACTOR, patience=patience,
+                                                           min_lr=PLATEAU_MIN_LR)
+    else:
+        optimiser = sgd(RESNET_LR)
+        # ConstantLR multiplies the lr by this factor for the warm-up epochs
+        warm = torch.optim.lr_scheduler.ConstantLR(optimiser, factor=WARM_FACTOR, total_iters=warm_epochs)
         after = torch.optim.lr_scheduler.ReduceLROnPlateau(optimiser, factor=PLATEAU_FACTOR, patience=patience,
                                                            min_lr=MIN_LR)
     run = ScheduleRun(names[name])
@@ -138,7 +161,7 @@ def train_with_schedule(name: str, epochs: int = Settings.epochs, patience: int 
         run.lr.append(optimiser.param_groups[0]["lr"])
         model.train()
         order = torch.randperm(len(data.y_train), generator=data_order)
-        mean_loss = loop.epoch(model, optimiser, data.x_train, data.y_train, order, batch_size)
+        mean_loss = loop.epoch(model, optimiser, data.x_train, data.y_train, order, batch_size, clip=clip)
         model.eval()
         with torch.no_grad():
             logits = model(data.x_val)
@@ -174,8 +197,8 @@ def check_formulas(runs: dict[str, ScheduleRun], settings: Settings) -> FormulaC
     formula = {
         "step": step_decay(settings.epochs),
         "warmup": warmup(settings.epochs, warm_epochs=warm)[:warm]
-        + plateau(runs["warmup"].val_loss[warm:], PLATEAU_LR, patience=patience, min_lr=MIN_LR),
-        "plateau": plateau(runs["plateau"].val_loss, PLATEAU_LR, patience=patience, min_lr=MIN_LR),
+        + plateau(runs["warmup"].val_loss[warm:], RESNET_LR, patience=patience, min_lr=MIN_LR),
+        "plateau": plateau(runs["plateau"].val_loss, PLATEAU_LR, patience=patience, min_lr=PLATEAU_MIN_LR),
     }
     gap = max(abs(ours - theirs) / theirs for name, lrs in formula.items() for ours, theirs in zip(lrs, runs[name].lr))
     lr = runs["plateau"].lr

@@ -29,6 +29,13 @@ def _densenet264() -> "nn.Module":
     return DenseNet(growth_rate=32, block_config=(6, 12, 64, 48), num_init_features=64)
 
 
+def _timm(name: str) -> "nn.Module":
+    # timm defines Inception v4 and Inception-ResNet v2 (torchvision has neither); no weights are fetched.
+    import timm
+
+    return timm.create_model(name, pretrained=False)
+
+
 def _efficientnet_lite0() -> "nn.Module":
     from efficientnet_lite_pytorch import EfficientNet
 
@@ -45,6 +52,13 @@ def own(name: str, label: str, module: str, shape=(3, 224, 224), **kwargs) -> Va
     return Variant(name, label, partial(_own, module, name, **kwargs), (shape,))
 
 
+def mobilenet_v1(width: float, side: int) -> Variant:
+    """The paper's Table 6 (width multiplier α) and Table 7 (input side, for the resolution multiplier ρ)."""
+    name = "mobilenet_v1" + (f"_{width:g}" if width != 1.0 else "") + (f"_{side}" if side != 224 else "")
+    label = f"MobileNet v1, width α = {width:g}, {side}x{side} input"
+    return Variant(name, label, partial(_own, "mobilenet_v1", "mobilenet_v1", width_mult=width), ((3, side, side),))
+
+
 _GOOGLENET_AUX = dict(aux_logits=True, init_weights=False)
 
 ARCHITECTURES: tuple[Architecture, ...] = (
@@ -53,9 +67,11 @@ ARCHITECTURES: tuple[Architecture, ...] = (
         authors="Y. LeCun, L. Bottou, Y. Bengio, P. Haffner",
         paper="Gradient-Based Learning Applied to Document Recognition",
         paper_url="http://yann.lecun.com/exdb/publis/pdf/lecun-98.pdf",
-        idea="The first convolutional network trained end to end with back-propagation for a real task "
-             "(reading digits on cheques). Convolutions share weights across positions and subsampling "
-             "layers shrink the maps: CONV-POOL-CONV-POOL-FC-FC.",
+        idea="The convolutional network that read handwritten digits on cheques in production. It was not the "
+             "first trained end to end with back-propagation for a real task: LeCun et al. 1989 "
+             "('Backpropagation Applied to Handwritten Zip Code Recognition') did that for zip codes. "
+             "Convolutions share weights across positions and subsampling layers shrink the maps: "
+             "CONV-POOL-CONV-POOL-FC-FC.",
         variants=(own("lenet5", "LeNet-5 (tanh, as in the paper)", "lenet", (1, 32, 32)),
                   Variant("lenet5_relu", "LeNet-5 with ReLU",
                           partial(_own, "lenet", "lenet5", activation="relu"), ((1, 32, 32),))),
@@ -134,13 +150,26 @@ ARCHITECTURES: tuple[Architecture, ...] = (
         paper="Rethinking the Inception Architecture for Computer Vision",
         paper_url="https://arxiv.org/abs/1512.00567",
         idea="Inception with factorised convolutions (5x5 → two 3x3, nxn → 1xn then nx1), batch norm "
-             "everywhere, efficient grid reduction, RMSProp and label smoothing; 299x299 input.",
+             "everywhere, efficient grid reduction, RMSProp and label smoothing; 299x299 input. The variants "
+             "show the family: BN-Inception (the batch-norm paper's network, which the notes and many courses "
+             "call Inception v2; the Inception v3 paper's own 'Inception-v2' is a different, intermediate "
+             "model), Inception v4, and Inception-ResNet v2, whose modules add their output to a residual "
+             "shortcut.",
         variants=(Variant("inception_v3", "Inception v3 with its auxiliary classifier",
                           partial(_torchvision, "inception_v3", **_GOOGLENET_AUX), ((3, 299, 299),),
                           torchvision_weights="inception_v3", auxiliary=("AuxLogits",),
-                          published_params_include_aux=True),),
+                          published_params_include_aux=True),
+                  own("bn_inception", "Inception v2 (BN-Inception, Ioffe & Szegedy 2015)", "bn_inception"),
+                  Variant("inception_v4", "Inception v4 (timm)", partial(_timm, "inception_v4"), ((3, 299, 299),)),
+                  Variant("inception_resnet_v2", "Inception-ResNet v2 (timm)",
+                          partial(_timm, "inception_resnet_v2"), ((3, 299, 299),))),
         departures=("torchvision's published parameter count includes the auxiliary classifier "
-                    "(GoogLeNet's does not).",),
+                    "(GoogLeNet's does not).",
+                    "BN-Inception is cnnviz's own definition of the batch-norm paper's Figure 5. The depths the "
+                    "figure prints after modules 4c, 4d and 4e are not the sums of its own filter columns; the "
+                    "model follows the columns (the layer table shows the depths they give).",
+                    "Inception v4 and Inception-ResNet v2 come from timm, which leaves out the auxiliary "
+                    "classifier of Google's TF-Slim reference models."),
     ),
     Architecture(
         key="resnet50", title="ResNet", group="Very deep", year=2015,
@@ -219,7 +248,8 @@ ARCHITECTURES: tuple[Architecture, ...] = (
         paper_url="https://arxiv.org/abs/1704.04861",
         idea="Factorise each convolution into a depthwise 3x3 (one filter per channel) and a pointwise 1x1 "
              "that mixes channels, for a fraction of a standard convolution's MACs.",
-        variants=(own("mobilenet_v1", "MobileNet v1 (width 1.0)", "mobilenet_v1"),),
+        variants=tuple(mobilenet_v1(width, side) for width, side in (
+            (1.0, 224), (0.75, 224), (0.5, 224), (0.25, 224), (1.0, 192), (1.0, 160), (1.0, 128))),
         departures=("No torchvision model: cnnviz's own definition of the paper's Table 1.",),
     ),
     Architecture(

@@ -14,24 +14,26 @@ Departures from the paper:
 * The two GPUs are expressed as ``groups=2``: conv2, conv4 and conv5 see only the maps of their own GPU;
   conv3 and the fully connected layers talk across both, exactly as in the paper's Figure 2.
   Splitting a fully connected layer over two GPUs changes nothing in the maths, so they are single layers.
-* LRN uses PyTorch's formula, which divides alpha by the window size n (as Caffe's reference AlexNet
-  does); the paper's equation does not.
-* The paper's overlapping pooling, LRN and dropout are kept; weight initialisation (and the biases of 1
-  in conv2, 4, 5 and the FC layers) is left at PyTorch's defaults, since no weights are trained here.
+* The paper's overlapping pooling, LRN and dropout are kept. LRN is the paper's equation: PyTorch divides
+  its alpha by the window size n, so the layer is given n times the paper's alpha.
+* Weight initialisation (and the biases of 1 in conv2, 4, 5 and the FC layers) is left at PyTorch's
+  defaults, since no weights are trained here.
 
 Parameters: 60,965,224 (conv1 alone: 34,944).
 """
 
 from torch import Tensor, nn
 
+from cnnviz.labs import lrn
+
 __all__ = ["AlexNetPaper", "alexnet_paper"]
 
 
 def local_response_norm() -> nn.LocalResponseNorm:
-    """AlexNet's LRN across feature maps (shared with ZFNet, which kept AlexNet's constants)."""
-    # Section 3.3: k = 2, n = 5, alpha = 1e-4, beta = 0.75. PyTorch (like Caffe's reference AlexNet)
-    # divides alpha by n, so the effective alpha is 2e-5 where the paper's equation has 1e-4.
-    return nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0)
+    """AlexNet's LRN across feature maps as the paper's equation (shared with ZFNet, which kept AlexNet's
+    constants): Section 3.3's k = 2, n = 5, alpha = 1e-4, beta = 0.75 (``lrn.ALEXNET``)."""
+    # torch divides its alpha by the window size, so the paper's layer is alpha * n = 5e-4 in torch's terms.
+    return nn.LocalResponseNorm(**lrn.torch_arguments(**lrn.ALEXNET))
 
 
 def fc_head(in_features: int, num_classes: int, dropout: float) -> nn.Sequential:

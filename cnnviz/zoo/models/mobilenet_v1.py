@@ -8,6 +8,10 @@ Every convolution but the first is factorised into a depthwise 3x3 (one filter p
 pointwise 1x1 that mixes channels. At width 1.0 and 224x224 input: 4,231,976 parameters and about
 569 M multiply-adds, as in the paper's Table 8 (4.2 M, 569 M).
 
+The width multiplier α (``width_mult``) thins every layer; the resolution multiplier ρ is the input size
+(the model ends in adaptive average pooling, so other input sizes run unchanged). The registry builds the
+rows of the paper's Tables 6 (α = 1, 0.75, 0.5, 0.25) and 7 (224, 192, 160, 128 pixels).
+
 Departures from the paper:
 
 * ``width_mult`` rounds channels down with ``int()``; the reference TensorFlow code also enforces a
