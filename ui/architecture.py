@@ -7,7 +7,7 @@ import streamlit as st
 
 from cnnviz.analysis.graph import blocks
 from cnnviz.analysis.published import published_counts
-from cnnviz.analysis.summary import ACTIVATIONS_DEFINITION
+from cnnviz.analysis.summary import ACTIVATIONS_DEFINITION, auxiliary_note
 from cnnviz.format import count, megabytes
 from cnnviz.lectures.ilsvrc import ilsvrc_line
 from cnnviz.lectures.story import lecture
@@ -59,15 +59,9 @@ def render(key: str) -> None:
         one = summary.macs_of_input(0)
         st.caption(f"One image through one twin: {one:,} MACs ({count(one)}). The pair, both twins and the head "
                    f"that compares them: {summary.total_macs:,} MACs ({count(summary.total_macs)}).")
-    heads = ", ".join(variant.auxiliary)
-    if summary.aux_params and summary.aux_traced:
-        st.caption(f"Auxiliary classifiers {heads} (training only): {summary.aux_params:,} parameters and "
-                   f"{summary.aux_macs:,} MACs, not in the totals above. With them the model has "
-                   f"{summary.all_params:,} parameters.")
-    elif summary.aux_params:
-        st.caption(f"The auxiliary classifiers {heads} (training only) cannot run on a {size}x{size} input, so "
-                   f"the model is traced as it runs at inference, without them. Their {summary.aux_params:,} "
-                   "parameters are not in the totals above; their MACs are not computed at this size.")
+    note = auxiliary_note(summary, variant.auxiliary)
+    if note:
+        st.caption(note)
     published = published_counts(variant) if input_size is None else None
     if published:
         st.success(published.sentence(summary), icon=":material/check_circle:")

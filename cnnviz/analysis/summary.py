@@ -257,3 +257,17 @@ def table_records(summary: Summary) -> list[dict]:
                         "parameters": row.params, "MACs": row.macs, "activations": row.activations,
                         "block": row.block or "", "note": note})
     return records
+
+
+def auxiliary_note(summary: Summary, heads: tuple[str, ...]) -> str | None:
+    """The one sentence about training-only heads that the page and the command line print, or None."""
+    if not summary.aux_params:
+        return None
+    names, size = ", ".join(heads), summary.input_size
+    if summary.aux_traced:
+        return (f"Auxiliary classifiers {names} (training only): {summary.aux_params:,} parameters and "
+                f"{summary.aux_macs:,} MACs, not in the totals. With them the model has {summary.all_params:,} "
+                "parameters.")
+    return (f"The auxiliary classifiers {names} (training only) cannot run on a {size}x{size} input, so the model "
+            f"is traced as it runs at inference, without them. Their {summary.aux_params:,} parameters are not in "
+            "the totals; their MACs are not computed at this size.")

@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> Result:
-    from cnnviz.analysis.summary import ACTIVATIONS_DEFINITION, summarize
+    from cnnviz.analysis.summary import ACTIVATIONS_DEFINITION, auxiliary_note, summarize
 
     variant = chosen_variant(args)
     try:
@@ -33,13 +33,8 @@ def run(args: argparse.Namespace) -> Result:
     lines.append(f"total parameters {summary.total_params:,} ({count(summary.total_params)}); "
                  f"MACs {summary.total_macs:,} ({count(summary.total_macs)}); "
                  f"activations {summary.total_activations:,} ({count(summary.total_activations)})")
-    if summary.aux_params and summary.aux_traced:
-        lines.append(f"auxiliary classifiers {', '.join(variant.auxiliary)} (training only, not in the totals): "
-                     f"{summary.aux_params:,} parameters, {summary.aux_macs:,} MACs; "
-                     f"all parameters {summary.all_params:,}")
-    elif summary.aux_params:
-        lines.append(f"auxiliary classifiers {', '.join(variant.auxiliary)} (training only, not in the totals): "
-                     f"{summary.aux_params:,} parameters; they cannot run at this input size, so the model was "
-                     "traced without them")
+    note = auxiliary_note(summary, variant.auxiliary)
+    if note:
+        lines.append(note)
     lines.append(ACTIVATIONS_DEFINITION)
     return Result(summary.to_dict(), "\n".join(lines))
