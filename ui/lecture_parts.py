@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -38,28 +40,34 @@ def variant_note(lecture: Lecture | None, variant: Variant) -> None:
         st.caption(f"**{variant.name}** — {lecture.variants[variant.name]}")
 
 
+def _stacked(latex: str) -> str:
+    """A line of worked numbers can be wider than the page and cannot wrap: one line per clause (after each
+    '; ') and per aside (before a spaced '(')."""
+    parts = re.split(r";\\ |\\ \\ (?=\()", latex)
+    return r"\begin{gathered}" + r" \\ ".join(parts) + r"\end{gathered}" if len(parts) > 1 else latex
+
+
 def key_idea(arch: Architecture, lecture: Lecture | None, variant: Variant, summary: Summary) -> None:
     facts = key_facts(arch.key, summary)
     block = lecture.key_block.get(variant.name) if lecture else None
     if not (facts or block or (lecture and lecture.formulas)):
         return
     st.subheader("The key idea, computed")
+    # Full width: a formula with this model's numbers in it is one line that cannot wrap.
+    formulas = lecture.formulas if lecture else ()
+    numbers = worked(arch.key, summary) if formulas else []
+    for index, (caption, formula) in enumerate(formulas):
+        st.caption(caption)
+        st.latex(formula)
+        if index < len(numbers):
+            st.latex(_stacked(numbers[index]))  # the same formula with this model's numbers
     left, right = st.columns([1, 1]) if block else (st.container(), None)
-    with left:
-        formulas = lecture.formulas if lecture else ()
-        numbers = worked(arch.key, summary) if formulas else []
-        for index, (caption, formula) in enumerate(formulas):
-            st.caption(caption)
-            st.latex(formula)
-            if index < len(numbers):
-                st.latex(numbers[index])  # the same formula with this model's numbers
-        if facts:
-            st.dataframe(pd.DataFrame(facts, columns=["what", "computed from this model"]), hide_index=True,
-                         width="stretch")
+    if facts:
+        left.dataframe(pd.DataFrame(facts, columns=["what", "computed from this model"]), hide_index=True,
+                       width="stretch")
     if block and right is not None:
-        with right:
-            st.caption(lecture.key_caption)
-            st.graphviz_chart(cached.block_dot(variant.name, block), width="stretch")
+        right.caption(lecture.key_caption)
+        right.graphviz_chart(cached.block_dot(variant.name, block), width="stretch")
 
 
 def notes_check(arch: Architecture, lecture: Lecture | None) -> None:
