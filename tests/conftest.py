@@ -2,6 +2,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
@@ -15,3 +17,14 @@ def open_page(path: str):
     app.switch_page(path).run()
     assert not app.exception, app.exception
     return app
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Torch on one thread for the test, as the app's trainings run (``cnnviz.training.device``)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -60,7 +60,7 @@ def test_bad_input_size_is_a_message_not_a_traceback():
 
 def test_home_page_draws_while_another_thread_imports_pandas():
     """The background warm-up imports pandas; plotly reads the half-imported module unless the app waits."""
-    script = ROOT / "tests" / "scripts" / "home_while_pandas_imports.py"
+    script = ROOT / "tests" / "home_while_pandas_imports.py"
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert "exceptions: []" in done.stdout, done.stdout + done.stderr[-2000:]
     assert "charts: 1" in done.stdout

@@ -15,13 +15,7 @@ from cnnviz.training.schedules import plateau, step_decay, train_with_schedule, 
 from cnnviz.training.transfer import MODES
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # trainings as the app runs them
 
 
 # --- schedules --------------------------------------------------------------------------------------------
@@ -230,8 +224,6 @@ def test_progress_fraction_runs_from_zero_to_one():
     assert fraction_done(costs, len(costs), 0, epochs) == 1.0
     # The deepest net's epochs count for more: half of its run is more than half of the first net's.
     assert fraction_done(costs, 2, 2, epochs) - fraction_done(costs, 2, 0, epochs) > fraction_done(costs, 0, 2, epochs)
-
-
 
 
 def test_transfer_results_compare_modes():

@@ -16,12 +16,7 @@ from cnnviz.training.plain_vs_residual import StageNet, SweepConfig, train_one
 from tests.conftest import ROOT
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # trainings as the app runs them
 
 
 # --- data -------------------------------------------------------------------------------------------------

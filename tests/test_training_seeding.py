@@ -15,13 +15,7 @@ from cnnviz.training.plain_vs_residual import StageNet, SweepConfig, train_one
 from cnnviz.training.schedules import train_with_schedule
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # trainings as the app runs them
 
 
 # --- random numbers: per run, never the global generators ------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest  # the server has streamlit loaded before any session starts
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 assert "pandas" not in sys.modules
 gate, inside = threading.Event(), threading.Event()
