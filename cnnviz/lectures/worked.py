@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import inspect
 import math
-import re
 
 from cnnviz.analysis import conv_arithmetic as arithmetic
 from cnnviz.analysis.summary import LayerRow, Summary
 from cnnviz.lectures.quiz import latex_number as n
+from cnnviz.lectures.recipes import recipe_number
 
 LECUN_TANH = (1.7159, 2 / 3)  # A and S of LeCun et al. 1998, Appendix A
 AUX_LOSS_WEIGHT = 0.3  # Szegedy et al. 2014, Section 5: the auxiliary losses' weight
@@ -37,13 +37,6 @@ def _classes(summary: Summary) -> int:
     return _rows(summary, "Linear")[-1].output_shape[-1]
 
 
-def _recipe_number(key: str, field: str, pattern: str) -> float:
-    """A number from a paper's training recipe (``recipes.RECIPES``), so that it is stated once."""
-    from cnnviz.lectures.recipes import RECIPES
-
-    return float(re.search(pattern, getattr(RECIPES[key], field)).group(1))
-
-
 def _lenet(summary: Summary) -> list[str]:
     a, s = LECUN_TANH
     activation = "tanh" if any(c.__name__ == "Tanh" for c in summary.module_classes) else "ReLU"
@@ -64,8 +57,8 @@ def lrn_numbers(summary: Summary | None = None) -> dict[str, float]:
 
 def _alexnet(summary: Summary) -> list[str]:
     lrn = lrn_numbers()
-    mu = _recipe_number("alexnet", "optimizer", r"momentum ([\d.]+)")
-    lr = _recipe_number("alexnet", "learning_rate", r"([\d.]+)")
+    mu = recipe_number("alexnet", "optimizer", r"momentum ([\d.]+)")
+    lr = recipe_number("alexnet", "learning_rate", r"([\d.]+)")
     return [rf"k={lrn['k']:g},\ n={lrn['n']},\ \alpha={lrn['alpha']:g},\ \beta={lrn['beta']:g};\ \text{{every }}a = 1:"
             rf"\ b = 1/({lrn['k']:g} + {lrn['alpha']:g}\cdot {lrn['n']})^{{{lrn['beta']:g}}} = {lrn['paper']:.4f}"
             rf"\ \ (\text{{PyTorch divides }}\alpha\text{{ by }}n: {lrn['pytorch']:.4f})",
@@ -122,9 +115,9 @@ def label_smoothing(k: int, epsilon: float = LABEL_SMOOTHING) -> dict[str, float
 def _inception(summary: Summary) -> list[str]:
     bn = _module(summary, "BatchNorm2d")
     eps = bn.eps
-    decay = _recipe_number("inception_v3", "optimizer", r"decay ([\d.]+)")
-    rms_eps = _recipe_number("inception_v3", "optimizer", r"and ε = ([\d.]+)")
-    lr = _recipe_number("inception_v3", "learning_rate", r"([\d.]+)")
+    decay = recipe_number("inception_v3", "optimizer", r"decay ([\d.]+)")
+    rms_eps = recipe_number("inception_v3", "optimizer", r"and ε = ([\d.]+)")
+    lr = recipe_number("inception_v3", "learning_rate", r"([\d.]+)")
     g_1 = (1 - decay) * 1
     k = _classes(summary)
     smooth = label_smoothing(k)
