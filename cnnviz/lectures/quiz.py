@@ -232,6 +232,13 @@ class LayerQuestion:
                 return explanation
         return None
 
+    def _groups_ignored(self, key: str) -> list[tuple[int, str]]:
+        """The answer a student gets by forgetting that a grouped filter reads only C/g channels."""
+        if self.groups == 1:
+            return []
+        return [(getattr(replace(self, groups=1), key),
+                 f"With {self.groups} groups each filter reads only C/g = {self.in_channels // self.groups} channels.")]
+
     def _slips(self, key: str) -> list[tuple[int, str]]:
         if key == "output":
             slips = [(replace(self, ceil_mode=not self.ceil_mode).output_size,
@@ -248,21 +255,13 @@ class LayerQuestion:
         if key in ("params", "macs", "weight_bytes") and self.pooling:
             return []
         if key == "params":
-            slips = [(replace(self, bias=not self.bias).params,
-                      "This layer has a bias: add one per filter." if self.bias else
-                      "This layer has no bias (bias=False), so there is no +1 per filter.")]
-            if self.groups > 1:
-                slips.append((replace(self, groups=1).params,
-                              f"With {self.groups} groups each filter reads only C/g = "
-                              f"{self.in_channels // self.groups} channels."))
-            return slips
+            return [(replace(self, bias=not self.bias).params,
+                     "This layer has a bias: add one per filter." if self.bias else
+                     "This layer has no bias (bias=False), so there is no +1 per filter."),
+                    *self._groups_ignored("params")]
         if key == "macs":
-            slips = [(2 * self.macs, "That is FLOPs: one MAC is a multiplication and an addition, 2 FLOPs.")]
-            if self.groups > 1:
-                slips.append((replace(self, groups=1).macs,
-                              f"With {self.groups} groups each filter reads only C/g = "
-                              f"{self.in_channels // self.groups} channels."))
-            return slips
+            return [(2 * self.macs, "That is FLOPs: one MAC is a multiplication and an addition, 2 FLOPs."),
+                    *self._groups_ignored("macs")]
         if key == "weight_bytes":
             return [(self.params, f"That is the number of parameters; each float32 number takes "
                                   f"{float32_bytes()} bytes.")]
