@@ -13,10 +13,12 @@ import streamlit as st
 from cnnviz.lectures.ilsvrc import HUMAN_SOURCE, RESULTS, accuracy_figure, ilsvrc_figure
 from cnnviz.lectures.recipes import RECIPES, recipe_table
 from cnnviz.zoo.registry import architectures
-from ui import cached
+from ui import cached, presenter, url_state
 
 NUMBER = st.column_config.NumberColumn(format="localized")
 FLAG_COLOUR = "background-color: rgba(255, 75, 75, 0.15)"
+RECIPES_SHOWN = ["alexnet", "vgg16", "googlenet", "resnet50", "densenet121"]  # the recipes tab's first choice
+
 
 st.title("Compare architectures")
 st.write("The summary tables of the lecture notes (“CNN 架构总结”), computed from the live models: every count "
@@ -27,9 +29,10 @@ summary_tab, notes_tab, ilsvrc_tab, accuracy_tab, recipes_tab = st.tabs(
 
 with summary_tab:
     table = pd.DataFrame(cached.compare_summary_table())
-    st.dataframe(table.drop(columns=["model"]), hide_index=True, width="stretch", height=560,
-                 column_config={"parameters": NUMBER, "MACs": NUMBER, "training-only parameters": NUMBER,
-                                "MiB": st.column_config.NumberColumn(format="%.1f")})
+    with presenter.folded("The summary table"):
+        st.dataframe(table.drop(columns=["model"]), hide_index=True, width="stretch", height=560,
+                     column_config={"parameters": NUMBER, "MACs": NUMBER, "training-only parameters": NUMBER,
+                                    "MiB": st.column_config.NumberColumn(format="%.1f")})
     st.caption("Default variant of every architecture, plus VGG-19 and ResNet-18/34 as in the notes. "
                "**Single path**: no layer joins several tensors and no tensor feeds several layers. "
                "**Depth**: convolution and FC layers on the longest path. A convolution whose kernel covers its "
@@ -50,11 +53,12 @@ with notes_tab:
     st.caption("A number matches when our computation, rounded or cut to the digits the notes wrote, reads the "
                "same. Flagged rows are highlighted; the explanation says which model the number belongs to, "
                "where one does.")
-    only_flagged = st.toggle("Flagged cells only", key="compare_notes_flagged_only")
+    only_flagged = st.toggle("Flagged cells only", key=url_state.flag("flagged", "compare_notes_flagged_only"))
     shown = flagged if only_flagged else verdicts
     styled = shown.drop(columns=["flagged", "all readings"]).style.apply(
         lambda row: [FLAG_COLOUR if shown.loc[row.name, "flagged"] else ""] * len(row), axis=1)
-    st.dataframe(styled, hide_index=True, width="stretch", height=480)
+    with presenter.folded("Every cell checked"):
+        st.dataframe(styled, hide_index=True, width="stretch", height=480)
     st.subheader("What the notes' tables got wrong")
     for title in dict.fromkeys(flagged["table"]):
         st.markdown(f"**{title}**")
@@ -68,9 +72,10 @@ with ilsvrc_tab:
     st.plotly_chart(ilsvrc_figure(cached.compare_winner_depths()), width="stretch", key="compare_ilsvrc")
     st.caption(f"Bars: classification winners; diamonds: runners-up. Layers are computed from our models of "
                f"the entries. Human line: {HUMAN_SOURCE}.")
-    st.dataframe(pd.DataFrame([{"year": e.year, "place": e.place, "team": e.team, "method": e.method,
-                                "top-5 error (%)": e.top5_error, "source": e.source} for e in RESULTS]),
-                 hide_index=True, width="stretch")
+    with presenter.folded("The results, year by year"):
+        st.dataframe(pd.DataFrame([{"year": e.year, "place": e.place, "team": e.team, "method": e.method,
+                                    "top-5 error (%)": e.top5_error, "source": e.source} for e in RESULTS]),
+                     hide_index=True, width="stretch")
 
 with accuracy_tab:
     points = cached.compare_accuracy_points()
@@ -82,18 +87,21 @@ with accuracy_tab:
     usual = sizes.most_common(1)[0][0]
     st.caption(f"Each model is counted at its own input size: {usual}x{usual} unless listed here. "
                + " ".join(f"{p['model']} runs at {p['input']}x{p['input']}." for p in points if p["input"] != usual))
-    st.dataframe(pd.DataFrame(points).drop(columns=["weights"]), hide_index=True, width="stretch",
-                 column_config={"parameters": NUMBER, "GMACs": st.column_config.NumberColumn(format="%.3f")})
+    with presenter.folded("Every model's numbers"):
+        st.dataframe(pd.DataFrame(points).drop(columns=["weights"]), hide_index=True, width="stretch",
+                     column_config={"parameters": NUMBER, "GMACs": st.column_config.NumberColumn(format="%.3f")})
 
 with recipes_tab:
     titles = {key: arch.title for key, arch in architectures().items() if key in RECIPES}
-    chosen = st.multiselect("Architectures", list(titles), format_func=titles.get, key="compare_recipes",
-                            default=["alexnet", "vgg16", "googlenet", "resnet50", "densenet121"])
+    keys = list(titles)
+    chosen = st.multiselect("Architectures", keys, format_func=titles.get,
+                            key=url_state.several("recipes", "compare_recipes", keys, RECIPES_SHOWN))
     if not chosen:
         st.info("Pick at least one architecture.")
     else:
         recipes = pd.DataFrame(recipe_table(chosen)).set_index("")
-        st.table(recipes.drop(index="the notes say"))
+        with presenter.folded("The recipes"):
+            st.table(recipes.drop(index="the notes say"))
         st.caption("From the papers, section by section; “not stated” where the paper does not say.")
         for key in chosen:
             if RECIPES[key].notes_disagree:

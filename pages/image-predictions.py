@@ -12,7 +12,7 @@ from cnnviz.imagelab.pretrained import (PRETRAINED_TITLES, TORCHVISION_TITLES, W
                                         download_weights, has_pretrained, missing_weights_message, weights_choices)
 from cnnviz.imagelab.samples import sample_path
 from cnnviz.lectures.topics import pytorch_example
-from ui import cached
+from ui import cached, url_state
 from ui.busy import when_free
 from ui.photo import pick_photo
 
@@ -29,8 +29,13 @@ def _label(name: str) -> str:
     return PRETRAINED_TITLES[name] + ("" if has_pretrained(name) else " (weights not downloaded)")
 
 
-chosen = st.multiselect("Networks (up to four side by side)", list(PRETRAINED_TITLES), default=[DEFAULT_MODEL],
-                        format_func=_label, max_selections=4, key=f"{PAGE}_models")
+SIDE_BY_SIDE = 4
+
+
+chosen = st.multiselect("Networks (up to four side by side)", list(PRETRAINED_TITLES), format_func=_label,
+                        max_selections=SIDE_BY_SIDE,
+                        key=url_state.several("models", f"{PAGE}_models", list(PRETRAINED_TITLES), [DEFAULT_MODEL],
+                                              most=SIDE_BY_SIDE))
 if not chosen:
     st.info("Pick at least one network.")
     st.stop()
@@ -72,7 +77,7 @@ def _show(name: str) -> None:
     st.caption(f"Input: short side resized to {spec.resize} px, central {spec.crop}x{spec.crop} crop, "
                f"normalised with mean {_rounded(spec.mean)} and std {_rounded(spec.std)}. Top-5 together: "
                f"{sum(p['probability'] for p in predictions):.1%}.")
-    with st.expander("The same in PyTorch"):
+    with st.expander("The same in PyTorch"):  # folded already, presenting or not (expanders cannot nest)
         st.code(_pytorch_code(name, spec), language="python")
         st.caption("The notes' PyTorch VGG example (notes 004, last slides) written for this network and this "
                    "photo: the same resize, crop, mean and std, the same weights, softmax and top-5. torchvision "

@@ -12,7 +12,7 @@ from cnnviz.imagelab.inside import (FILTERS_SHOWN, MAPS_SHOWN, cam_overlay, defa
 from cnnviz.imagelab.predict import crop_box
 from cnnviz.imagelab.pretrained import PRETRAINED_TITLES, TORCHVISION_TITLES, has_pretrained
 from cnnviz.zoo.registry import model_names
-from ui import cached
+from ui import cached, url_state
 from ui.busy import when_free
 from ui.photo import pick_photo
 from ui.unit_picker import pick_unit
@@ -25,7 +25,8 @@ st.write("Follow one photo through a network: what each layer's channels respond
 photo = pick_photo(PAGE)
 
 names = model_names()
-name = st.selectbox("Network", names, index=names.index("efficientnet_lite0"), key=f"{PAGE}_model",
+name = st.selectbox("Network", names,
+                    key=url_state.bind("model", f"{PAGE}_model", "efficientnet_lite0", choices=names),
                     format_func=lambda n: f"{n} · {'pretrained' if has_pretrained(n) else 'random weights'}")
 inspected, load_error = cached.pretrained_or_random(name)
 pretrained = inspected.pretrained
@@ -44,14 +45,28 @@ view = inspected.view(photo.image)
 spec = inspected.preprocessing
 
 
+CHANNEL_STEP, CHANNELS_FIRST = 4, 16  # the slider's stops; a 4x4 grid at first
+
+
+def _channels(raw: str) -> int:
+    """``?channels=24``: a slider stop, from one step to MAPS_SHOWN."""
+    count = int(raw)
+    if count % CHANNEL_STEP or not CHANNEL_STEP <= count <= MAPS_SHOWN:
+        raise url_state.BadValue(raw)
+    return count
+
+
 def feature_maps() -> None:
     layers = cached.inspected_layers(name)
     labels = {layer.name: f"{layer.name} · {layer.type} · {'x'.join(map(str, layer.shape))}" for layer in layers}
-    first_look = list(labels).index(default_map_layer(layers, spec.crop))
     left, right = st.columns([3, 1])
+    # ``map``, not ``layer``: the receptive-field tab's unit picker owns ``layer``.
     layer = left.selectbox("Layer (in execution order; output channels x height x width)", list(labels),
-                           index=first_look, format_func=labels.get, key=f"{PAGE}_{name}_layer")
-    count = right.slider("Channels shown", 4, MAPS_SHOWN, 16, step=4, key=f"{PAGE}_channels")
+                           format_func=labels.get,
+                           key=url_state.bind("map", f"{PAGE}_{name}_layer", default_map_layer(layers, spec.crop),
+                                              choices=labels))
+    count = right.slider("Channels shown", CHANNEL_STEP, MAPS_SHOWN, step=CHANNEL_STEP,
+                         key=url_state.bind("channels", f"{PAGE}_channels", CHANNELS_FIRST, parse=_channels))
     maps = when_free(lambda: cached.image_feature_maps(name, pretrained, photo.id, layer, photo.image))
     if maps is not None:
         picture, grid = st.columns([1, 3])
@@ -81,7 +96,8 @@ def grad_cam() -> None:
         layers = cached.inspected_layers(name)
         spatial = [layer.name for layer in layers if layer.shape[1] > 1]
         target = st.selectbox("Target layer (Grad-CAM's usual choice: the last with a spatial map)", spatial,
-                              index=spatial.index(default_cam_layer(layers)), key=f"{PAGE}_{name}_cam_layer")
+                              key=url_state.bind("cam", f"{PAGE}_{name}_cam_layer", default_cam_layer(layers),
+                                                 choices=spatial))
         result = when_free(lambda: cached.image_grad_cam(name, photo.id, target, photo.image))
         if result is not None:
             st.latex(r"\alpha_k^c = \frac{1}{HW}\sum_{i,j}\frac{\partial y^c}{\partial A^k_{ij}}, \qquad "
@@ -127,8 +143,18 @@ def receptive_field() -> None:
 
 
 # Only the open tab runs: Grad-CAM back-propagates, the filter grid and the feature maps are large figures.
-tabs = st.tabs(["Feature maps", "First-layer filters", "Grad-CAM", "Receptive field"], key=f"{PAGE}_tab",
-               on_change="rerun")
+TABS = {"maps": "Feature maps", "filters": "First-layer filters", "gradcam": "Grad-CAM", "field": "Receptive field"}
+TAB_IDS = {label: tab for tab, label in TABS.items()}
+
+
+def _tab(raw: str) -> str:
+    if raw not in TABS:
+        raise url_state.BadValue(raw)
+    return TABS[raw]
+
+
+tabs = st.tabs(list(TABS.values()), on_change="rerun",
+               key=url_state.bind("tab", f"{PAGE}_tab", TABS["maps"], choices=TAB_IDS, parse=_tab, show=TAB_IDS.get))
 for tab, section in zip(tabs, (feature_maps, first_layer_filters, grad_cam, receptive_field), strict=True):
     if tab.open:
         with tab:

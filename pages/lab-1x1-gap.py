@@ -9,7 +9,7 @@ import streamlit as st
 
 from cnnviz.labs import figures, gap
 from cnnviz.labs.bottleneck import Conv, chain, counted
-from ui import cached
+from ui import cached, url_state
 
 PAGE = "lab_gap"
 
@@ -29,9 +29,9 @@ st.write("A 1x1 convolution applies one C_out x C_in matrix at every pixel: it m
          "and nothing else, so it changes depth, not width or height.")
 st.latex(r"y_{o,x,y} = b_o + \sum_{c=1}^{C_\text{in}} W_{o,c}\, x_{c,x,y}")
 a, b, c = st.columns(3)
-c_in = a.slider("C_in", 1, 1024, 256, key=f"{PAGE}_in")
-c_out = b.slider("C_out", 1, 1024, 64, key=f"{PAGE}_out")
-size = c.slider("Map size", 1, 112, 28, key=f"{PAGE}_size")
+c_in = a.slider("C_in", 1, 1024, key=url_state.bind("in", f"{PAGE}_in", 256, bounds=(1, 1024)))
+c_out = b.slider("C_out", 1, 1024, key=url_state.bind("out", f"{PAGE}_out", 64, bounds=(1, 1024)))
+size = c.slider("Map size", 1, 112, key=url_state.bind("size", f"{PAGE}_size", 28, bounds=(1, 112)))
 params, macs = gap.one_by_one_params(c_in, c_out), gap.one_by_one_macs(c_in, c_out, size)
 torch_params, torch_macs = counted(chain([Conv("1x1", c_in, c_out, 1)]), c_in, size)
 x, y, z = st.columns(3)
@@ -59,9 +59,10 @@ st.header("Global average pooling vs a fully connected head")
 st.write("VGG flattens its last 7x7x512 map into 25,088 numbers and connects each to 4096 units. Global average "
          "pooling (GAP) first averages each channel over the map (no weights), leaving 512 numbers.")
 a, b, c = st.columns(3)
-channels = a.number_input("Channels C", 1, 4096, 512, key=f"{PAGE}_c")
-side = b.number_input("Map size H = W", 1, 64, 7, key=f"{PAGE}_side")
-hidden = c.number_input("Units in the FC layer", 1, 16384, 4096, key=f"{PAGE}_hidden")
+channels = a.number_input("Channels C", 1, 4096, key=url_state.bind("channels", f"{PAGE}_c", 512, bounds=(1, 4096)))
+side = b.number_input("Map size H = W", 1, 64, key=url_state.bind("side", f"{PAGE}_side", 7, bounds=(1, 64)))
+hidden = c.number_input("Units in the FC layer", 1, 16384,
+                        key=url_state.bind("hidden", f"{PAGE}_hidden", 4096, bounds=(1, 16384)))
 fc, pooled = gap.fc_head(channels, side, hidden), gap.gap_head(channels, hidden)
 measured = gap.torch_heads(channels, side, hidden)
 st.latex(rf"\underbrace{{{side}\cdot{side}\cdot{channels}\cdot{hidden} + {hidden}}}_{{\text{{flatten + FC}}}} = "

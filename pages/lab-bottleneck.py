@@ -9,7 +9,7 @@ import streamlit as st
 
 from cnnviz.labs import bottleneck as bn
 from cnnviz.labs import figures
-from ui import cached
+from ui import cached, url_state
 
 PAGE = "lab_bottleneck"
 # The notes' 5x5 question, as checked on GoogLeNet's page (``cnnviz.lectures.notes_check``).
@@ -31,6 +31,13 @@ def _agreement(formula: tuple[int, int], torch_counts: tuple[int, int]) -> None:
         + ("the same as the formula." if same else f"the formula says {formula[0]:,} and {formula[1]:,}."))
 
 
+
+def _count(place, label: str, param: str, default: int, top: int, **kwargs) -> int:
+    """A whole-number input from 1 to ``top`` in ``place``, kept in the link as ``param``."""
+    return place.number_input(label, 1, top, key=url_state.bind(param, f"{PAGE}_{param}", default, bounds=(1, top)),
+                              **kwargs)
+
+
 NUMBER = {"weights": st.column_config.NumberColumn(format="localized"),
           "MACs": st.column_config.NumberColumn(format="localized")}
 
@@ -46,10 +53,10 @@ notes, inception, resnet, mobilenet, squeeze = st.tabs(
 
 with notes:
     a, b, c, d = st.columns(4)
-    c_in = a.number_input("C_in", 1, 2048, 64, key=f"{PAGE}_in")
-    reduce = b.number_input("1x1 reduction to", 1, 2048, 32, key=f"{PAGE}_reduce")
-    c_out = c.number_input("C_out", 1, 2048, 64, key=f"{PAGE}_out")
-    size = d.number_input("Map size i", 1, 512, 28, key=f"{PAGE}_size")
+    c_in = _count(a, "C_in", "in", 64, 2048)
+    reduce = _count(b, "1x1 reduction to", "reduce", 32, 2048)
+    c_out = _count(c, "C_out", "out", 64, 2048)
+    size = _count(d, "Map size i", "size", 28, 512)
     naive, reduced = bn.naive_5x5(c_in, c_out), bn.reduced_5x5(c_in, reduce, c_out)
     left, right = st.columns(2)
     for column, title, convs in ((left, "(a) 5x5 directly", naive), (right, "(b) 1x1 reduction, then 5x5", reduced)):
@@ -81,10 +88,11 @@ with inception:
     cols = st.columns(7)
     labels = ["C_in", "1x1", "3x3 reduce", "3x3", "5x5 reduce", "5x5", "pool proj"]
     defaults = bn.Inception()
-    fields = ["c_in", "b1", "b3_reduce", "b3", "b5_reduce", "b5", "pool_proj"]
-    chosen = {f: col.number_input(label, 1, 2048, getattr(defaults, f), key=f"{PAGE}_inc_{f}")
-              for col, label, f in zip(cols, labels, fields)}
-    size = st.slider("Map size", 1, 112, 28, key=f"{PAGE}_inc_size")
+    fields = {"c_in": "inc_in", "b1": "inc_1x1", "b3_reduce": "inc_3x3r", "b3": "inc_3x3", "b5_reduce": "inc_5x5r",
+              "b5": "inc_5x5", "pool_proj": "inc_pool"}  # the module's fields: their names in the link
+    chosen = {f: _count(col, label, param, getattr(defaults, f), 2048)
+              for col, label, (f, param) in zip(cols, labels, fields.items(), strict=True)}
+    size = st.slider("Map size", 1, 112, key=url_state.bind("inc_size", f"{PAGE}_inc_size", 28, bounds=(1, 112)))
     module = bn.Inception(**chosen)
     left, right = st.columns(2)
     for column, title, convs, built, out in (
@@ -102,10 +110,10 @@ with inception:
 
 with resnet:
     a, b = st.columns(2)
-    mid = a.number_input("Bottleneck width", 1, 1024, 64, key=f"{PAGE}_res_mid",
-                         help="The block's input and output have 4x this many channels (torchvision's "
-                              "`Bottleneck.expansion`): the 1x1 restore must match the input it is added to.")
-    size = b.number_input("Map size", 1, 224, 56, key=f"{PAGE}_res_size")
+    mid = _count(a, "Bottleneck width", "res_mid", 64, 1024,
+                 help="The block's input and output have 4x this many channels (torchvision's "
+                      "`Bottleneck.expansion`): the 1x1 restore must match the input it is added to.")
+    size = _count(b, "Map size", "res_size", 56, 224)
     channels = bn.block_channels(mid)
     blocks = bn.torch_resnet_blocks(mid)
     designs = [(f"Bottleneck 1x1-3x3-1x1 ({channels} → {mid} → {channels})", bn.resnet_bottleneck(mid),
@@ -126,10 +134,10 @@ with resnet:
 
 with mobilenet:
     a, b, c, d = st.columns(4)
-    m = a.number_input("Input channels M", 1, 2048, 32, key=f"{PAGE}_mb_m")
-    n = b.number_input("Output channels N", 1, 2048, 64, key=f"{PAGE}_mb_n")
-    k = c.number_input("Kernel k", 1, 11, 3, step=2, key=f"{PAGE}_mb_k")
-    size = d.number_input("Map size D_F", 1, 224, 112, key=f"{PAGE}_mb_size")
+    m = _count(a, "Input channels M", "mb_m", 32, 2048)
+    n = _count(b, "Output channels N", "mb_n", 64, 2048)
+    k = _count(c, "Kernel k", "mb_k", 3, 11, step=2)
+    size = _count(d, "Map size D_F", "mb_size", 112, 224)
     st.latex(r"\frac{k^2 M D_F^2 + M N D_F^2}{k^2 M N D_F^2} = \frac{1}{N} + \frac{1}{k^2}")
     std, sep = bn.standard(m, n, k), bn.separable(m, n, k)
     std_t, sep_t = bn.counted(bn.chain(std), m, size), bn.counted(bn.chain(sep), m, size)
@@ -147,11 +155,11 @@ with mobilenet:
 
 with squeeze:
     a, b, c, d, e = st.columns(5)
-    c_in = a.number_input("C_in", 1, 2048, 96, key=f"{PAGE}_fire_in")
-    s1 = b.number_input("squeeze 1x1", 1, 1024, 16, key=f"{PAGE}_fire_s")
-    e1 = c.number_input("expand 1x1", 1, 1024, 64, key=f"{PAGE}_fire_e1")
-    e3 = d.number_input("expand 3x3", 1, 1024, 64, key=f"{PAGE}_fire_e3")
-    size = e.number_input("Map size", 1, 224, 54, key=f"{PAGE}_fire_size")
+    c_in = _count(a, "C_in", "fire_in", 96, 2048)
+    s1 = _count(b, "squeeze 1x1", "fire_s", 16, 1024)
+    e1 = _count(c, "expand 1x1", "fire_e1", 64, 1024)
+    e3 = _count(d, "expand 3x3", "fire_e3", 64, 1024)
+    size = _count(e, "Map size", "fire_size", 54, 224)
     fire, plain = bn.fire(c_in, s1, e1, e3), [bn.Conv("3x3", c_in, e1 + e3, 3)]
     st.dataframe(_conv_table(fire, size), hide_index=True, width="stretch", column_config=NUMBER)
     _agreement((bn.weights(fire), bn.macs(fire, size)), bn.counted(bn.torch_fire(c_in, s1, e1, e3), c_in, size))

@@ -9,10 +9,21 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz.labs import lrn
+from ui import presenter, url_state
 
 PAGE = "lab_lrn"
-PRESETS = {"The notes' example": lrn.NOTES_EXAMPLE, "AlexNet": lrn.ALEXNET}
+PRESETS = {"notes": lrn.NOTES_EXAMPLE, "alexnet": lrn.ALEXNET}
+PRESET_TITLES = {"notes": "The notes' example", "alexnet": "AlexNet"}
 DEFAULT = np.array([[1.0, 0.5], [1.0, 2.0], [2.0, 1.0], [0.5, 1.0]])  # N = 4 channels at 2 positions
+
+
+def _constant(place, preset: str, name: str, label: str, bottom, top, **kwargs):
+    """The formula's constant ``name`` (also its name in the link), starting at the preset's value; the key names
+    the preset, so that each preset keeps its own edits."""
+    default = type(bottom)(PRESETS[preset][name])
+    return place.number_input(label, bottom, top, **kwargs,
+                              key=url_state.bind(name, f"{PAGE}_{preset}_{name}", default, bounds=(bottom, top)))
+
 
 st.title("Local response normalisation (LRN)")
 st.write("AlexNet divides each activation by a power of the sum of squares of its neighbours *across channels* "
@@ -21,16 +32,16 @@ st.latex(r"b^i_{x,y} = a^i_{x,y} \Big/ \Big(k + \alpha \sum_{j=\max(0,\, i-n/2)}
          r"\big(a^j_{x,y}\big)^2\Big)^{\beta}")
 st.caption("n/2 is rounded down, so the window holds 2⌊n/2⌋ + 1 channels, cut at the first and last channel.")
 
-preset = st.radio("Values", list(PRESETS), horizontal=True, key=f"{PAGE}_preset")
-values = PRESETS[preset]
+preset = st.radio("Values", list(PRESETS), format_func=PRESET_TITLES.get, horizontal=True,
+                  key=url_state.bind("preset", f"{PAGE}_preset", "notes", choices=PRESETS))
 a, b, c, d = st.columns(4)
-k = a.number_input("k", 0.0, 10.0, float(values["k"]), 0.5, key=f"{PAGE}_{preset}_k")
-n = b.number_input("n", 1, 15, int(values["n"]), 1, key=f"{PAGE}_{preset}_n")
-alpha = c.number_input("α", 0.0, 10.0, float(values["alpha"]), format="%g", key=f"{PAGE}_{preset}_alpha")
-beta = d.number_input("β", 0.0, 5.0, float(values["beta"]), 0.05, key=f"{PAGE}_{preset}_beta")
+k = _constant(a, preset, "k", "k", 0.0, 10.0, step=0.5)
+n = _constant(b, preset, "n", "n", 1, 15, step=1)
+alpha = _constant(c, preset, "alpha", "α", 0.0, 10.0, format="%g")
+beta = _constant(d, preset, "beta", "β", 0.0, 5.0, step=0.05)
 
 st.subheader("Activations a (rows: channel i, columns: positions)")
-channels = st.slider("Channels N", 2, 12, 4, key=f"{PAGE}_channels")
+channels = st.slider("Channels N", 2, 12, key=url_state.bind("channels", f"{PAGE}_channels", 4, bounds=(2, 12)))
 start = np.resize(DEFAULT, (channels, 2)) if channels != 4 else DEFAULT
 edited = st.data_editor(pd.DataFrame(start, index=[f"i = {i}" for i in range(channels)],
                                      columns=["(x, y) = (0, 0)", "(x, y) = (0, 1)"]),
@@ -41,8 +52,10 @@ if (tensor < 0).any():
 
 st.subheader("One output, every term")
 a, b = st.columns(2)
-i = a.number_input("Channel i", 0, channels - 1, 0, key=f"{PAGE}_i_{channels}")
-position = b.radio("Position", [0, 1], format_func=lambda p: f"(0, {p})", horizontal=True, key=f"{PAGE}_pos")
+i = a.number_input("Channel i", 0, channels - 1,
+                   key=url_state.bind("i", f"{PAGE}_i_{channels}", 0, bounds=(0, channels - 1)))
+position = b.radio("Position", [0, 1], format_func=lambda p: f"(0, {p})", horizontal=True,
+                   key=url_state.bind("pos", f"{PAGE}_pos", 0, choices=(0, 1)))
 worked = lrn.worked(tensor[:, 0, position], int(i), k, int(n), alpha, beta)
 squares = " + ".join(f"{t.a:g}^2" for t in worked.terms)
 st.latex(rf"b^{{{worked.i}}} = \frac{{{worked.a:g}}}{{\big({k:g} + {alpha:g}\,({squares})\big)^{{{beta:g}}}}}"
@@ -51,7 +64,7 @@ st.dataframe(pd.DataFrame([{"j": t.j, "a^j": t.a, "(a^j)²": t.square} for t in 
 if worked.denominator == 0:
     st.error("Undefined: with k = 0, β > 0 and α times the window's sum of squares 0, the denominator is 0 "
              "(PyTorch gives nan or inf too).")
-if preset == "The notes' example" and (k, n, alpha, beta) == (0.0, 2, 1.0, 1.0) and int(i) == 0 and position == 0:
+if preset == "notes" and (k, n, alpha, beta) == (0.0, 2, 1.0, 1.0) and int(i) == 0 and position == 0:
     ok = worked.b == 0.5 and [t.j for t in worked.terms] == [0, 1]
     st.info(f"The notes: at (i, x, y) = (0, 0, 0) the value is 1, channel i − 1 does not exist and channel i + 1 "
             f"holds 1, so b = 1 / (1² + 1²) = 0.5. Computed: {worked.b:g} "
@@ -62,15 +75,17 @@ args = lrn.torch_arguments(k, int(n), alpha, beta)
 formula = lrn.formula(tensor, k, int(n), alpha, beta)
 matched = lrn.torch_lrn(tensor, **args)
 naive = lrn.torch_lrn(tensor, int(n), alpha, beta, k)
-st.code(f"# reproduces the formula\n{lrn.torch_call(k, int(n), alpha, beta)}\n"
-        f"# the formula's numbers typed in directly: a different layer\n"
-        f"torch.nn.LocalResponseNorm(size={int(n)}, alpha={alpha:g}, beta={beta:g}, k={k:g})", language="python")
+with presenter.folded("The torch calls"):
+    st.code(f"# reproduces the formula\n{lrn.torch_call(k, int(n), alpha, beta)}\n"
+            f"# the formula's numbers typed in directly: a different layer\n"
+            f"torch.nn.LocalResponseNorm(size={int(n)}, alpha={alpha:g}, beta={beta:g}, k={k:g})", language="python")
 table = pd.DataFrame({"channel i": np.repeat(np.arange(channels), 2),
                       "position": [f"(0, {p})" for p in (0, 1)] * channels,
                       "a": tensor[:, 0, :].ravel(), "b (formula)": formula[:, 0, :].ravel(),
                       f"b (torch, size={args['size']}, α={args['alpha']:g})": matched[:, 0, :].ravel(),
                       f"b (torch, size={int(n)}, α={alpha:g})": naive[:, 0, :].ravel()})
-st.dataframe(table, hide_index=True, width="stretch")
+with presenter.folded("Every value: the formula and torch"):
+    st.dataframe(table, hide_index=True, width="stretch")
 both = np.isfinite(formula) & np.isfinite(matched)  # a / 0 (k = α = 0) is inf or nan in both: inf − inf is nan
 gap = float(np.abs(formula - matched)[both].max()) if both.any() else 0.0
 st.caption(f"Largest difference between the formula and the matched torch call: {gap:.2e}. torch's layer divides α by "

@@ -9,16 +9,33 @@ import streamlit as st
 
 from cnnviz.labs import figures
 from cnnviz.labs.output_size import KINDS, Layer, formula, torch_size
+from ui import url_state
 
 PAGE = "lab_output_size"
-EXAMPLES = {  # name: (kind, W, F, S, P, D, ceil_mode, output_padding)
-    "AlexNet conv1 as the paper states it (224, 11, 4, 0)": ("convolution", 224, 11, 4, 0, 1, False, 0),
-    "AlexNet conv1 on 227 pixels": ("convolution", 227, 11, 4, 0, 1, False, 0),
-    "VGG 3x3, pad 1": ("convolution", 224, 3, 1, 1, 1, False, 0),
-    "GoogLeNet's 3x3/2 max-pool, ceil mode": ("max pooling", 112, 3, 2, 0, 1, True, 0),
-    "A dilated 3x3 (dilation 2)": ("convolution", 28, 3, 1, 2, 2, False, 0),
-    "U-Net's 2x2 up-convolution": ("transposed convolution", 28, 2, 2, 0, 1, False, 0),
+OWN = "own"  # the example id of "your own numbers"
+TITLES = {OWN: "(your own numbers)",
+          "alexnet-paper": "AlexNet conv1 as the paper states it (224, 11, 4, 0)",
+          "alexnet-227": "AlexNet conv1 on 227 pixels",
+          "vgg-3x3": "VGG 3x3, pad 1",
+          "googlenet-pool": "GoogLeNet's 3x3/2 max-pool, ceil mode",
+          "dilated": "A dilated 3x3 (dilation 2)",
+          "unet-up": "U-Net's 2x2 up-convolution"}
+SETTINGS = {  # example id: (kind, W, F, S, P, D, ceil_mode, output_padding)
+    OWN: ("convolution", 8, 3, 2, 0, 1, False, 0),
+    "alexnet-paper": ("convolution", 224, 11, 4, 0, 1, False, 0),
+    "alexnet-227": ("convolution", 227, 11, 4, 0, 1, False, 0),
+    "vgg-3x3": ("convolution", 224, 3, 1, 1, 1, False, 0),
+    "googlenet-pool": ("max pooling", 112, 3, 2, 0, 1, True, 0),
+    "dilated": ("convolution", 28, 3, 1, 2, 2, False, 0),
+    "unet-up": ("transposed convolution", 28, 2, 2, 0, 1, False, 0),
 }
+EXAMPLES = [name for name in SETTINGS if name != OWN]
+
+
+def _whole(place, label: str, param: str, bottom: int, top: int, default: int, example: str, **kwargs) -> int:
+    """A whole number from ``bottom`` to ``top``, ``param`` in the link; each example keeps its own edits."""
+    key = url_state.bind(param, f"{PAGE}_{example}_{param}", default, bounds=(bottom, top))
+    return place.number_input(label, bottom, top, key=key, **kwargs)
 
 st.title("Output-size calculator")
 st.latex(r"W_\text{out} = \Big\lfloor \frac{W - F_\text{eff} + 2P}{S} \Big\rfloor + 1,\qquad F_\text{eff} = D(F-1)+1")
@@ -26,20 +43,24 @@ st.latex(r"\text{transposed: } W_\text{out} = (W-1)S - 2P + D(F-1) + \text{outpu
 st.caption("Pooling with ceil_mode rounds up instead, but PyTorch drops a last window that would start in the "
            "right padding. Every answer is also computed by running the PyTorch layer.")
 
-example = st.selectbox("Start from", ["(your own numbers)", *EXAMPLES], key=f"{PAGE}_example")
-kind, width, kernel, stride, padding, dilation, ceil_mode, output_padding = EXAMPLES.get(
-    example, ("convolution", 8, 3, 2, 0, 1, False, 0))
+example = st.selectbox("Start from", list(SETTINGS), format_func=TITLES.get,
+                       key=url_state.bind("example", f"{PAGE}_example", OWN, choices=SETTINGS))
+kind, width, kernel, stride, padding, dilation, ceil_mode, output_padding = SETTINGS[example]
 a, b, c, d, e = st.columns(5)
-kind = a.selectbox("Layer", KINDS, index=KINDS.index(kind), key=f"{PAGE}_{example}_kind")
-width = b.number_input("Input W", 1, 4096, width, key=f"{PAGE}_{example}_w")
-kernel = c.number_input("Kernel F", 1, 64, kernel, key=f"{PAGE}_{example}_f")
-stride = d.number_input("Stride S", 1, 64, stride, key=f"{PAGE}_{example}_s")
-padding = e.number_input("Padding P", 0, 64, padding, key=f"{PAGE}_{example}_p")
+# In the link a kind is written without spaces: kind=max-pooling.
+kind = a.selectbox("Layer", KINDS, key=url_state.bind("kind", f"{PAGE}_{example}_kind", kind, choices=KINDS,
+                                                      parse=lambda raw: raw.replace("-", " "),
+                                                      show=lambda name: name.replace(" ", "-")))
+width = _whole(b, "Input W", "w", 1, 4096, width, example)
+kernel = _whole(c, "Kernel F", "f", 1, 64, kernel, example)
+stride = _whole(d, "Stride S", "s", 1, 64, stride, example)
+padding = _whole(e, "Padding P", "p", 0, 64, padding, example)
 a, b, c = st.columns(3)
-dilation = a.number_input("Dilation D", 1, 16, dilation, key=f"{PAGE}_{example}_d")
-ceil_mode = b.toggle("ceil_mode (pooling)", ceil_mode, key=f"{PAGE}_{example}_ceil", disabled=kind != "max pooling")
-output_padding = c.number_input("output_padding (transposed)", 0, 63, output_padding, key=f"{PAGE}_{example}_op",
-                                disabled=kind != "transposed convolution")
+dilation = _whole(a, "Dilation D", "d", 1, 16, dilation, example)
+ceil_mode = b.toggle("ceil_mode (pooling)", key=url_state.flag("ceil", f"{PAGE}_{example}_ceil", ceil_mode),
+                     disabled=kind != "max pooling")
+output_padding = _whole(c, "output_padding (transposed)", "op", 0, 63, output_padding, example,
+                        disabled=kind != "transposed convolution")
 layer = Layer(kind, int(kernel), int(stride), int(padding), int(dilation), bool(ceil_mode) and kind == "max pooling",
               int(output_padding) if kind == "transposed convolution" else 0)
 
@@ -76,10 +97,11 @@ elif answer.size is not None and kind != "transposed convolution":
 
 st.subheader("The examples, all at once")
 records = []
-for name, (k, w, f, s, p, dl, cm, op) in EXAMPLES.items():
+for name in EXAMPLES:
+    k, w, f, s, p, dl, cm, op = SETTINGS[name]
     ex = Layer(k, f, s, p, dl, cm, op)
     result, (torch_result, _) = formula(w, ex), torch_size(w, ex)
-    records.append({"example": name, "formula": result.size, "PyTorch": torch_result,
+    records.append({"example": TITLES[name], "formula": result.size, "PyTorch": torch_result,
                     "division": "whole" if result.remainder == 0 else f"remainder {result.remainder}"})
 st.dataframe(pd.DataFrame(records), hide_index=True, width="stretch")
 paper, fixed = formula(224, Layer("convolution", 11, 4)), formula(227, Layer("convolution", 11, 4))

@@ -17,11 +17,15 @@ from cnnviz.imagelab.samples import SAMPLES
 from cnnviz.labs import figures
 from cnnviz.labs.stacking import stack_rf
 from cnnviz.zoo.registry import model_names, resolve
-from ui import cached
+from ui import cached, presenter, url_state
 from ui.busy import when_free
 from ui.unit_picker import pick_unit
 
 PAGE = "lab_rf"
+GROWTH_MODELS = ["alexnet", "vgg16", "googlenet", "resnet50", "mobilenet_v2"]  # the growth chart's first choice
+# Only the open tab runs (the photo tab back-propagates through a network); the link names it by id.
+TABS = {"layers": "Layer by layer", "growth": "Growth across models", "photo": "On a photo"}
+TAB_IDS = {title: tab for tab, title in TABS.items()}
 
 
 def _size(hw) -> str:
@@ -42,8 +46,14 @@ def _records(fields) -> list[dict]:
     return rows
 
 
+def _tab(raw: str) -> str:
+    if raw not in TABS:
+        raise url_state.BadValue(raw)
+    return TABS[raw]
+
+
 def layer_table(names: list[str]) -> None:
-    name = st.selectbox("Model", names, index=names.index("vgg16"), key=f"{PAGE}_model")
+    name = st.selectbox("Model", names, key=url_state.bind("model", f"{PAGE}_model", "vgg16", choices=names))
     try:
         fields = cached.receptive_fields(name)
         stage = last_stage(fields)
@@ -54,8 +64,9 @@ def layer_table(names: list[str]) -> None:
         a.metric("Receptive field of the last stage", f"{_size(stage.rf_hw)} px", help=f"at `{stage.name}`")
         b.metric("Effective stride (jump)", f"{_num(stage.jump)} px")
         c.metric("Field-changing layers", len(fields))
-        st.dataframe(pd.DataFrame(_records(fields)), hide_index=True, width="stretch", height=380)
-        if st.toggle("Check by back-propagation", key=f"{PAGE}_{name}_measure",
+        with presenter.folded("Every layer's field"):
+            st.dataframe(pd.DataFrame(_records(fields)), hide_index=True, width="stretch", height=380)
+        if st.toggle("Check by back-propagation", key=url_state.flag("measure", f"{PAGE}_{name}_measure"),
                      help="Linearise the model (identity activations and norms, average instead of max pooling, "
                           "one positive weight everywhere) and find the pixels with non-zero gradient."):
             try:
@@ -73,8 +84,7 @@ def layer_table(names: list[str]) -> None:
 
 
 def growth(names: list[str]) -> None:
-    chosen = st.multiselect("Models", names, default=["alexnet", "vgg16", "googlenet", "resnet50", "mobilenet_v2"],
-                            key=f"{PAGE}_growth_models")
+    chosen = st.multiselect("Models", names, key=url_state.several("models", f"{PAGE}_growth_models", names, GROWTH_MODELS))
     series = {}
     for model in chosen:
         try:
@@ -98,9 +108,12 @@ def growth(names: list[str]) -> None:
 
 def on_a_photo() -> None:
     left, middle, right = st.columns([2, 1, 1])
-    model = left.selectbox("Network", MODELS, key=f"{PAGE}_photo_model",
+    model = left.selectbox("Network", MODELS,
+                           key=url_state.bind("net", f"{PAGE}_photo_model", MODELS[0], choices=MODELS),
                            format_func=lambda n: f"{n} · {'pretrained' if has_pretrained(n) else 'random weights'}")
-    photo_name = middle.selectbox("Photo", list(SAMPLES), format_func=lambda k: SAMPLES[k].title, key=f"{PAGE}_photo")
+    samples = list(SAMPLES)
+    photo_name = middle.selectbox("Photo", samples, format_func=lambda k: SAMPLES[k].title,
+                                  key=url_state.bind("photo", f"{PAGE}_photo", samples[0], choices=samples))
     # The image lab's shared model and preprocessing: the model's own crop of the photo is its input.
     inspected, load_error = cached.pretrained_or_random(model)
     if load_error:
@@ -145,9 +158,9 @@ st.caption(f"The notes' example: two stacked 3x3 convolutions see 3 + (3 − 1)�
            "the branches': the largest over the paths. A dilated kernel counts as f = d(f − 1) + 1.")
 
 names = model_names()
-# Only the open tab runs (the photo tab back-propagates through a network).
-tabs = st.tabs(["Layer by layer", "Growth across models", "On a photo"], key=f"{PAGE}_tab", on_change="rerun")
-for tab, section in zip(tabs, (lambda: layer_table(names), lambda: growth(names), on_a_photo)):
+tabs = st.tabs(list(TABS.values()), on_change="rerun",
+               key=url_state.bind("tab", f"{PAGE}_tab", TABS["layers"], choices=TAB_IDS, parse=_tab, show=TAB_IDS.get))
+for tab, section in zip(tabs, (lambda: layer_table(names), lambda: growth(names), on_a_photo), strict=True):
     if tab.open:
         with tab:
             section()

@@ -12,11 +12,22 @@ from cnnviz.imagelab.predict import DEFAULT_MODEL
 from cnnviz.imagelab.pretrained import PRETRAINED_TITLES
 from cnnviz.labs import figures
 from cnnviz.labs import regularisation as reg
-from ui import cached
+from ui import cached, presenter, url_state
 from ui.busy import when_free
 from ui.photo import pick_photo
 
 PAGE = "lab_regularisation"
+RATES = [i / 10 for i in range(10)]  # the dropout slider's steps, 0 to 0.9
+
+
+def _rate(raw: str) -> float:
+    """A link's dropout rate, one of the slider's steps (p=0.3)."""
+    rate = float(raw)
+    steps = [step for step in RATES if abs(step - rate) < 1e-9]
+    if not steps:
+        raise url_state.BadValue(raw)
+    return steps[0]
+
 
 st.title("Dropout, augmentation, multi-crop and ensembles")
 st.write("AlexNet and VGG fought overfitting with dropout 0.5 in the fully connected layers and heavy data "
@@ -29,7 +40,8 @@ st.write("During training, dropout sets each activation to zero with probability
          "layer does nothing at test time.")
 st.latex(r"y_i = \frac{m_i\,x_i}{1-p},\quad m_i \sim \text{Bernoulli}(1-p)\quad\Rightarrow\quad"
          r"\mathbb{E}[y_i] = \frac{(1-p)\,x_i}{1-p} = x_i")
-p = st.slider("Dropout rate p", 0.0, 0.9, 0.5, 0.1, key=f"{PAGE}_p")
+p = st.slider("Dropout rate p", RATES[0], RATES[-1], step=0.1,
+              key=url_state.bind("p", f"{PAGE}_p", 0.5, parse=_rate, show=lambda rate: f"{rate:g}"))
 demo = reg.dropout_on_tensor(p)
 a, b, c, d = st.columns(4)
 a.metric("Mean of the input", f"{demo.input_mean:.4f}")
@@ -78,9 +90,10 @@ if result is not None:
     c.metric("10-crop average: top-1", result.averaged_label, f"{result.averaged_probability:.1%}",
              delta_color="off")
     names = [f"{n}{' (mirrored)' if i >= 5 else ''}" for i, n in enumerate(reg.TEN_CROP_NAMES * 2)]
-    st.dataframe(pd.DataFrame({"crop": names, "top-1 class": result.crop_labels,
-                               "probability (%)": [round(100 * q, 1) for q in result.crop_probabilities]}),
-                 hide_index=True, width="stretch")
+    with presenter.folded("Each crop's top class"):
+        st.dataframe(pd.DataFrame({"crop": names, "top-1 class": result.crop_labels,
+                                   "probability (%)": [round(100 * q, 1) for q in result.crop_probabilities]}),
+                     hide_index=True, width="stretch")
     st.caption("Each crop sees a slightly different part of the photo; averaging their probabilities smooths out "
                "the accidents of one crop, at ten times the cost of one forward pass.")
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz.labs import figures, stacking
-from ui import cached
+from ui import cached, url_state
 
 PAGE = "lab_stacking"
 
@@ -18,9 +18,11 @@ st.write("VGG uses only 3x3 convolutions (stride 1, padding 1). Two of them see 
          "every layer instead of one.")
 
 a, b, c = st.columns(3)
-channels = a.slider("Channels C (in = out)", 1, 512, 64, key=f"{PAGE}_channels")
-layers = b.slider("Stacked 3x3 layers", 1, 6, 3, key=f"{PAGE}_layers")
-size = c.slider("Feature map size (pixels per side)", 1, 224, 56, key=f"{PAGE}_size")
+channels = a.slider("Channels C (in = out)", 1, 512,
+                    key=url_state.bind("channels", f"{PAGE}_channels", 64, bounds=(1, 512)))
+layers = b.slider("Stacked 3x3 layers", 1, 6, key=url_state.bind("layers", f"{PAGE}_layers", 3, bounds=(1, 6)))
+size = c.slider("Feature map size (pixels per side)", 1, 224,
+                key=url_state.bind("size", f"{PAGE}_size", 56, bounds=(1, 224)))
 
 big = stacking.stack_rf(layers)
 # The coefficients of C^2: one C -> C layer's weights at C = 1 are its k^2.

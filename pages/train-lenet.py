@@ -11,9 +11,15 @@ from cnnviz.training.charts import image_grid, learning_curves
 from cnnviz.training.data import digits_scanned
 from cnnviz.training.lenet_live import LeNetConfig
 from cnnviz.training.progress import fraction_done
+from ui import url_state
 
 DEVICES = {"cpu": "CPU", "cuda": "GPU (CUDA)"}
 ACTIVATIONS = {"tanh": "tanh (the paper)", "relu": "ReLU", lenet.BOTH: "both, one after the other"}
+MOST_EPOCHS = 30
+
+# The training under way, rewritten at every epoch: Streamlit stops the script mid-loop when the page is left or
+# another widget is pressed, and this is then what was trained so far (removed when a training finishes).
+PARTIAL = "train_lenet_partial"
 
 DIGIT_COUNT, SCAN_SIDE = digits_scanned()
 SIDE = lenet.input_side()
@@ -26,18 +32,20 @@ st.write(f"LeNet-5 (LeCun et al., 1998) learns to read the {DIGIT_COUNT:,} handw
          "so the same settings give the same run.")
 
 left, middle, right = st.columns(3)
-activation = left.radio("Activation", list(ACTIVATIONS), format_func=ACTIVATIONS.get,
-                        index=list(ACTIVATIONS).index(lenet.DEFAULT_CHOICE),
-                        key="train_lenet_activation", horizontal=True)
-epochs = middle.slider("Epochs", 1, 30, LeNetConfig.epochs, key="train_lenet_epochs")
-lr = right.select_slider("Learning rate", lenet.LEARNING_RATES, value=LeNetConfig.lr, key="train_lenet_lr")
+activation = left.radio("Activation", list(ACTIVATIONS), format_func=ACTIVATIONS.get, horizontal=True,
+                        key=url_state.bind("activation", "train_lenet_activation", lenet.DEFAULT_CHOICE,
+                                           choices=ACTIVATIONS))
+epochs = middle.slider("Epochs", 1, MOST_EPOCHS,
+                       key=url_state.bind("epochs", "train_lenet_epochs", LeNetConfig.epochs, bounds=(1, MOST_EPOCHS)))
+lr = right.select_slider("Learning rate", lenet.LEARNING_RATES,
+                         key=url_state.bind("lr", "train_lenet_lr", LeNetConfig.lr, choices=lenet.LEARNING_RATES))
 start = st.button("Train", type="primary", key="train_lenet_start", icon=":material/play_arrow:")
 
 st.latex(r"L_0 = -\ln \frac{1}{10} = \ln 10 \approx " + f"{lenet.UNTRAINED_LOSS:.4f}" + r"\ \text{nats}")
 st.caption("Before training the ten outputs are nearly equal, so the softmax gives each class about 1/10 and "
            "the cross-entropy starts near ln 10. A first loss far from it means a wiring bug, before any learning.")
 
-curves, progress = st.empty(), st.empty()
+notice, curves, progress = st.empty(), st.empty(), st.empty()
 if start:
     data = lenet.lenet_data()
     chosen = lenet.activations(activation)
@@ -45,6 +53,9 @@ if start:
     bar = progress.progress(0.0, text="Starting…")
 
     def show(run, done: int, total: int) -> None:
+        # Before any Streamlit call: the script can be stopped inside one of them.
+        st.session_state[PARTIAL] = {"runs": finished + [run], "done": done, "epochs": total, "queue": len(chosen)}
+        st.session_state.pop("train_lenet_runs", None)  # the last training's results are replaced from now on
         bar.progress(fraction_done([1] * len(chosen), len(finished), done, total),
                      text=f"{run.activation}: epoch {done}/{total}, loss {run.train_loss[-1]:.3f}, "
                           f"validation accuracy {run.val_accuracy[-1]:.1%}")
@@ -56,7 +67,18 @@ if start:
     st.session_state["train_lenet_runs"] = finished
     st.session_state["train_lenet_sizes"] = data.sizes
     st.session_state["train_lenet_figures"] = {}
+    st.session_state.pop(PARTIAL, None)
     progress.empty()
+elif PARTIAL in st.session_state:
+    partial = st.session_state[PARTIAL]
+    stopped = partial["runs"][-1]
+    which = (f" ({ACTIVATIONS[stopped.activation]}, run {len(partial['runs'])} of {partial['queue']})"
+             if partial["queue"] > 1 else "")
+    notice.info(f"The last run stopped at epoch {partial['done']} of {partial['epochs']}{which} when the page was "
+                "left; press **Train** to run it again.", icon=":material/pause_circle:")
+    curves.plotly_chart(learning_curves(partial["runs"], partial["epochs"]), width="stretch",
+                        key="train_lenet_partial_curves")
+    st.stop()
 
 runs = st.session_state.get("train_lenet_runs")
 if not runs:
@@ -91,8 +113,9 @@ for column, run in zip(st.columns(len(runs)), runs):
     c.metric("Training time", f"{run.seconds:.1f} s",
              help=f"{len(run.train_loss)} epochs on this machine's {DEVICES.get(run.device, run.device)}")
 
-pick = st.selectbox("Filters and maps of", [run.activation for run in runs], format_func=ACTIVATIONS.get,
-                    key="train_lenet_show")
+trained = [run.activation for run in runs]
+pick = st.selectbox("Filters and maps of", trained, format_func=ACTIVATIONS.get,
+                    key=url_state.bind("show", "train_lenet_show", trained[0], choices=trained))
 run = next(r for r in runs if r.activation == pick)
 kernels, kernel_side = len(run.before.filters), len(run.before.filters[0])
 st.subheader(f"First-layer filters: the {kernels} kernels of C1, {kernel_side}x{kernel_side} each")
@@ -108,8 +131,11 @@ st.caption(f"Red positive, blue negative weights, each kernel on its own symmetr
 
 st.subheader("A test digit through C1 and C3")
 digit, maps = st.columns([1, 5])
-index = digit.selectbox("Test digit", range(len(run.sample_labels)), index=1, key="train_lenet_digit_pick",
-                        format_func=lambda i: f"#{i + 1}: a {run.sample_labels[i]}")
+# In the link as the label numbers it, from 1.
+digits_kept = range(len(run.sample_labels))
+index = digit.selectbox("Test digit", digits_kept, format_func=lambda i: f"#{i + 1}: a {run.sample_labels[i]}",
+                        key=url_state.bind("digit", "train_lenet_digit_pick", 1, choices=digits_kept,
+                                           parse=lambda raw: int(raw) - 1, show=lambda i: str(i + 1)))
 
 
 def digit_figures() -> dict:

@@ -11,6 +11,14 @@ from cnnviz.training import sweep_results
 from cnnviz.training.bundled import load_bundled_or_none, missing_message
 from cnnviz.training.charts import depth_curves, final_by_depth
 from cnnviz.training.plain_vs_residual import LIVE_DEPTHS, QUICK
+from ui import presenter, url_state
+
+KINDS = ["plain", "residual"]
+MOST_LIVE_EPOCHS = 12
+# The live sweep under way, rewritten at every epoch: Streamlit stops the script mid-loop when the page is left or
+# another widget is pressed, and this is then what was trained so far (removed when the sweep finishes).
+PARTIAL = "train_residual_partial"
+
 
 st.title("Residual vs plain: the degradation problem")
 st.write("He et al. (2015) found that stacking more layers on a plain network made it *worse on its own "
@@ -40,9 +48,10 @@ st.caption(f"Depth = 6n + 2 weighted layers, base width {config['width']} channe
            f"weight decay {config['weight_decay']}, ±{config['shift']}-pixel random shifts, {config['epochs']} "
            f"epochs, seed {config['seed']}, on {bundle['device']}. Made by `python -m cnnviz train plain-vs-residual`.")
 left, right = st.columns([3, 1])
-chosen = left.multiselect("Depths to overlay", depths, default=sweep_results.default_overlay(depths),
-                          key="train_residual_depths")
-kinds = right.multiselect("Nets", ["plain", "residual"], default=["plain", "residual"], key="train_residual_kinds")
+chosen = left.multiselect("Depths to overlay", depths,
+                          key=url_state.several("depths", "train_residual_depths", depths,
+                                                sweep_results.default_overlay(depths), item=int))
+kinds = right.multiselect("Nets", KINDS, key=url_state.several("kinds", "train_residual_kinds", KINDS, KINDS))
 if not chosen or not kinds:
     st.warning("Pick at least one depth and one kind of net.")
 else:
@@ -60,8 +69,9 @@ c.metric(f"{deep} layers: plain vs residual", f"{compared.plain_over_residual:.0
          help="same parameters, same initial weights' distribution, same data order")
 st.plotly_chart(final_by_depth(runs), width="stretch", key="train_residual_final")
 table = pd.DataFrame(sweep_results.table_rows(runs))
-st.dataframe(table, hide_index=True, width="stretch",
-             column_config={"parameters": st.column_config.NumberColumn(format="localized")})
+with presenter.folded("Every run in a table"):
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"parameters": st.column_config.NumberColumn(format="localized")})
 st.caption("Loss = mean training cross-entropy over the last epoch's mini-batches (nats); validation error after "
            f"the last epoch, on {bundle['sizes']['val']} held-out digits; seconds = training time on the machine "
            "that made the bundle.")
@@ -93,8 +103,11 @@ st.write(f"A smaller sweep, live: by default depths {', '.join(map(str, QUICK.de
          f"(lr ÷10 from epoch {QUICK.milestones[0] + 1}), the same recipe otherwise: under a minute on two CPU "
          "cores. The curves are drawn as each epoch ends.")
 left, right = st.columns([3, 1])
-live_depths = left.multiselect("Depths", LIVE_DEPTHS, default=list(QUICK.depths), key="train_residual_live_depths")
-live_epochs = right.slider("Epochs", 1, 12, QUICK.epochs, key="train_residual_live_epochs")
+live_depths = left.multiselect("Depths", LIVE_DEPTHS, key=url_state.several("live", "train_residual_live_depths",
+                                                                           LIVE_DEPTHS, QUICK.depths, item=int))
+live_epochs = right.slider("Epochs", 1, MOST_LIVE_EPOCHS,
+                           key=url_state.bind("epochs", "train_residual_live_epochs", QUICK.epochs,
+                                              bounds=(1, MOST_LIVE_EPOCHS)))
 if st.button("Train the quick sweep", type="primary", key="train_residual_quick", icon=":material/play_arrow:",
              disabled=not live_depths):
     from dataclasses import asdict
@@ -111,6 +124,10 @@ if st.button("Train the quick sweep", type="primary", key="train_residual_quick"
     finished: list[dict] = []
 
     def show(run, done: int, total: int) -> None:
+        # Before any Streamlit call: the script can be stopped inside one of them.
+        st.session_state[PARTIAL] = {"runs": finished + [asdict(run)], "done": done, "epochs": total,
+                                     "queue": len(plan)}
+        st.session_state.pop("train_residual_live", None)  # the last sweep's curves are replaced from now on
         bar.progress(fraction_done(costs, len(finished), done, total), text=f"{run.kind}-{run.depth}: epoch "
                      f"{done}/{total}, loss {run.train_loss[-1]:.3f} ({run.seconds:.0f} s)")
         chart.plotly_chart(depth_curves(finished + [asdict(run)], total_epochs=total), width="stretch",
@@ -120,8 +137,17 @@ if st.button("Train the quick sweep", type="primary", key="train_residual_quick"
         finished.append(asdict(train_one(kind, depth, quick, data, show)))
     bar.empty()
     st.session_state["train_residual_live"] = finished
+    st.session_state.pop(PARTIAL, None)
     seconds = sum(run["seconds"] for run in finished)
     st.success(f"Done in {seconds:.0f} s of training.", icon=":material/check_circle:")
+elif PARTIAL in st.session_state:
+    partial = st.session_state[PARTIAL]
+    stopped = partial["runs"][-1]
+    st.info(f"The last sweep stopped at epoch {partial['done']} of {partial['epochs']} of {stopped['kind']}-"
+            f"{stopped['depth']} (run {len(partial['runs'])} of {partial['queue']}) when the page was left; press "
+            "**Train the quick sweep** to run it again.", icon=":material/pause_circle:")
+    st.plotly_chart(depth_curves(partial["runs"], total_epochs=partial["epochs"]), width="stretch",
+                    key="train_residual_live_partial")
 elif "train_residual_live" in st.session_state:
     st.plotly_chart(depth_curves(st.session_state["train_residual_live"]), width="stretch",
                     key="train_residual_live_last")

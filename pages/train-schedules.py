@@ -10,7 +10,7 @@ from cnnviz.lectures.recipes import recipe_number
 from cnnviz.training import optimisers as opt
 from cnnviz.training import schedules as sch
 from cnnviz.training.charts import loss_by_step, schedule_figure, training_loss_figure, valley_figure
-from ui import cached
+from ui import cached, url_state
 
 st.title("Learning-rate schedules and optimisers")
 st.write("The notes give each classic network's training recipe. Here each schedule and optimiser trains the "
@@ -29,13 +29,29 @@ st.latex(rf"\text{{AlexNet, VGG:}}\quad \alpha_0 = {sch.PLATEAU_LR:g},\ \alpha \
          rf"{sch.PLATEAU_DROPS} \text{{ times}}")
 st.latex(rf"\text{{ResNet warm-up:}}\quad \alpha_e = {sch.WARM_LR:g} \text{{ for }} e < k, \text{{ then }} "
          rf"{sch.RESNET_LR:g}, \text{{ then }} /{divide} \text{{ on plateau}}")
+EPOCH_STEP, MOST_EPOCHS, MOST_PATIENCE, MOST_WARM = 10, 200, 15, 10
+
+
+def _epochs(raw: str) -> int:
+    """``?epochs=60``: a stop of the slider, from one step to MOST_EPOCHS."""
+    epochs = int(raw)
+    if epochs % EPOCH_STEP or not EPOCH_STEP <= epochs <= MOST_EPOCHS:
+        raise url_state.BadValue(raw)
+    return epochs
+
+
 left, middle, right = st.columns(3)
 defaults = sch.Settings()
 settings = sch.Settings(
-    epochs=left.slider("Epochs", 10, 200, defaults.epochs, step=10, key="train_schedules_epochs"),
-    patience=middle.slider("Plateau patience p (epochs)", 1, 15, defaults.patience, key="train_schedules_patience",
+    epochs=left.slider("Epochs", EPOCH_STEP, MOST_EPOCHS, step=EPOCH_STEP,
+                       key=url_state.bind("epochs", "train_schedules_epochs", defaults.epochs, parse=_epochs)),
+    patience=middle.slider("Plateau patience p (epochs)", 1, MOST_PATIENCE,
+                           key=url_state.bind("patience", "train_schedules_patience", defaults.patience,
+                                              bounds=(1, MOST_PATIENCE)),
                            help="The notes quote torch's default, patience=10; a short run needs less"),
-    warm_epochs=right.slider("Warm-up epochs k", 1, 10, defaults.warm_epochs, key="train_schedules_warm"))
+    warm_epochs=right.slider("Warm-up epochs k", 1, MOST_WARM,
+                             key=url_state.bind("warm", "train_schedules_warm", defaults.warm_epochs,
+                                                bounds=(1, MOST_WARM))))
 
 runs = cached.schedule_runs(tuple(sch.SCHEDULES), settings)
 st.plotly_chart(schedule_figure(runs), width="stretch", key="train_schedules_chart")
@@ -70,11 +86,14 @@ st.write(f"Both formulas, as written, on a narrow valley f(w) = ({a:g} w1² + {b
          f"{b / a:g} times steeper than the other. Plain gradient descent must keep α below 2/{b:g} = "
          f"{limit:g} or it diverges in the steep direction, and then crawls along the flat one.")
 left, middle, right = st.columns(3)
-lr = left.select_slider("Learning rate α (SGD and momentum)", opt.LEARNING_RATES, value=opt.DEFAULT_LR,
-                        key="train_schedules_lr")
-mu = middle.select_slider("Momentum μ", opt.MOMENTA, value=opt.DEFAULT_MU, key="train_schedules_mu",
+lr = left.select_slider("Learning rate α (SGD and momentum)", opt.LEARNING_RATES,
+                        key=url_state.bind("lr", "train_schedules_lr", opt.DEFAULT_LR, choices=opt.LEARNING_RATES))
+mu = middle.select_slider("Momentum μ", opt.MOMENTA,
+                          key=url_state.bind("mu", "train_schedules_mu", opt.DEFAULT_MU, choices=opt.MOMENTA),
                           help="The notes' recipes use 0.9; on this small valley 0.8 overshoots less")
-rms_lr = right.select_slider("RMSProp α", opt.RMSPROP_RATES, value=opt.DEFAULT_RMSPROP_LR, key="train_schedules_rms")
+rms_lr = right.select_slider("RMSProp α", opt.RMSPROP_RATES,
+                             key=url_state.bind("rms", "train_schedules_rms", opt.DEFAULT_RMSPROP_LR,
+                                                choices=opt.RMSPROP_RATES))
 race = opt.race(lr, mu, rms_lr)
 left, right = st.columns(2)
 left.plotly_chart(valley_figure(race.paths, opt.VALLEY), width="stretch", key="train_schedules_valley")

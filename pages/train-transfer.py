@@ -12,8 +12,13 @@ from cnnviz.training.bundled import load_bundled_or_none, missing_message
 from cnnviz.training.charts import accuracy_by_size, transfer_figure
 from cnnviz.training.data import digits
 from cnnviz.training.transfer import FEATURES, MODES, MOMENTUM, QUICK
+from ui import url_state
 
 CLASSES = len(digits().classes)
+MOST_PER_CLASS, MOST_EPOCHS = 20, 15
+# The quick comparison under way, rewritten at every epoch: Streamlit stops the script mid-loop when the page is
+# left or another widget is pressed, and this is then what was trained so far (removed when it finishes).
+PARTIAL = "train_transfer_partial"
 
 st.title("Transfer learning, trained")
 st.write("EfficientNet-Lite0, pretrained on ImageNet, reads a task it has never seen: the scikit-learn "
@@ -73,12 +78,19 @@ else:
 st.subheader("Run it yourself")
 st.write(f"A quick version: {QUICK.per_class} images per class, {QUICK.epochs} epochs, the three modes one "
          "after the other (about a minute on two CPU cores).")
-modes = st.multiselect("Modes", list(MODES), default=list(MODES), format_func=MODES.get,
-                       key="train_transfer_modes")
-per_class = st.slider("Training images per class", 1, 20, QUICK.per_class, key="train_transfer_per_class")
-epochs = st.slider("Epochs", 1, 15, QUICK.epochs, key="train_transfer_epochs")
+
+
+modes = st.multiselect("Modes", list(MODES), format_func=MODES.get,
+                       key=url_state.several("modes", "train_transfer_modes", list(MODES), list(MODES)))
+per_class = st.slider("Training images per class", 1, MOST_PER_CLASS,
+                      key=url_state.bind("per_class", "train_transfer_per_class", QUICK.per_class,
+                                         bounds=(1, MOST_PER_CLASS)))
+epochs = st.slider("Epochs", 1, MOST_EPOCHS,
+                   key=url_state.bind("epochs", "train_transfer_epochs", QUICK.epochs, bounds=(1, MOST_EPOCHS)))
 if st.button("Run the quick comparison", type="primary", key="train_transfer_start", icon=":material/play_arrow:",
              disabled=not modes):
+    from dataclasses import asdict
+
     from cnnviz.training.device import pick_device
     from cnnviz.training.progress import fraction_done
     from cnnviz.training.transfer import quick_config, runs_to_json, train_mode, transfer_data
@@ -88,6 +100,10 @@ if st.button("Run the quick comparison", type="primary", key="train_transfer_sta
     finished: list = []
 
     def show(run, done: int, total: int) -> None:
+        # Before any Streamlit call: the script can be stopped inside one of them.
+        st.session_state[PARTIAL] = {"runs": [asdict(r) for r in finished + [run]], "done": done, "epochs": total,
+                                     "queue": len(modes)}
+        st.session_state.pop("train_transfer_live", None)  # the last comparison is replaced from now on
         bar.progress(fraction_done([1] * len(modes), len(finished), done, total),
                      text=f"{MODES[run.mode]}: epoch {done}/{total}, validation accuracy {run.val_accuracy[-1]:.1%}")
 
@@ -96,6 +112,17 @@ if st.button("Run the quick comparison", type="primary", key="train_transfer_sta
         finished.append(train_mode(mode, config, data, show))
     bar.empty()
     st.session_state["train_transfer_live"] = runs_to_json(config, finished, pick_device())
+    st.session_state.pop(PARTIAL, None)
+elif PARTIAL in st.session_state:
+    partial = st.session_state[PARTIAL]
+    stopped = partial["runs"][-1]
+    st.info(f"The last comparison stopped at epoch {partial['done']} of {partial['epochs']} of "
+            f"*{MODES[stopped['mode']]}* (mode {len(partial['runs'])} of {partial['queue']}) when the page was left; "
+            "press **Run the quick comparison** to run it again.", icon=":material/pause_circle:")
+    figure = transfer_figure(partial["runs"])
+    # The stopped mode has no test accuracy yet: only its validation curve so far is shown.
+    figure.update_traces(visible=False, selector=dict(name=stopped["mode"], xaxis="x2"))
+    st.plotly_chart(figure, width="stretch", key="train_transfer_partial_chart")
 if "train_transfer_live" in st.session_state:
     results(st.session_state["train_transfer_live"], CAPTION, "live")
 if not modes:

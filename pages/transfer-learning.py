@@ -17,7 +17,7 @@ from cnnviz.lectures.transfer_table import freezing_code, stage_rows
 from cnnviz.training.bundled import load_bundled_or_none, missing_message
 from cnnviz.training.transfer import MODES as TRANSFER_MODES
 from cnnviz.zoo.registry import resolve
-from ui import cached
+from ui import cached, presenter, url_state
 from ui.catalog import page_groups
 
 MODELS = ("resnet50", "efficientnet_lite0", "vgg16", "mobilenet_v2", "densenet121", "alexnet_paper")
@@ -45,17 +45,21 @@ st.caption("l: receptive field of layer k in input pixels, f: its kernel size, s
            "Where paths join (residual, dense, inception) the largest window counts.")
 
 left, middle, right = st.columns([2, 1, 2])
-model = left.selectbox("Pretrained network", MODELS, key="transfer_learning_model",
-                       format_func=lambda name: resolve(name)[1].label)
-new_classes = middle.number_input("New classes", min_value=1, max_value=100_000, value=10, step=1,
-                                  key="transfer_learning_classes")
-mode = right.radio("Mode", list(MODES), format_func=MODES.get, key="transfer_learning_mode")
+model = left.selectbox("Pretrained network", MODELS, format_func=lambda name: resolve(name)[1].label,
+                       key=url_state.bind("model", "transfer_learning_model", MODELS[0], choices=MODELS))
+new_classes = middle.number_input("New classes", min_value=1, max_value=100_000, step=1,
+                                  key=url_state.bind("classes", "transfer_learning_classes", 10, bounds=(1, 100_000)))
+modes = list(MODES)
+mode = right.radio("Mode", modes, format_func=MODES.get,
+                   key=url_state.bind("mode", "transfer_learning_mode", modes[0], choices=modes))
 
 stages = [Stage(**row) for row in cached.transfer_stages(model)]
 encoder_count = len(stages) - 1  # the last stage is the head
 top = 1
 if mode == "top":
-    top = st.slider("Stages to unfreeze (from the top)", 1, encoder_count, 1, key="transfer_learning_top")
+    # choices, not bounds: a count kept from a deeper network falls back when this one has fewer stages.
+    top = st.slider("Stages to unfreeze (from the top)", 1, encoder_count,
+                    key=url_state.bind("top", "transfer_learning_top", 1, choices=range(1, encoder_count + 1)))
 freezing = cached.transfer_freezing(model, mode, int(new_classes), top if mode == "top" else 0)
 total = freezing["trainable"] + freezing["frozen"]
 
@@ -81,7 +85,8 @@ with st.expander("Which modules make up each stage"):
     st.dataframe(pd.DataFrame(records)[["stage", "modules"]], hide_index=True, width="stretch")
 
 st.markdown("**The same in PyTorch** (generated for this model and mode):")
-st.code(freezing_code(stages, freezing, mode, int(new_classes)), language="python")
+with presenter.folded("The PyTorch code"):
+    st.code(freezing_code(stages, freezing, mode, int(new_classes)), language="python")
 
 st.subheader("Which to choose: how much data, how similar to ImageNet")
 st.dataframe(pd.DataFrame(TRANSFER_STRATEGIES).T, width="stretch")

@@ -28,3 +28,27 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def open_link(page: str, **params: str):
+    """A fresh AppTest of the whole app opened as a link would open it: ``open_link("alexnet", variant="alexnet_paper")``
+    is /alexnet?variant=alexnet_paper. Asserted to have rendered without an exception."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.switch_page(f"pages/{page}.py")
+    for name, value in params.items():
+        app.query_params[name] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def leave_and_return(app, page: str):
+    """Home and back within the session. The browser clears the URL on a change of page; AppTest keeps it, so it
+    is cleared here: what comes back is what the session kept."""
+    app.switch_page("pages/home.py").run()
+    app.query_params.clear()
+    app.switch_page(f"pages/{page}.py").run()
+    assert not app.exception, app.exception
+    return app

@@ -7,4 +7,4 @@ _.scaleanchor  # plotly axis property
 _._fc  # EfficientNet's head, replaced for transfer learning
 _.intra_op_num_threads  # ONNX Runtime session option (bench)
 _.log_message  # the HTTP handler's logging, silenced in a test server
-_.one_torch_thread, _.deterministic  # pytest fixtures
+_.one_torch_thread, _.deterministic, _.no_torchvision_weights  # pytest fixtures

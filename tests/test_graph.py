@@ -60,11 +60,21 @@ def test_graph_labels_layers_with_their_own_rows_when_a_parameter_lives_outside_
 
 # ---- the layer walk: a block's shape is its joined output, each call its own step -------------------------------
 
-def _step(name: str, label: str, call: int = 1):
-    from cnnviz.lectures.walk import block_walk
+class _Shown:
+    """A step of the layer walk with its output in the notes' notation (28x28x256)."""
 
-    steps = [s for s in block_walk(summarize(resolve(name)[1])) if s.label == label]
-    return steps[call - 1]
+    def __init__(self, step):
+        from cnnviz.lectures.walk import notes_shape
+
+        self.output = notes_shape(step.output_shape)
+
+
+def _step(name: str, title: str) -> _Shown:
+    from cnnviz.analysis.receptive_field.recursion import receptive_fields
+    from cnnviz.lectures.stepper import walk_steps
+
+    variant = resolve(name)[1]
+    return _Shown(next(s for s in walk_steps(summarize(variant), receptive_fields(variant)) if s.title == title))
 
 
 def test_walk_shows_inception_module_as_its_concatenated_branches():
@@ -93,9 +103,3 @@ def test_walk_shows_dense_block_and_fire_module_outputs():
     fire = resolve("squeezenet1_0")[1].build_on_meta().features[3]
     assert _step("squeezenet1_0", "features.3").output == \
         f"54x54x{fire.expand1x1.out_channels + fire.expand3x3.out_channels}" == "54x54x128"
-
-
-def test_walk_lists_each_call_of_a_shared_module_with_its_own_shape():
-    """EfficientNet-Lite0's one activation module runs after the stem and again after the head convolution."""
-    assert _step("efficientnet_lite0", "_swish", 1).output == _step("efficientnet_lite0", "_bn0").output == "112x112x32"
-    assert _step("efficientnet_lite0", "_swish", 2).output == _step("efficientnet_lite0", "_bn1").output == "7x7x1280"

@@ -50,9 +50,9 @@ def test_stacking_page():
 def test_lrn_page():
     app = _page("pages/lab-lrn.py")
     assert "b = 1 / (1² + 1²) = 0.5" in app.info[0].value and "Computed: 0.5" in app.info[0].value
-    app.radio(key="lab_lrn_preset").set_value("AlexNet").run()
+    app.radio(key="lab_lrn_preset").set_value("alexnet").run()
     assert not app.exception
-    app.number_input(key="lab_lrn_AlexNet_k").set_value(0.0).run()
+    app.number_input(key="lab_lrn_alexnet_k").set_value(0.0).run()
     assert not app.exception
 
 
@@ -77,11 +77,10 @@ def test_1x1_gap_page():
 
 def test_output_size_page_never_breaks():
     app = _page("pages/lab-output-size.py")
-    app.selectbox(key="lab_output_size_example").set_value(
-        "AlexNet conv1 as the paper states it (224, 11, 4, 0)").run()
+    app.selectbox(key="lab_output_size_example").set_value("alexnet-paper").run()
     assert not app.exception
     assert any("not whole" in i.value for i in app.info)
-    prefix = "lab_output_size_AlexNet conv1 as the paper states it (224, 11, 4, 0)"
+    prefix = "lab_output_size_alexnet-paper"
     app.number_input(key=f"{prefix}_w").set_value(8).run()  # the kernel is larger than the input
     assert not app.exception and "larger than the padded input" in app.error[0].value
     assert any("Kernel size can't be greater" in c.value for c in app.caption)  # PyTorch's own refusal
@@ -89,7 +88,7 @@ def test_output_size_page_never_breaks():
 
 def test_output_size_equation_shows_the_dropped_window():
     app = _page("pages/lab-output-size.py")
-    prefix = "lab_output_size_(your own numbers)"
+    prefix = "lab_output_size_own"
     app.selectbox(key=f"{prefix}_kind").set_value("max pooling").run()
     for field, value in (("w", 5), ("f", 2), ("s", 2), ("p", 1)):
         app.number_input(key=f"{prefix}_{field}").set_value(value)
@@ -157,7 +156,7 @@ def _open_tab(key: str, tab: str):
 
 # Each setup runs once before the inputs go to their minimum and maximum. The receptive-field lab's sliders are
 # on its photo tab (the unit's row and column); its network is the default one.
-SETUPS = {"pages/lab-output-size.py": [_choose("lab_output_size_(your own numbers)_kind", kind)
+SETUPS = {"pages/lab-output-size.py": [_choose("lab_output_size_own_kind", kind)
                                        for kind in ("convolution", "max pooling", "transposed convolution")],
           "pages/lab-receptive-field.py": [_open_tab("lab_rf_tab", "On a photo")]}
 

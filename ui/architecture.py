@@ -12,7 +12,7 @@ from cnnviz.format import count, megabytes
 from cnnviz.lectures.ilsvrc import ilsvrc_line
 from cnnviz.lectures.story import lecture
 from cnnviz.zoo.registry import architectures
-from ui import cached, lecture_parts
+from ui import cached, lecture_parts, presenter, stepper, url_state
 
 
 def render(key: str) -> None:
@@ -23,17 +23,30 @@ def render(key: str) -> None:
     st.write(arch.idea)
     if ilsvrc := ilsvrc_line(key):
         st.info(ilsvrc, icon=":material/emoji_events:")
-    with st.expander("The story", expanded=True):
-        lecture_parts.story(notes)
-    lecture_parts.terms(arch, notes)
+    # On a projector the walk comes first, right under the model's numbers; the lecture's text follows it.
+    presenting = presenter.presenting()
+    story_place = st.container()
+    body = st.container()
+    lecture_place = st.container() if presenting else body
+    with story_place if not presenting else lecture_place:
+        with st.expander("The story", expanded=not presenting):
+            lecture_parts.story(notes)
+        lecture_parts.terms(arch, notes)
+    with body:
+        _numbers_and_tabs(key, arch, notes, lecture_place)
 
+
+def _numbers_and_tabs(key: str, arch, notes, lecture_place) -> None:
+    """Variant, input size, totals and the tabs; the key idea and the notes' check go to ``lecture_place``."""
     left, right = st.columns([3, 1])
     labels = {v.name: f"{v.label} · {v.name}" for v in arch.variants}
-    name = left.selectbox("Variant", list(labels), format_func=labels.get, key=f"{key}_variant")
+    names = list(labels)
+    name = left.selectbox("Variant", names, format_func=labels.get,
+                          key=url_state.bind("variant", f"{key}_variant", names[0], choices=names))
     variant = arch.variant(name)
     lecture_parts.variant_note(notes, variant)
-    size = right.number_input("Input size (pixels)", min_value=16, max_value=1024, value=variant.input_size,
-                              step=1, key=f"{key}_{name}_size")
+    size = right.number_input("Input size (pixels)", min_value=16, max_value=1024, step=1,
+                              key=url_state.bind("size", f"{key}_{name}_size", variant.input_size, bounds=(16, 1024)))
     input_size = None if size == variant.input_size else int(size)
     try:
         with st.spinner("Tracing the model on the meta device…", show_time=True):
@@ -65,17 +78,18 @@ def render(key: str) -> None:
     published = published_counts(variant) if input_size is None else None
     if published:
         st.success(published.sentence(summary), icon=":material/check_circle:")
-    if input_size is None:
-        lecture_parts.key_idea(arch, notes, variant, summary)
-    lecture_parts.notes_check(arch, notes)
-    lecture_parts.taught_topics(key)
+    with lecture_place:
+        if input_size is None:
+            lecture_parts.key_idea(arch, notes, variant, summary)
+        lecture_parts.notes_check(arch, notes)
+        lecture_parts.taught_topics(key)
 
     walk, table, graph, cost, quiz, recipe, paper, source = st.tabs(
         ["Layer walk", "Layer table", "Layer graph", "Where the cost is", "Check yourself", "Training recipe",
          "Paper vs implementation", "Builder source"])
     with walk:
-        lecture_parts.walk(summary, deep=bool(blocks(summary)))
-    with table:
+        stepper.walk(key, name, input_size, summary)
+    with table, presenter.folded("The layer table"):
         from cnnviz.analysis.summary import table_records
 
         st.dataframe(pd.DataFrame(table_records(summary)), hide_index=True, width="stretch", height=420,
@@ -90,9 +104,11 @@ def render(key: str) -> None:
         st.caption(ACTIVATIONS_DEFINITION)
     with graph:
         names = blocks(summary)
-        everything = st.toggle("Unfold every block", key=f"{key}_{name}_unfold_all", disabled=not names)
+        everything = st.toggle("Unfold every block", key=url_state.flag("unfold_all", f"{key}_{name}_unfold_all"),
+                               disabled=not names)
         chosen = () if everything else st.multiselect(
-            "Unfold blocks", names, key=f"{key}_{name}_unfold", placeholder="Pick blocks to see their layers")
+            "Unfold blocks", names, key=url_state.several("unfold", f"{key}_{name}_unfold", names),
+            placeholder="Pick blocks to see their layers")
         unfold = True if everything else tuple(chosen)
         dot = cached.graph_dot(name, input_size, unfold)
         st.graphviz_chart(dot, width="stretch")
@@ -111,7 +127,7 @@ def render(key: str) -> None:
         lecture_parts.recipe(key)
     with paper:
         lecture_parts.paper_vs_implementation(arch)
-    with source:
+    with source:  # each file already in a closed expander
         for title, code in cached.sources(name):
             with st.expander(title):
                 st.code(code, language="python")

@@ -16,13 +16,29 @@ def summary(model: str, input_size: int | None = None) -> Summary:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def graph_dot(model: str, input_size: int | None, unfold: tuple[str, ...] | bool) -> str:
-    return layer_graph(summary(model, input_size), unfold).source
+def graph_dot(model: str, input_size: int | None, unfold: tuple[str, ...] | bool,
+              highlight: tuple[str, ...] = (), window: int | None = None) -> str:
+    return layer_graph(summary(model, input_size), unfold, highlight, window).source
 
 
 @st.cache_data(show_spinner="Rendering SVG…", max_entries=32)
 def graph_svg(model: str, input_size: int | None, unfold: tuple[str, ...] | bool) -> bytes | None:
     return svg(layer_graph(summary(model, input_size), unfold))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def walk_steps(model: str, input_size: int | None) -> list:
+    from cnnviz.lectures.stepper import walk_steps as steps
+
+    return steps(summary(model, input_size), receptive_fields(model, input_size))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def volume_svg(before: tuple[int, ...], after: tuple[int, ...], kernel_hw: tuple[int, int] | None,
+               before_label: str, after_label: str) -> str:
+    from cnnviz.lectures.volumes import volume_svg as drawing
+
+    return drawing(before, after, kernel_hw, before_label, after_label)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

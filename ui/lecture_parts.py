@@ -13,10 +13,9 @@ from cnnviz.lectures.key_ideas import key_facts
 from cnnviz.lectures.quiz import (LayerQuestion, default_layer, measure, measure_module, module_of, new_numbers,
                                   questions)
 from cnnviz.lectures.spec import Lecture
-from cnnviz.lectures.walk import block_walk, input_step, layer_walk
 from cnnviz.lectures.worked import worked
 from cnnviz.zoo.spec import Architecture, Variant
-from ui import cached
+from ui import cached, url_state
 
 
 def _number(value: float) -> str:
@@ -91,21 +90,6 @@ def notes_check(arch: Architecture, lecture: Lecture | None) -> None:
                             f"{claim['explanation']}")
 
 
-def walk(summary: Summary, deep: bool) -> None:
-    steps = block_walk(summary) if deep else layer_walk(summary)
-    if deep:
-        st.caption("Generated from the model, in the notes' notation (height x width x channels). Each call of a "
-                   "block is listed with its subtotals and its output shape, after its branches are joined; a "
-                   "module called several times is listed once per call.")
-    else:
-        st.caption("Generated from the model, in the notes' notation (height x width x channels). Activations, BN "
-                   "and dropout omitted.")
-    lines = [f"1. [{input_step(summary)}] INPUT"]
-    lines += [f"1. [{s.output}] **{s.label}**: {s.description} — {s.params:,} params, {s.macs:,} MACs"
-              for s in steps]
-    st.markdown("\n".join(lines))
-
-
 def _quiz_fields(summary: Summary) -> list:
     """The receptive-field rows of the model on screen (the quiz's field and jump questions)."""
     from cnnviz.zoo.registry import resolve
@@ -121,8 +105,9 @@ def check_yourself(key: str, summary: Summary) -> None:
         return
     names = list(layers)
     left, right = st.columns([3, 1])
-    chosen = left.selectbox("Ask about layer", names, index=names.index(default_layer(layers)),
-                            key=f"{key}_quiz_layer")
+    chosen = left.selectbox("Ask about layer", names,
+                            key=url_state.bind("quiz", f"{key}_{summary.model}_quiz_layer", default_layer(layers),
+                                                 choices=names))
     seed_key = f"{key}_quiz_seed"
     if right.button("New numbers", key=f"{key}_quiz_new", help="Same kind of layer, other settings"):
         st.session_state[seed_key] = st.session_state.get(seed_key, 0) + 1
@@ -252,9 +237,9 @@ def _bottleneck_spectrum(key: str) -> None:
              "principal components of the channels.")
     left, right = st.columns([2, 1], vertical_alignment="bottom")
     photo = left.selectbox("Sample photo", list(SAMPLES), format_func=lambda k: SAMPLES[k].title,
-                           key=f"{key}_topic_photo")
+                           key=url_state.bind("photo", f"{key}_topic_photo", next(iter(SAMPLES)), choices=list(SAMPLES)))
     # Off by default: the first run loads the pretrained network, which the page should not wait for.
-    if not right.toggle("Run it through EfficientNet-Lite0", key=f"{key}_topic_run"):
+    if not right.toggle("Run it through EfficientNet-Lite0", key=url_state.flag("run", f"{key}_topic_run")):
         return
     spectrum = when_free(lambda: cached.topic_bottleneck_spectrum(photo))
     if spectrum is None:

@@ -1,6 +1,7 @@
 """The image lab's photo picker: a sample, an upload or the camera. The chosen photo lives in
 ``st.session_state`` so that every image-lab page works on the same photo; a bad file is one line of
-error and the previous photo stays."""
+error and the previous photo stays. A sample photo travels in the page's link (``?photo=coffee``); an uploaded
+or camera photo cannot, so its link carries no ``photo``."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from PIL import Image
 
 from cnnviz.imagelab.images import ACCEPTED_TEXT, MAX_BYTES, ImageError, decode_image, too_large
 from cnnviz.imagelab.samples import SAMPLES, sample_bytes
+from ui import url_state
 
 PHOTO_KEY = "image_lab_photo"
 SOURCES = {"sample": "Sample photo", "upload": "Upload a file", "camera": "Camera"}
 STORED_SIDE = 1024  # what the session keeps: enough for every model's input, bounded memory per user
+PARAM = "photo"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ def current_photo() -> Photo:
 
 def pick_photo(page: str) -> Photo:
     """Draw the picker (widget keys prefixed with ``page``) and return the session's photo."""
+    sample_key = _bind_sample(page)
     photo = current_photo()
     with st.container(border=True):
         choice, preview = st.columns([3, 1])
@@ -43,11 +47,9 @@ def pick_photo(page: str) -> Photo:
                               index=list(SOURCES).index(photo.source), key=f"{page}_photo_source",
                               on_change=_on_source, args=(page,))
             if source == "sample":
-                keys = list(SAMPLES)
-                st.selectbox("Sample photo (ships with scikit-image / matplotlib)", keys,
-                             format_func=lambda k: SAMPLES[k].title,
-                             index=keys.index(photo.name) if photo.source == "sample" else 0,
-                             key=f"{page}_photo_sample", on_change=_on_sample, args=(page,))
+                st.selectbox("Sample photo (ships with scikit-image / matplotlib)", list(SAMPLES),
+                             format_func=lambda k: SAMPLES[k].title, key=sample_key, on_change=_on_sample,
+                             args=(page,))
             elif source == "upload":
                 # No type filter: a refused type or size is then the app's one-line message, not a browser chip.
                 st.file_uploader(f"{ACCEPTED_TEXT}, up to {MAX_BYTES // 2**20} MiB", key=f"{page}_photo_upload",
@@ -63,6 +65,23 @@ def pick_photo(page: str) -> Photo:
             shown = SAMPLES[photo.name].source if photo.source == "sample" else photo.name
             st.caption(f"{shown} · {photo.image.width}x{photo.image.height} pixels")
     return photo
+
+
+def _bind_sample(page: str) -> str:
+    """The sample select box's key, bound to ``?photo=``. The session's photo is shared by every image-lab page,
+    so it, not what this page's box last showed, is the box's value; a sample named by a newly opened link
+    becomes the session's photo (a link's value sets the box without running its on_change)."""
+    key, first = f"{page}_photo_sample", next(iter(SAMPLES))
+    photo = st.session_state.get(PHOTO_KEY)
+    # An upload or camera photo cannot travel in a link: the box then shows the first sample, left out of the URL.
+    shown = photo.name if photo is not None and photo.source == "sample" else first
+    st.session_state[key] = shown
+    url_state.bind(PARAM, key, first, choices=SAMPLES)
+    chosen = st.session_state[key]
+    if chosen != shown:  # a link named another sample
+        _store(chosen, sample_bytes(chosen), "sample", page)
+        st.session_state[f"{page}_photo_source"] = "sample"
+    return key
 
 
 def _on_source(page: str) -> None:

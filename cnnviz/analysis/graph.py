@@ -32,8 +32,15 @@ def _layer_detail(row: LayerRow) -> str:
     return " ".join(parts)
 
 
-def layer_graph(summary: Summary, unfold: Collection[str] | bool = ()) -> graphviz.Digraph:
-    """``unfold``: block names to draw layer by layer, or True for every block."""
+HIGHLIGHT = {"fillcolor": "#ffd54f", "color": "#e65100", "penwidth": "3"}  # the step on screen
+ELSEWHERE = "…"  # stands for the layers a windowed graph leaves out
+
+
+def layer_graph(summary: Summary, unfold: Collection[str] | bool = (), highlight: Collection[str] = (),
+                window: int | None = None) -> graphviz.Digraph:
+    """``unfold``: block names to draw layer by layer, or True for every block. ``highlight``: node names to mark
+    (a step of the layer walk). ``window``: draw only the nodes within that many places of the highlighted ones
+    (in execution order), so that a graph on a projector follows the step instead of shrinking to fit."""
     unfolded = (lambda block: True) if unfold is True else (lambda block: block in unfold)
 
     # A module called twice (ResNet's shared ReLU, Siamese twins) is drawn once per call.
@@ -49,13 +56,6 @@ def layer_graph(summary: Summary, unfold: Collection[str] | bool = ()) -> graphv
         node = summary.nodes[index]
         return keys[index] if node.block is None or unfolded(node.block) else node.block
 
-    dot = graphviz.Digraph(summary.model, graph_attr={"rankdir": "TB", "nodesep": "0.25", "ranksep": "0.3"},
-                           node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica",
-                                      "fontsize": "10", "fillcolor": "#eef3fb"},
-                           edge_attr={"fontname": "Helvetica", "fontsize": "9"})
-    shapes = " + ".join(shape_text(s) for s in summary.input_shapes)
-    dot.node(INPUT, f"input\n{shapes}", fillcolor="#fff6d5")
-
     totals: dict[str, list[int]] = {}
     kinds: dict[str, str] = {}
     aux_blocks: set[str] = set()
@@ -70,35 +70,23 @@ def layer_graph(summary: Summary, unfold: Collection[str] | bool = ()) -> graphv
                 aux_blocks.add(name)
         kinds[name] = node.block_kind if name == node.block else node.kind
 
-    clusters: dict[str, graphviz.Digraph] = {}
-    declared: set[str] = set()
+    shapes = " + ".join(shape_text(s) for s in summary.input_shapes)
+    # name -> (the unfolded block it is drawn in, label, attributes), in execution order
+    specs: dict[str, tuple[str | None, str, dict]] = {INPUT: (None, f"input\n{shapes}", {"fillcolor": "#fff6d5"})}
     for node in summary.nodes:
         name = group(node.index)
-        if name in declared:
+        if name in specs:
             continue
-        declared.add(name)
         style = {"style": "rounded,filled,dashed", "fillcolor": "#f4f4f4"} if name in aux_blocks else {}
-        if node.block and unfolded(node.block):
-            cluster = clusters.get(node.block)
-            if cluster is None:
-                cluster = clusters[node.block] = graphviz.Digraph(f"cluster_{len(clusters)}")
-                cluster.attr(label=f"{node.block} ({node.block_kind})", style="rounded", color="#8aa4c8",
-                             fontname="Helvetica", fontsize="10")
-            row = summary.row_of_node.get(node.index)
-            if row:
-                cluster.node(name, _label(name[len(node.block) + 1:], _layer_detail(row), *totals[name]), **style)
-            else:
-                cluster.node(name, node.kind, shape="circle", **style)
-        elif name == node.block:
-            dot.node(name, _label(name, kinds[name], *totals[name]), **({"fillcolor": "#dbe7f7"} | style))
+        row = summary.row_of_node.get(node.index)
+        inside = node.block if node.block and unfolded(node.block) else None
+        if name == node.block:
+            specs[name] = (None, _label(name, kinds[name], *totals[name]), {"fillcolor": "#dbe7f7"} | style)
+        elif row:
+            title = name[len(inside) + 1:] if inside else name
+            specs[name] = (inside, _label(title, _layer_detail(row), *totals[name]), style)
         else:
-            row = summary.row_of_node.get(node.index)
-            if row:
-                dot.node(name, _label(name, _layer_detail(row), *totals[name]), **style)
-            else:
-                dot.node(name, node.kind, shape="circle", **style)
-    for cluster in clusters.values():
-        dot.subgraph(cluster)
+            specs[name] = (inside, node.kind, {"shape": "circle"} | style)
 
     edges: dict[tuple[str, str], str] = {}
     for node in summary.nodes:
@@ -109,12 +97,47 @@ def layer_graph(summary: Summary, unfold: Collection[str] | bool = ()) -> graphv
                 shape = summary.input_shapes[0] if source_index < 0 else summary.nodes[source_index].output_shape
                 edges.setdefault((source, target), shape_text(shape))
     consumed = {s for s, _ in edges}
-    for node in summary.nodes:
-        name = group(node.index)
-        if name not in consumed and name != INPUT and node is summary.nodes[-1]:
-            dot.node(OUTPUT, f"output\n{shape_text(node.output_shape)}", fillcolor="#fff6d5")
-            edges[(name, OUTPUT)] = ""
+    last = group(summary.nodes[-1].index)
+    if last not in consumed and last != INPUT:
+        specs[OUTPUT] = (None, f"output\n{shape_text(summary.nodes[-1].output_shape)}", {"fillcolor": "#fff6d5"})
+        edges[(last, OUTPUT)] = ""
+
+    shown = set(specs)
+    marked = [i for i, name in enumerate(specs) if name in highlight]
+    if window is not None and marked:
+        order = list(specs)
+        shown = set(order[max(0, min(marked) - window): max(marked) + window + 1])
+
+    dot = graphviz.Digraph(summary.model, graph_attr={"rankdir": "TB", "nodesep": "0.25", "ranksep": "0.3"},
+                           node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica",
+                                      "fontsize": "10", "fillcolor": "#eef3fb"},
+                           edge_attr={"fontname": "Helvetica", "fontsize": "9"})
+    clusters: dict[str, graphviz.Digraph] = {}
+    for name, (inside, label, attributes) in specs.items():
+        if name not in shown:
+            continue
+        attributes = attributes | (HIGHLIGHT if name in highlight else {})
+        target = dot
+        if inside is not None:
+            target = clusters.get(inside)
+            if target is None:
+                target = clusters[inside] = graphviz.Digraph(f"cluster_{len(clusters)}")
+                kind = next(n.block_kind for n in summary.nodes if n.block == inside)
+                target.attr(label=f"{inside} ({kind})", style="rounded", color="#8aa4c8", fontname="Helvetica",
+                            fontsize="10")
+        target.node(name, label, **attributes)
+    for cluster in clusters.values():
+        dot.subgraph(cluster)
+
     for (source, target), label in edges.items():
+        if source not in shown and target not in shown:
+            continue
+        if source not in shown:
+            source = f"{ELSEWHERE} before"
+            dot.node(source, ELSEWHERE, shape="plaintext", style="")
+        elif target not in shown:
+            target = f"{ELSEWHERE} after"
+            dot.node(target, ELSEWHERE, shape="plaintext", style="")
         dot.edge(source, target, label=f" {label}" if label else "")
     return dot
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnviz.analysis.summary import LayerRow, Summary
-from cnnviz.analysis.tracing import TraceNode
 
 # Row types that the notes' walk lists; activations, batch norm and dropout are left out, as in the notes.
 CONV, POOL, NORM, FC = "CONV", "POOL", "NORM", "FC"
@@ -57,32 +56,6 @@ def layer_walk(summary: Summary) -> list[Step]:
         counters[kind] += 1
         label = f"{'MAX ' if row.type == 'MaxPool2d' else 'AVG ' if kind == POOL else ''}{kind}{counters[kind]}"
         steps.append(Step(notes_shape(row.output_shape), label, _describe(row, kind), row.params, row.macs))
-    return steps
-
-
-def block_walk(summary: Summary) -> list[Step]:
-    """For deep models: one step per call of a block (or of a top-level layer), with that call's subtotals.
-
-    A block's shape is its output: its last node, joins included (an inception module's concatenation of
-    its branches, not its last branch). A module called several times (a shared activation, Siamese twins)
-    gets one step per call, each with its own shape; a repeated call adds MACs but no new parameters.
-    """
-    calls: dict[tuple[str, int], list[TraceNode]] = {}
-    for node in summary.nodes:
-        row = summary.row_of_node.get(node.index)
-        if (node.block is None and row is None) or (row is not None and row.auxiliary):
-            continue  # joins between blocks are drawn in the graph; training-only heads are left out
-        calls.setdefault((node.block or node.name, node.call), []).append(node)
-    steps = []
-    for (key, call), nodes in calls.items():
-        rows = [summary.row_of_node[n.index] for n in nodes if n.index in summary.row_of_node]
-        shaped = [n for n in nodes if n.output_shape]
-        if not rows or not shaped:
-            continue
-        kind = nodes[0].block_kind if nodes[0].block else nodes[0].kind
-        description = kind if call == 1 else f"{kind}, call {call}"
-        steps.append(Step(notes_shape(shaped[-1].output_shape), key, description,
-                          sum(r.params for r in rows), sum(r.macs for r in rows)))
     return steps
 
 

@@ -1,0 +1,111 @@
+"""The step-through layer walk of an architecture page: one layer (or one block) per step, its arithmetic with
+its own numbers, the graph around it with the step marked, and its activation volume before and after.
+
+The step lives in the link (``step=3``; an opened block adds ``open=1`` and ``sub=2``), the previous/next
+buttons answer the arrow keys, and a block opens into its layers: next and previous then walk through them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from cnnviz.analysis.summary import Summary
+from cnnviz.format import shape_text
+from cnnviz.lectures.walk import input_step, notes_shape
+from ui import cached, presenter, url_state
+
+GRAPH_WINDOW = 2  # graph nodes drawn on each side of the step: a projector shows them large enough to read
+
+
+def _keys(prefix: str) -> tuple[str, str, str]:
+    return f"{prefix}_step", f"{prefix}_open", f"{prefix}_sub"
+
+
+def _move(prefix: str, steps: list, delta: int) -> None:
+    """Previous/next: through an opened block's layers first, then on to the neighbouring step."""
+    step_key, open_key, sub_key = _keys(prefix)
+    index = st.session_state.get(step_key, 1) - 1
+    inner = _openable(steps[index])
+    if st.session_state.get(open_key) and inner:
+        sub = st.session_state.get(sub_key, 1) + delta
+        if 1 <= sub <= len(inner):
+            st.session_state[sub_key] = sub
+            return
+    index = min(max(index + delta, 0), len(steps) - 1)
+    st.session_state[step_key] = index + 1
+    inner = _openable(steps[index])
+    st.session_state[sub_key] = len(inner) if delta < 0 and inner else 1
+
+
+def _openable(step) -> tuple:
+    """A block's layers, when there is more than one to open into (a conv+BN+ReLU wrapper is one layer)."""
+    return step.layers if len(step.layers) > 1 else ()
+
+
+def walk(key: str, name: str, input_size: int | None, summary: Summary) -> None:
+    steps = cached.walk_steps(name, input_size)
+    if not steps:
+        st.info("This model has no layer to step through.")
+        return
+    prefix = f"{key}_{name}_{input_size}"
+    step_key, open_key, sub_key = _keys(prefix)
+    numbers = list(range(1, len(steps) + 1))
+
+    back, chooser, forward = st.columns([2, 7, 2], vertical_alignment="bottom")
+    back.button("Back", icon=":material/arrow_back:", shortcut="Left", key=f"{prefix}_back", width="stretch",
+                on_click=_move, args=(prefix, steps, -1), help="Or the left arrow key")
+    forward.button("Next", icon=":material/arrow_forward:", shortcut="Right", key=f"{prefix}_next",
+                   width="stretch", type="primary", on_click=_move, args=(prefix, steps, 1),
+                   help="Or the right arrow key")
+    number = chooser.select_slider(
+        "Step", numbers, format_func=lambda n: f"{n}/{len(steps)} · {steps[n - 1].title}",
+        key=url_state.bind("step", step_key, 1, parse=int, choices=numbers), label_visibility="collapsed")
+    step = steps[number - 1]
+
+    shown = step
+    if layers := _openable(step):
+        opened = st.toggle(f"Open {step.title} into its {len(layers)} layers", key=url_state.flag("open", open_key))
+        if opened:
+            inner = list(range(1, len(layers) + 1))
+            sub = st.select_slider(
+                "Layer of the block", inner, format_func=lambda n: f"{n}/{len(layers)} · {layers[n - 1].title}",
+                key=url_state.bind("sub", sub_key, 1, parse=int, choices=inner))
+            shown = layers[sub - 1]
+    _draw(name, input_size, step, shown)
+
+    with st.expander("The whole walk as text, in the notes' notation"):
+        lines = [f"1. [{input_step(summary)}] INPUT"]
+        lines += [f"1. [{notes_shape(s.output_shape)}] **{s.title}**: {s.description} — {s.params:,} params, "
+                  f"{s.macs:,} MACs" for s in steps]
+        st.markdown("\n".join(lines))
+
+
+def _draw(name: str, input_size: int | None, step, shown) -> None:
+    inside = shown is not step
+    text, graph = st.columns([3, 2])
+    with text:
+        heading = f"{step.title} › {shown.title}" if inside else shown.title
+        st.markdown(f"#### {heading} · {shown.kind}")
+        st.write(shown.description)
+        rows = ["| | formula | with this layer's numbers | result |", "|---|---|---|---|"]
+        rows += [f"| **{w.what}** | {_subscripts(w.formula)} | {_subscripts(w.worked)} | **{w.result}** |"
+                 for w in shown.worked]
+        st.markdown("\n".join(rows), unsafe_allow_html=True)
+        if shown.rf is not None:
+            st.caption(f"Receptive field so far {shown.rf} px, jump {shown.jump:g} px: one step in this output moves "
+                       f"{shown.jump:g} pixels in the input.")
+        st.image(cached.volume_svg(tuple(shown.input_shape), tuple(shown.output_shape), shown.kernel_hw,
+                                   f"in {shape_text(shown.input_shape)}", f"out {shape_text(shown.output_shape)}"),
+                 width="stretch")
+    with graph:
+        unfold = (step.layer,) if inside else ()
+        dot = cached.graph_dot(name, input_size, unfold, tuple(shown.graph_nodes), GRAPH_WINDOW)
+        st.graphviz_chart(dot, width="stretch", height=640 if presenter.presenting() else 520)
+
+
+def _subscripts(formula: str) -> str:
+    """C_in, l_{k−1} as subscripts (the table is markdown; the formulas are plain text)."""
+    formula = re.sub(r"_\{([^}]*)\}", r"<sub>\1</sub>", formula)
+    return re.sub(r"_([A-Za-z]+)", r"<sub>\1</sub>", formula)
