@@ -4,21 +4,25 @@ import importlib
 
 import streamlit as st
 
-from ui import presenter, share
+from cnnviz.i18n import _
+from ui import language, presenter, share
 from ui.catalog import page_groups
 
 # plotly reads sys.modules["pandas"]: a pandas half-imported by another thread (the warm-up) breaks its charts, so
 # every run waits here until pandas is whole.
 importlib.import_module("pandas")
 
+language.choose()
 presenting = presenter.bind()
 st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "auto")
 presenter.apply_style()
-navigation = {group: [st.Page(e.path, title=e.title, url_path=e.url_path, icon=e.icon, default=e.url_path == "home")
-                      for e in entries]
+navigation = {_(group): [st.Page(e.path, title=_(e.title), url_path=e.url_path, icon=e.icon,
+                                 default=e.url_path == "home")
+                         for e in entries]
               for group, entries in page_groups().items()}
 page = st.navigation(navigation, expanded=True)  # every page listed, though the sidebar has more below
+language.switch(st.sidebar)
 presenter.toggle(st.sidebar)
 share.button(st.sidebar, key="share_sidebar")
 if presenting:

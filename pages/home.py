@@ -6,25 +6,27 @@ through_app()
 
 import streamlit as st
 
+from cnnviz.i18n import _
 from cnnviz.zoo.registry import architectures
-from ui.catalog import page_groups
+from ui.catalog import START, page_groups
 
-st.title("cnnviz — classic CNN architectures, live")
+st.title(_("cnnviz — classic CNN architectures, live"))
 variants = sum(len(a.variants) for a in architectures().values())
-st.write(f"Every model here is a live PyTorch model: {len(architectures())} architectures in {variants} variants. "
-         "Each page traces its model on PyTorch's `meta` device (no weights are allocated), so every shape, "
-         "parameter count and multiply-accumulate on screen is computed, not copied from a paper.")
-with st.expander("Why these architectures: ImageNet (ILSVRC) winners by year", expanded=True):
+st.write(_("Every model here is a live PyTorch model: {architectures} architectures in {variants} variants. "
+           "Each page traces its model on PyTorch's `meta` device (no weights are allocated), so every shape, "
+           "parameter count and multiply-accumulate on screen is computed, not copied from a paper.").format(
+    architectures=len(architectures()), variants=variants))
+with st.expander(_("Why these architectures: ImageNet (ILSVRC) winners by year"), expanded=True):
     from cnnviz.lectures.ilsvrc import ilsvrc_figure
 
     # Also loads the browser's plotly bundle while the visitor reads, so the first architecture page is quicker.
     st.plotly_chart(ilsvrc_figure(), width="stretch", key="home_ilsvrc")
-    st.caption("Top-5 classification error on the ILSVRC test set. The compare page adds each network's "
-               "computed depth, parameters and MACs.")
+    st.caption(_("Top-5 classification error on the ILSVRC test set. The compare page adds each network's "
+                 "computed depth, parameters and MACs."))
 for group, entries in page_groups().items():
-    if group == "Start":
+    if entries is START:
         continue
-    st.subheader(group)
+    st.subheader(_(group))
     for entry in entries:
-        st.page_link(entry.path, label=entry.title, icon=entry.icon)
-        st.caption(entry.line)
+        st.page_link(entry.path, label=_(entry.title), icon=entry.icon)
+        st.caption(_(entry.line))

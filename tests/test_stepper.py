@@ -11,7 +11,8 @@ from cnnviz.analysis.graph import layer_graph
 from cnnviz.analysis.receptive_field.recursion import receptive_fields
 from cnnviz.analysis.summary import summary_of
 from cnnviz.lectures.course_notes import notes_text
-from cnnviz.lectures.stepper import MACS, OUTPUT_SIZE, PARAMETERS, RECEPTIVE_FIELD, walk_steps
+from cnnviz.lectures.step_arithmetic import MACS, OUTPUT_SIZE, PARAMETERS, RECEPTIVE_FIELD
+from cnnviz.lectures.stepper import walk_steps
 from cnnviz.lectures.volumes import volume_svg
 from cnnviz.zoo.registry import model_names, resolve
 

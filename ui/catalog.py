@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cnnviz.i18n import N_
 from cnnviz.zoo.registry import architectures
 
 
@@ -21,56 +22,56 @@ class PageEntry:
         return f"pages/{self.url_path}.py"
 
 
-START = [PageEntry("Home", "home", "What is here.", ":material/home:")]
+START = [PageEntry(N_("Home"), "home", N_("What is here."), ":material/home:")]
 
 # Concept labs: each number computed by formula and measured in torch.
 CONCEPT_LABS: list[PageEntry] = [
-    PageEntry("Receptive field", "lab-receptive-field",
-              "The notes' recursion layer by layer for any model, checked by back-propagation, and on a photo.",
+    PageEntry(N_("Receptive field"), "lab-receptive-field",
+              N_("The notes' recursion layer by layer for any model, checked by back-propagation, and on a photo."),
               ":material/center_focus_strong:"),
-    PageEntry("3x3 stacks vs 7x7", "lab-stacking",
-              "Stacked 3x3 convolutions vs one big kernel: field, parameters, MACs and non-linearities.",
+    PageEntry(N_("3x3 stacks vs 7x7"), "lab-stacking",
+              N_("Stacked 3x3 convolutions vs one big kernel: field, parameters, MACs and non-linearities."),
               ":material/stacks:"),
-    PageEntry("Local response normalisation", "lab-lrn",
-              "The LRN formula term by term, AlexNet's values, and the torch call that matches it.",
+    PageEntry(N_("Local response normalisation"), "lab-lrn",
+              N_("The LRN formula term by term, AlexNet's values, and the torch call that matches it."),
               ":material/equalizer:"),
-    PageEntry("Bottleneck arithmetic", "lab-bottleneck",
-              "1x1 reductions: the notes' 5x5 question, inception, ResNet, MobileNet and fire modules.",
+    PageEntry(N_("Bottleneck arithmetic"), "lab-bottleneck",
+              N_("1x1 reductions: the notes' 5x5 question, inception, ResNet, MobileNet and fire modules."),
               ":material/filter_alt:"),
-    PageEntry("1x1 convolutions and GAP", "lab-1x1-gap",
-              "What a 1x1 convolution computes, and global average pooling vs VGG's fully connected head.",
+    PageEntry(N_("1x1 convolutions and GAP"), "lab-1x1-gap",
+              N_("What a 1x1 convolution computes, and global average pooling vs VGG's fully connected head."),
               ":material/grid_on:"),
-    PageEntry("Output-size calculator", "lab-output-size",
-              "floor((W − F + 2P)/S) + 1 with dilation, ceil mode and transposed convolutions, checked by torch.",
+    PageEntry(N_("Output-size calculator"), "lab-output-size",
+              N_("floor((W − F + 2P)/S) + 1 with dilation, ceil mode and transposed convolutions, checked by torch."),
               ":material/calculate:"),
-    PageEntry("Regularisation", "lab-regularisation",
-              "Dropout's scaling, random crops and flips, the 10-crop test and ensembles, run on tensors and a photo.",
+    PageEntry(N_("Regularisation"), "lab-regularisation",
+              N_("Dropout's scaling, random crops and flips, the 10-crop test and ensembles, run on tensors and a photo."),
               ":material/shield:"),
 ]
 
 # Image lab: photos through pretrained networks.
 IMAGE_LAB: list[PageEntry] = [
-    PageEntry("What the networks see", "image-predictions",
-              "Your photo through pretrained networks: top-5 ImageNet classes, several models side by side.",
+    PageEntry(N_("What the networks see"), "image-predictions",
+              N_("Your photo through pretrained networks: top-5 ImageNet classes, several models side by side."),
               ":material/image_search:"),
-    PageEntry("Inside the network", "inside-the-network",
-              "Feature maps, first-layer filters, Grad-CAM and a unit's receptive field on your photo.",
+    PageEntry(N_("Inside the network"), "inside-the-network",
+              N_("Feature maps, first-layer filters, Grad-CAM and a unit's receptive field on your photo."),
               ":material/layers:"),
 ]
 
 # Mini-trainings: real training on data that ships offline.
 MINI_TRAININGS: list[PageEntry] = [
-    PageEntry("Residual vs plain, trained", "train-residual",
-              "Deeper plain nets train worse; residual nets of the same depth do not. Bundled sweep and a live run.",
+    PageEntry(N_("Residual vs plain, trained"), "train-residual",
+              N_("Deeper plain nets train worse; residual nets of the same depth do not. Bundled sweep and a live run."),
               ":material/stacked_line_chart:"),
-    PageEntry("LeNet-5 trained live", "train-lenet",
-              "Handwritten digits in seconds: loss from ln 10, accuracy, filters and maps before and after.",
+    PageEntry(N_("LeNet-5 trained live"), "train-lenet",
+              N_("Handwritten digits in seconds: loss from ln 10, accuracy, filters and maps before and after."),
               ":material/draw:"),
-    PageEntry("Learning-rate schedules", "train-schedules",
-              "Divide on plateau, x0.96 every 8 epochs, warm-up; SGD+momentum vs RMSProp.",
+    PageEntry(N_("Learning-rate schedules"), "train-schedules",
+              N_("Divide on plateau, x0.96 every 8 epochs, warm-up; SGD+momentum vs RMSProp."),
               ":material/trending_down:"),
-    PageEntry("Transfer learning, trained", "train-transfer",
-              "Frozen encoder vs fine-tuning vs scratch with pretrained EfficientNet-Lite0: accuracy and time.",
+    PageEntry(N_("Transfer learning, trained"), "train-transfer",
+              N_("Frozen encoder vs fine-tuning vs scratch with pretrained EfficientNet-Lite0: accuracy and time."),
               ":material/model_training:"),
 ]
 
@@ -79,12 +80,12 @@ def page_groups() -> dict[str, list[PageEntry]]:
     archs = [PageEntry(arch.title, key, f"{arch.year} · {arch.idea.split('. ')[0]}.",
                        ":material/account_tree:")
              for key, arch in architectures().items()]
-    archs.append(PageEntry("Compare architectures", "compare-architectures",
-                           "The notes' summary tables computed live, ILSVRC by year, accuracy vs MACs, recipes.",
+    archs.append(PageEntry(N_("Compare architectures"), "compare-architectures",
+                           N_("The notes' summary tables computed live, ILSVRC by year, accuracy vs MACs, recipes."),
                            ":material/compare:"))
-    archs.append(PageEntry("Transfer learning", "transfer-learning",
-                           "Freeze the encoder and train a new head, or fine-tune: what trains, counted.",
+    archs.append(PageEntry(N_("Transfer learning"), "transfer-learning",
+                           N_("Freeze the encoder and train a new head, or fine-tune: what trains, counted."),
                            ":material/swap_horiz:"))
-    groups = {"Start": START, "Architectures": archs, "Concept labs": CONCEPT_LABS, "Image lab": IMAGE_LAB,
-              "Mini-trainings": MINI_TRAININGS}
+    groups = {N_("Start"): START, N_("Architectures"): archs, N_("Concept labs"): CONCEPT_LABS,
+              N_("Image lab"): IMAGE_LAB, N_("Mini-trainings"): MINI_TRAININGS}
     return {name: entries for name, entries in groups.items() if entries}

@@ -8,6 +8,7 @@ import contextlib
 
 import streamlit as st
 
+from cnnviz.i18n import _
 from ui import url_state
 
 KEY = "present"
@@ -38,16 +39,16 @@ def apply_style() -> None:
 
 
 def toggle(container) -> None:
-    container.toggle("Presenter mode", key=KEY,
-                     help="Large type, the sidebar folded away and big step buttons (arrow keys step). Also "
-                          "opened by a link ending in ?present=1.")
+    container.toggle(_("Presenter mode"), key=KEY,
+                     help=_("Large type, the sidebar folded away and big step buttons (arrow keys step). Also "
+                            "opened by a link ending in ?present=1."))
 
 
 @contextlib.contextmanager
 def folded(title: str):
     """Long tables and code: shown in place normally, folded into a closed expander when presenting."""
     if presenting():
-        with st.expander(title, expanded=False):
+        with st.expander(_(title), expanded=False):
             yield
     else:
         yield
@@ -63,4 +64,4 @@ def top_bar() -> None:
 
     bar = st.container(horizontal=True, horizontal_alignment="right")
     share.button(bar, key="share_top")
-    bar.button("Leave presenter mode", icon=":material/close_fullscreen:", on_click=_leave, key="present_leave")
+    bar.button(_("Leave presenter mode"), icon=":material/close_fullscreen:", on_click=_leave, key="present_leave")

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from cnnviz.i18n import _
 from ui import presenter, url_state
 
 
@@ -21,22 +22,21 @@ def qr_png(link: str, scale: int) -> bytes:
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 
 
-@st.dialog("Share this view", width="large")
 def _dialog() -> None:
     link = url_state.current_link(leave_out=(presenter.KEY,))  # the projector's large type is not for a phone
     big = presenter.presenting()
     code, words = st.columns([4, 5] if big else [1, 2])
     code.image(qr_png(link, scale=12 if big else 8), width="stretch")
     with words:
-        st.write("Point a phone's camera at the code, or open the link: it shows this page as it is now, with the "
-                 "same variant, step, settings and sample photo, without presenter mode.")
+        st.write(_("Point a phone's camera at the code, or open the link: it shows this page as it is now, with "
+                   "the same variant, step, settings and sample photo, without presenter mode."))
         st.code(link, language=None, wrap_lines=True)
         if urlsplit(link).hostname in LOCAL_HOSTS:
-            st.warning("This address works only on this computer. For a class, open the app by this machine's "
-                       "network address (the server's *Network URL*), then share.", icon=":material/lan:")
+            st.warning(_("This address works only on this computer. For a class, open the app by this machine's "
+                         "network address (the server's *Network URL*), then share."), icon=":material/lan:")
 
 
 def button(container, key: str) -> None:
-    if container.button("Share this view", icon=":material/qr_code_2:", key=key,
-                        help="The link to exactly this view, with a QR code for the room"):
-        _dialog()
+    if container.button(_("Share this view"), icon=":material/qr_code_2:", key=key,
+                        help=_("The link to exactly this view, with a QR code for the room")):
+        st.dialog(_("Share this view"), width="large")(_dialog)()

@@ -13,6 +13,7 @@ import streamlit as st
 
 from cnnviz.analysis.summary import Summary
 from cnnviz.format import shape_text
+from cnnviz.i18n import _
 from cnnviz.lectures.walk import input_step, notes_shape
 from ui import cached, presenter, url_state
 
@@ -47,38 +48,39 @@ def _openable(step) -> tuple:
 def walk(key: str, name: str, input_size: int | None, summary: Summary) -> None:
     steps = cached.walk_steps(name, input_size)
     if not steps:
-        st.info("This model has no layer to step through.")
+        st.info(_("This model has no layer to step through."))
         return
     prefix = f"{key}_{name}_{input_size}"
     step_key, open_key, sub_key = _keys(prefix)
     numbers = list(range(1, len(steps) + 1))
 
     back, chooser, forward = st.columns([2, 7, 2], vertical_alignment="bottom")
-    back.button("Back", icon=":material/arrow_back:", shortcut="Left", key=f"{prefix}_back", width="stretch",
-                on_click=_move, args=(prefix, steps, -1), help="Or the left arrow key")
-    forward.button("Next", icon=":material/arrow_forward:", shortcut="Right", key=f"{prefix}_next",
+    back.button(_("Back"), icon=":material/arrow_back:", shortcut="Left", key=f"{prefix}_back", width="stretch",
+                on_click=_move, args=(prefix, steps, -1), help=_("Or the left arrow key"))
+    forward.button(_("Next"), icon=":material/arrow_forward:", shortcut="Right", key=f"{prefix}_next",
                    width="stretch", type="primary", on_click=_move, args=(prefix, steps, 1),
-                   help="Or the right arrow key")
+                   help=_("Or the right arrow key"))
     number = chooser.select_slider(
-        "Step", numbers, format_func=lambda n: f"{n}/{len(steps)} · {steps[n - 1].title}",
+        _("Step"), numbers, format_func=lambda n: f"{n}/{len(steps)} · {steps[n - 1].title}",
         key=url_state.bind("step", step_key, 1, parse=int, choices=numbers), label_visibility="collapsed")
     step = steps[number - 1]
 
     shown = step
     if layers := _openable(step):
-        opened = st.toggle(f"Open {step.title} into its {len(layers)} layers", key=url_state.flag("open", open_key))
+        opened = st.toggle(_("Open {block} into its {count} layers").format(block=step.title, count=len(layers)),
+                           key=url_state.flag("open", open_key))
         if opened:
             inner = list(range(1, len(layers) + 1))
             sub = st.select_slider(
-                "Layer of the block", inner, format_func=lambda n: f"{n}/{len(layers)} · {layers[n - 1].title}",
+                _("Layer of the block"), inner, format_func=lambda n: f"{n}/{len(layers)} · {layers[n - 1].title}",
                 key=url_state.bind("sub", sub_key, 1, parse=int, choices=inner))
             shown = layers[sub - 1]
     _draw(name, input_size, step, shown)
 
-    with st.expander("The whole walk as text, in the notes' notation"):
+    with st.expander(_("The whole walk as text, in the notes' notation")):
         lines = [f"1. [{input_step(summary)}] INPUT"]
-        lines += [f"1. [{notes_shape(s.output_shape)}] **{s.title}**: {s.description} — {s.params:,} params, "
-                  f"{s.macs:,} MACs" for s in steps]
+        lines += [f"1. [{notes_shape(s.output_shape)}] **{s.title}**: {s.description} — "
+                  + _("{params} params, {macs} MACs").format(params=f"{s.params:,}", macs=f"{s.macs:,}") for s in steps]
         st.markdown("\n".join(lines))
 
 
@@ -89,15 +91,17 @@ def _draw(name: str, input_size: int | None, step, shown) -> None:
         heading = f"{step.title} › {shown.title}" if inside else shown.title
         st.markdown(f"#### {heading} · {shown.kind}")
         st.write(shown.description)
-        rows = ["| | formula | with this layer's numbers | result |", "|---|---|---|---|"]
-        rows += [f"| **{w.what}** | {_subscripts(w.formula)} | {_subscripts(w.worked)} | **{w.result}** |"
+        header = (_("formula"), _("with this layer's numbers"), _("result"))
+        rows = ["| | " + " | ".join(header) + " |", "|---|---|---|---|"]
+        rows += [f"| **{_(w.what)}** | {_subscripts(w.formula)} | {_subscripts(w.worked)} | **{w.result}** |"
                  for w in shown.worked]
         st.markdown("\n".join(rows), unsafe_allow_html=True)
         if shown.rf is not None:
-            st.caption(f"Receptive field so far {shown.rf} px, jump {shown.jump:g} px: one step in this output moves "
-                       f"{shown.jump:g} pixels in the input.")
+            st.caption(_("Receptive field so far {field} px, jump {jump} px: one step in this output moves {jump} "
+                         "pixels in the input.").format(field=shown.rf, jump=f"{shown.jump:g}"))
         st.image(cached.volume_svg(tuple(shown.input_shape), tuple(shown.output_shape), shown.kernel_hw,
-                                   f"in {shape_text(shown.input_shape)}", f"out {shape_text(shown.output_shape)}"),
+                                   _("in {shape}").format(shape=shape_text(shown.input_shape)),
+                                   _("out {shape}").format(shape=shape_text(shown.output_shape))),
                  width="stretch")
     with graph:
         unfold = (step.layer,) if inside else ()

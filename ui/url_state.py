@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from cnnviz.i18n import _
+
 T = TypeVar("T")
 
 _KEPT = "_url_state_kept"  # widget key -> its last value: widgets lose their state when their page is left
@@ -47,7 +49,7 @@ def bind(param: str, key: str, default: T, *, choices: Collection | None = None,
         try:
             st.session_state[key] = _read(raw, default, choices, parse, bounds)
         except (ValueError, TypeError):
-            notice(param, raw, show(default))
+            notice(param, raw, f"`{show(default) or _('the default')}`")
             st.session_state[key] = default
     elif key not in st.session_state:
         st.session_state[key] = kept.get(key, default)
@@ -110,22 +112,19 @@ def several(param: str, key: str, choices: Sequence, default: Sequence = (), ite
         if not known:
             raise BadValue(raw)
         if len(known) < len(values):
-            notice(param, ",".join(str(v) for v in values if v not in choices), "the others")
+            notice(param, ",".join(str(v) for v in values if v not in choices), _("the others"))
         if most is not None and len(known) > most:
-            notice(param, ",".join(map(str, known[most:])), f"the first {most}")
+            notice(param, ",".join(map(str, known[most:])), _("the first {count}").format(count=most))
         return known[:most]
 
     return bind(param, key, list(default), parse=parse, show=lambda values: ",".join(map(str, values)))
 
 
-def notice(param: str, raw: str, fallback: str) -> None:
+def notice(param: str, raw: str, instead: str) -> None:
+    """One line: this link's ``param=raw`` is not shown; ``instead`` is."""
     shown = raw if len(raw) <= 40 else raw[:40] + "…"
-    st.warning(f"This link's `{param}={shown}` does not fit this page; showing {_shown(fallback)} instead.",
-               icon=":material/link_off:")
-
-
-def _shown(fallback: str) -> str:
-    return f"`{fallback}`" if fallback and not fallback.startswith("the ") else fallback or "the default"
+    st.warning(_("This link's `{setting}` does not fit this page; showing {instead} instead.").format(
+        setting=f"{param}={shown}", instead=instead), icon=":material/link_off:")
 
 
 def current_link(leave_out: Collection[str] = ()) -> str:

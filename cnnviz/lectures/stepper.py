@@ -5,7 +5,8 @@ connected layers, plus any other layer that changes the shape. Batch norm, activ
 folded into the step whose output they read ("then BN, ReLU"), or, when they read a join or the block input
 (pre-activation), into the next step ("BN, ReLU, then ..."); their parameters count in that step. Inside a block
 the joins (add, concatenation) are steps of their own. Every number comes from the traced model: the rows and
-nodes of the ``Summary``, the ``LayerRF`` rows of the receptive-field recursion and ``conv_arithmetic``.
+nodes of the ``Summary``, the ``LayerRF`` rows of the receptive-field recursion and ``conv_arithmetic``; each
+layer's worked lines are written by ``step_arithmetic``.
 """
 
 from __future__ import annotations
@@ -15,17 +16,15 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
-from cnnviz.analysis import conv_arithmetic as arithmetic
 from cnnviz.analysis.receptive_field.recursion import LayerRF
 from cnnviz.analysis.summary import LayerRow, Summary
 from cnnviz.analysis.tracing import JOIN_OPS, TraceNode
 from cnnviz.format import shape_text
+from cnnviz.lectures.step_arithmetic import (CHANNELS, JUMP, MACS, OUTPUT_SIZE, PARAMETERS, RECEPTIVE_FIELD, SHAPES,
+                                              STEP_PARAMETERS, Worked, adaptive_worked, conv_padding, conv_worked,
+                                              field_worked, hw_text, linear_worked, lrn_worked, pair, pool_name,
+                                              pool_worked, size_text, terms)
 from cnnviz.lectures.walk import KINDS, layer_walk
-
-# What a worked line is about: fixed words, so that the page can translate them.
-OUTPUT_SIZE, PARAMETERS, MACS = "Output size", "Parameters", "MACs"
-RECEPTIVE_FIELD, JUMP = "Receptive field", "Jump"
-CHANNELS, SHAPES, NORMALISATION, STEP_PARAMETERS = "Channels", "Shapes", "Normalisation", "Step parameters"
 
 POOLS = (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd, nn.modules.pooling._AdaptiveAvgPoolNd,
          nn.modules.pooling._AdaptiveMaxPoolNd, nn.modules.pooling._LPPoolNd)
@@ -35,14 +34,6 @@ JOIN_TITLES = {"add": "ADD", "__add__": "ADD", "__iadd__": "ADD", "add_": "ADD",
                "sub": "SUBTRACT", "__sub__": "SUBTRACT"}
 FOLDED_NAMES = {"BatchNorm1d": "BN", "BatchNorm2d": "BN", "BatchNormAct2d": "BN + activation", "ReLU": "ReLU",
                 "ReLU6": "ReLU6", "Sigmoid": "sigmoid", "Tanh": "tanh", "StochasticDepth": "stochastic depth"}
-
-
-@dataclass(frozen=True)
-class Worked:
-    what: str  # OUTPUT_SIZE, PARAMETERS, MACS, RECEPTIVE_FIELD, JUMP, ...
-    formula: str  # symbolic: "⌊(W − F + 2P)/S⌋ + 1"
-    worked: str  # this layer's numbers: "⌊(227 − 11 + 2·0)/4⌋ + 1"
-    result: str  # "55"; counts with thousands separators: "34,944"
 
 
 @dataclass(frozen=True)
@@ -190,7 +181,7 @@ class _Walk:
                                                                  for n in extra]), f"{params:,}"),)
         rf, jump, layer_rf = self.field_of(node)
         if rf is not None and self.is_step(node) and layer_rf is not None and layer_rf.name == self.field_name(node):
-            worked += _field_worked(layer_rf)
+            worked += field_worked(layer_rf)
         return WalkStep(title, node.kind, description, node.name, self.input_shape(node), node.output_shape,
                         params, macs, rf, jump, worked, tuple(self.keys[n.index] for n in members), (), kernel)
 
@@ -200,20 +191,21 @@ class _Walk:
         if node.call > 1 and not node.first_call:
             title = f"{title} (call {node.call})"
         if isinstance(module, nn.modules.conv._ConvNd):
-            worked, description = _conv(module, row), _conv_text(module, row)
-            kernel = _pair(module.kernel_size)
+            worked, description = conv_worked(module, row), _conv_text(module, row)
+            kernel = pair(module.kernel_size)
         elif isinstance(module, ADAPTIVE):
-            worked, description = _adaptive(row), f"adaptive {_pool_name(module)} pool to {_hw_text(row.output_shape)}"
+            worked = adaptive_worked(row)
+            description = f"adaptive {pool_name(module)} pool to {hw_text(row.output_shape)}"
             kernel = tuple(row.input_shape[-2:]) if row.output_shape[-2:] == (1, 1) else None
         elif isinstance(module, POOLS):
-            worked, description = _pool(module, row), _pool_text(module)
-            kernel = _pair(module.kernel_size)
+            worked, description = pool_worked(module, row), _pool_text(module)
+            kernel = pair(module.kernel_size)
         elif isinstance(module, nn.LocalResponseNorm):
             description = f"local response normalisation over {module.size} channels"
-            worked, kernel = _lrn(module, row), None
+            worked, kernel = lrn_worked(module, row), None
         elif isinstance(module, nn.Linear):
             neurons = "neuron" if module.out_features == 1 else "neurons"
-            worked, description, kernel = _linear(module, row), f"{module.out_features} {neurons}", None
+            worked, description, kernel = linear_worked(module, row), f"{module.out_features} {neurons}", None
         else:
             worked, kernel = (), None
             description = f"{node.kind}: {shape_text(row.input_shape)} → {shape_text(row.output_shape)}"
@@ -229,7 +221,7 @@ class _Walk:
         shapes = [self.shape_of(i) for i in node.inputs]
         title = JOIN_TITLES.get(node.kind, node.kind.upper())
         if title == "CONCAT":
-            channels = " + ".join(_terms([s[0] for s in shapes]))
+            channels = " + ".join(terms([s[0] for s in shapes]))
             worked = (Worked(CHANNELS, "C = C₁ + C₂ + … (concatenation along channels)", channels,
                              f"{node.output_shape[0]:,}"),)
             return title, worked, None, f"concatenates {len(shapes)} tensors along the channels"
@@ -265,12 +257,12 @@ class _Walk:
         rf_in, jump_in, _ = self.field_of(self._producer(nodes[0])) if nodes[0].inputs else (None, None, None)
         count = len(layers)
         shapes = f"{shape_text(input_shape)} → {shape_text(last.output_shape)}"
-        worked = [Worked(OUTPUT_SIZE, "the block's input → its output", shapes, _size_text(last.output_shape))]
+        worked = [Worked(OUTPUT_SIZE, "the block's input → its output", shapes, size_text(last.output_shape))]
         worked += [w for s in inner if s.layer == last.name for w in s.worked if w.what == CHANNELS]
-        worked += [Worked(PARAMETERS, f"sum of its {count} layers", " + ".join(_terms([s.params for s in inner
-                                                                                       if s.params])) or "0",
+        worked += [Worked(PARAMETERS, f"sum of its {count} layers", " + ".join(terms([s.params for s in inner
+                                                                                      if s.params])) or "0",
                           f"{params:,}"),
-                   Worked(MACS, f"sum of its {count} layers", " + ".join(_terms([s.macs for s in inner if s.macs]))
+                   Worked(MACS, f"sum of its {count} layers", " + ".join(terms([s.macs for s in inner if s.macs]))
                           or "0", f"{macs:,}")]
         if rf is not None:
             worked += [Worked(RECEPTIVE_FIELD, "the widest path through the block: its input's field → its output's",
@@ -313,171 +305,6 @@ class _Walk:
         return self.field_of(self._producer(node))
 
 
-# --- the arithmetic of each kind ---------------------------------------------------------------------------
-def _pair(value) -> tuple[int, int]:
-    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-
-
-def _size_text(shape: tuple[int, ...]) -> str:
-    """The output size a worked line states: "55" for a square map, "17x8" otherwise, "4096" for a vector."""
-    if len(shape) < 3:
-        return str(shape[-1]) if shape else ""
-    height, width = shape[-2:]
-    return str(height) if height == width else f"{height}x{width}"
-
-
-def _hw_text(shape: tuple[int, ...]) -> str:
-    return "x".join(str(d) for d in shape[-2:])
-
-
-def _terms(values: list[int], most: int = 8) -> list[str]:
-    shown = [f"{v:,}" for v in values[:most]]
-    return shown + [f"… ({len(values)} terms)"] if len(values) > most else shown
-
-
-def _padding(module: nn.modules.conv._ConvNd, row: LayerRow) -> list[tuple[int, int]]:
-    """(before, after) padding per axis: the layer's own plus a pad module inside it (TF-style 'same')."""
-    kernel, dilation = _pair(module.kernel_size), _pair(module.dilation)
-    if module.padding == "valid":
-        own = [(0, 0), (0, 0)]
-    elif module.padding == "same":
-        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
-        own = [(t // 2, t - t // 2) for t in totals]
-    else:
-        own = [(p, p) for p in _pair(module.padding)]
-    left, right, top, bottom = row.pre_padding or (0, 0, 0, 0)
-    return [(own[0][0] + top, own[0][1] + bottom), (own[1][0] + left, own[1][1] + right)]
-
-
-def _size_worked(width: int, kernel: int, stride: int, pad: tuple[int, int], dilation: int, ceil: bool,
-                 transposed: bool, output_padding: int) -> tuple[str, str, int]:
-    """(formula, worked, size) of one axis, computed by ``conv_arithmetic``."""
-    low, high = pad
-    # Asymmetric padding: pad the sides first, then slide without padding.
-    padded_width, padding = (width, low) if low == high else (width + low + high, 0)
-    if transposed:
-        size = arithmetic.transposed_output_size(width, kernel, stride, low, dilation, output_padding)
-        return ("(W − 1)·S − 2P + D(F − 1) + output_padding + 1",
-                f"({width} − 1)·{stride} − 2·{low} + {dilation}·({kernel} − 1) + {output_padding} + 1", size)
-    size = arithmetic.output_size(padded_width, kernel, stride, padding, dilation, ceil)
-    pads, added = ("2P", f"2·{low}") if low == high else ("P_before + P_after", f"{low} + {high}")
-    span = f"{width} − {arithmetic.effective_kernel(kernel, dilation)} + {added}"
-    kernel_symbol = "F_eff" if dilation > 1 else "F"
-    left, right = ("⌈", "⌉") if ceil else ("⌊", "⌋")
-    formula = f"{left}(W − {kernel_symbol} + {pads})/S{right} + 1"
-    worked = f"{left}({span})/{stride}{right} + 1"
-    if ceil and arithmetic.ceil_mode_drops_last_window(padded_width, kernel, stride, padding, dilation):
-        worked += " − 1 (the last window would start in the padding)"
-    if dilation > 1:
-        worked = f"F_eff = {dilation}·({kernel} − 1) + 1 = {arithmetic.effective_kernel(kernel, dilation)}; {worked}"
-        formula += ", F_eff = D(F − 1) + 1"
-    return formula, worked, size
-
-
-def _output_size(axes: list[tuple[str, str, int]]) -> Worked:
-    (formula, worked_h, height), (_, worked_w, width) = axes
-    if worked_h == worked_w:
-        return Worked(OUTPUT_SIZE, formula, worked_h, str(height))
-    return Worked(OUTPUT_SIZE, formula + " (per axis)", f"H: {worked_h} = {height}; W: {worked_w} = {width}",
-                  str(height) if height == width else f"{height}x{width}")
-
-
-def _conv(module: nn.modules.conv._ConvNd, row: LayerRow) -> tuple[Worked, ...]:
-    transposed = isinstance(module, nn.modules.conv._ConvTransposeNd)
-    kernel, stride, dilation = _pair(module.kernel_size), _pair(module.stride), _pair(module.dilation)
-    output_padding = _pair(getattr(module, "output_padding", 0))
-    in_hw, out_hw = row.input_shape[-2:], row.output_shape[-2:]
-    axes = [_size_worked(in_hw[a], kernel[a], stride[a], _padding(module, row)[a], dilation[a], False, transposed,
-                         output_padding[a]) for a in range(2)]
-    filters, channels, groups = module.out_channels, module.in_channels, module.groups
-    bias = module.bias is not None
-    per_group = "C_in/g" if groups > 1 else "C_in"
-    channels_text = f"{channels}/{groups}" if groups > 1 else str(channels)
-    square = kernel[0] == kernel[1]
-    f_symbol, f_text = ("F·F", f"{kernel[0]}·{kernel[0]}") if square else ("F_h·F_w", f"{kernel[0]}·{kernel[1]}")
-    if square:
-        params = arithmetic.params(kernel[0], channels, filters, groups, bias)
-    else:  # rectangular (Inception v3's 1x7): F_h F_w C_in / g weights per filter
-        params = filters * kernel[0] * kernel[1] * (channels // groups) + (filters if bias else 0)
-    if bias:
-        params_formula = f"K·({f_symbol}·{per_group} + 1)"
-        params_worked = f"{filters}·({f_text}·{channels_text} + 1)"
-    else:
-        params_formula, params_worked = f"K·{f_symbol}·{per_group} (no bias)", f"{filters}·{f_text}·{channels_text}"
-    if transposed:
-        macs = (arithmetic.transposed_macs(in_hw[0], in_hw[1], channels, filters, kernel[0], groups) if square
-                else in_hw[0] * in_hw[1] * channels * kernel[0] * kernel[1] * (filters // groups))
-        filters_text = f"{filters}/{groups}" if groups > 1 else str(filters)
-        macs_formula = f"H_in·W_in·C_in · {f_symbol}·{'K/g' if groups > 1 else 'K'}"
-        macs_worked = f"{in_hw[0]}·{in_hw[1]}·{channels} · {f_text}·{filters_text}"
-    else:
-        macs = (arithmetic.macs(out_hw[0], out_hw[1], filters, kernel[0], channels, groups) if square
-                else out_hw[0] * out_hw[1] * filters * kernel[0] * kernel[1] * (channels // groups))
-        macs_formula = f"H_out·W_out·K · {f_symbol}·{per_group}"
-        macs_worked = f"{out_hw[0]}·{out_hw[1]}·{filters} · {f_text}·{channels_text}"
-    return (_output_size(axes), Worked(PARAMETERS, params_formula, params_worked, f"{params:,}"),
-            Worked(MACS, macs_formula, macs_worked, f"{macs:,}"))
-
-
-def _pool(module: nn.Module, row: LayerRow) -> tuple[Worked, ...]:
-    kernel, stride = _pair(module.kernel_size), _pair(module.stride or module.kernel_size)
-    padding = _pair(getattr(module, "padding", 0))
-    dilation = _pair(getattr(module, "dilation", 1))
-    ceil = bool(getattr(module, "ceil_mode", False))
-    in_hw = row.input_shape[-2:]
-    axes = [_size_worked(in_hw[a], kernel[a], stride[a], (padding[a], padding[a]), dilation[a], ceil, False, 0)
-            for a in range(2)]
-    return _output_size(axes), _no_parameters(f"a fixed rule: the {_pool_name(module)} of each window")
-
-
-def _adaptive(row: LayerRow) -> tuple[Worked, ...]:
-    what = "one value per map (global pool)" if row.output_shape[-2:] == (1, 1) else "bins chosen by the layer"
-    sizes = f"{_hw_text(row.input_shape)} → {_hw_text(row.output_shape)}: {what}"
-    return (Worked(OUTPUT_SIZE, "set by the layer (adaptive): its output_size", sizes, _size_text(row.output_shape)),
-            _no_parameters("a fixed rule over each bin"))
-
-
-def _lrn(module: nn.LocalResponseNorm, row: LayerRow) -> tuple[Worked, ...]:
-    return (Worked(OUTPUT_SIZE, "unchanged: each value is scaled by its neighbouring channels",
-                   f"{shape_text(row.input_shape)} → {shape_text(row.output_shape)}", _size_text(row.output_shape)),
-            Worked(NORMALISATION, "b_c = a_c / (k + α/n · Σ a_c′²)^β over n neighbouring channels",
-                   f"n = {module.size}, α = {module.alpha:g}, β = {module.beta:g}, k = {module.k:g}",
-                   "no parameters"))
-
-
-def _linear(module: nn.Linear, row: LayerRow) -> tuple[Worked, ...]:
-    n_in, n_out = module.in_features, module.out_features
-    bias = module.bias is not None
-    # A fully connected layer is a convolution with one 1x1 filter per output over N_in channels.
-    params = arithmetic.params(1, n_in, n_out, 1, bias)
-    positions = math.prod(row.output_shape) // n_out  # 1 for a vector; applied at every position otherwise
-    macs = positions * arithmetic.macs(1, 1, n_out, 1, n_in)
-    formula, worked = ("N_out·(N_in + 1)", f"{n_out}·({n_in} + 1)") if bias else ("N_out·N_in (no bias)",
-                                                                               f"{n_out}·{n_in}")
-    at = f"{positions}·" if positions > 1 else ""
-    return (Worked(PARAMETERS, formula, worked, f"{params:,}"),
-            Worked(MACS, ("positions·" if at else "") + "N_in·N_out", f"{at}{n_in}·{n_out}", f"{macs:,}"))
-
-
-def _no_parameters(rule: str) -> Worked:
-    return Worked(PARAMETERS, "no parameters", rule, "0")
-
-
-def _field_worked(layer_rf: LayerRF) -> tuple[Worked, ...]:
-    rf_result = str(layer_rf.rf) if len(set(layer_rf.rf_hw)) == 1 else "x".join(map(str, layer_rf.rf_hw))
-    jumps = layer_rf.jump_hw
-    jump_result = f"{jumps[0]:g}" if jumps[0] == jumps[1] else "x".join(f"{j:g}" for j in jumps)
-    transposed = layer_rf.jump < layer_rf.jump_in
-    jump_formula = "j_k = j_{k−1}/S" if transposed else "j_k = j_{k−1}·S"
-    stride = layer_rf.stride if "x" not in layer_rf.stride else f"({layer_rf.stride})"
-    if not layer_rf.kernel:  # a join: the union of its branches' fields
-        return (Worked(RECEPTIVE_FIELD, "the widest of the joined branches", layer_rf.recursion(), rf_result),
-                Worked(JUMP, "the joined branches' jump", "unchanged", jump_result))
-    jump_worked = f"{layer_rf.jump_in:g}{'/' if transposed else '·'}{stride}"
-    return (Worked(RECEPTIVE_FIELD, "l_k = l_{k−1} + (F_eff − 1)·j_{k−1}", layer_rf.recursion(), rf_result),
-            Worked(JUMP, jump_formula, jump_worked, jump_result))
-
-
 # --- descriptions ------------------------------------------------------------------------------------------
 def _block_text(nodes: list[TraceNode], inner: list[WalkStep]) -> str:
     """"3 conv layers; the block input added back (identity shortcut)", "6 conv, 1 pool layers; 4 tensors joined
@@ -502,14 +329,10 @@ def _block_text(nodes: list[TraceNode], inner: list[WalkStep]) -> str:
     return text
 
 
-def _pool_name(module: nn.Module) -> str:
-    return "max" if "Max" in type(module).__name__ else "average"
-
-
 def _conv_text(module: nn.modules.conv._ConvNd, row: LayerRow) -> str:
-    kernel = "x".join(map(str, _pair(module.kernel_size)))
-    stride = "x".join(map(str, dict.fromkeys(_pair(module.stride))))
-    pads = _padding(module, row)
+    kernel = "x".join(map(str, pair(module.kernel_size)))
+    stride = "x".join(map(str, dict.fromkeys(pair(module.stride))))
+    pads = conv_padding(module, row)
     if all(low == high for low, high in pads):
         pad = "x".join(str(p) for p in dict.fromkeys(low for low, _ in pads))
     else:
@@ -518,17 +341,17 @@ def _conv_text(module: nn.modules.conv._ConvNd, row: LayerRow) -> str:
     text = f"{module.out_channels} {kernel}{transposed} filters at stride {stride}, pad {pad}"
     if module.groups > 1:
         text += " (depthwise)" if module.groups == module.in_channels else f", {module.groups} groups"
-    if max(_pair(module.dilation)) > 1:
-        text += f", dilation {'x'.join(map(str, _pair(module.dilation)))}"
+    if max(pair(module.dilation)) > 1:
+        text += f", dilation {'x'.join(map(str, pair(module.dilation)))}"
     return text
 
 
 def _pool_text(module: nn.Module) -> str:
-    kernel = "x".join(map(str, dict.fromkeys(_pair(module.kernel_size))))
+    kernel = "x".join(map(str, dict.fromkeys(pair(module.kernel_size))))
     kernel = kernel if "x" in kernel else f"{kernel}x{kernel}"
-    stride = _pair(module.stride or module.kernel_size)[0]
-    text = f"{kernel} {_pool_name(module)} pool at stride {stride}"
-    padding = _pair(getattr(module, "padding", 0))
+    stride = pair(module.stride or module.kernel_size)[0]
+    text = f"{kernel} {pool_name(module)} pool at stride {stride}"
+    padding = pair(getattr(module, "padding", 0))
     if max(padding):
         text += f", pad {padding[0]}"
     return text + (", rounding up (ceil mode)" if getattr(module, "ceil_mode", False) else "")
@@ -541,7 +364,7 @@ def _short(node: TraceNode) -> str:
     if isinstance(module, nn.Flatten):
         return f"flatten to {node.output_shape[0]:,}" if len(node.output_shape) == 1 else "flatten"
     if isinstance(module, ADAPTIVE):
-        return f"adaptive {_pool_name(module)} pool (already {_hw_text(node.output_shape)})"
+        return f"adaptive {pool_name(module)} pool (already {hw_text(node.output_shape)})"
     return FOLDED_NAMES.get(node.kind, node.kind)
 
 

@@ -1,0 +1,25 @@
+"""The session's language: ``?lang=`` in the link, else the browser's language, else English; a switch in the
+sidebar that keeps the page and its settings."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz import i18n
+from cnnviz.i18n import _
+from ui import url_state
+
+KEY = "lang"
+
+
+def choose() -> str:
+    """Called first in every run (app.py): every text drawn after it is in the session's language."""
+    default = i18n.from_locale(st.context.locale)
+    url_state.bind("lang", KEY, default, choices=list(i18n.LANGUAGES))
+    i18n.use(st.session_state[KEY])
+    return st.session_state[KEY]
+
+
+def switch(container) -> None:
+    container.segmented_control(_("Language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get, key=KEY,
+                                help=_("Also chosen by a link ending in ?lang=zh or ?lang=ko"))
