@@ -6,6 +6,7 @@ through_app()
 
 import streamlit as st
 
+from cnnviz.i18n import _
 from cnnviz.imagelab.figures import top_k_bars
 from cnnviz.imagelab.predict import DEFAULT_MODEL, Prediction
 from cnnviz.imagelab.pretrained import (PRETRAINED_TITLES, TORCHVISION_TITLES, WeightsUnavailable, cached_weights,
@@ -18,37 +19,42 @@ from ui.photo import pick_photo
 
 PAGE = "image_predict"
 
-st.title("What do the networks see in a photo?")
-st.write("Each network was trained on ImageNet's 1,000 classes. It outputs one score (logit) per class; the "
-         "softmax turns the scores into probabilities that add up to 1, and the five largest are shown.")
+st.title(_("What do the networks see in a photo?"))
+st.write(_("Each network was trained on ImageNet's 1,000 classes. It outputs one score (logit) per class; the "
+           "softmax turns the scores into probabilities that add up to 1, and the five largest are shown."))
 st.latex(r"p_i = \frac{e^{z_i}}{\sum_{j=1}^{1000} e^{z_j}}")
 photo = pick_photo(PAGE)
 
 
 def _label(name: str) -> str:
-    return PRETRAINED_TITLES[name] + ("" if has_pretrained(name) else " (weights not downloaded)")
+    if has_pretrained(name):
+        return PRETRAINED_TITLES[name]
+    return _("{model} (weights not downloaded)").format(model=PRETRAINED_TITLES[name])
 
 
 SIDE_BY_SIDE = 4
 
 
-chosen = st.multiselect("Networks (up to four side by side)", list(PRETRAINED_TITLES), format_func=_label,
+chosen = st.multiselect(_("Networks (up to four side by side)"), list(PRETRAINED_TITLES), format_func=_label,
                         max_selections=SIDE_BY_SIDE,
                         key=url_state.several("models", f"{PAGE}_models", list(PRETRAINED_TITLES), [DEFAULT_MODEL],
                                               most=SIDE_BY_SIDE))
 if not chosen:
-    st.info("Pick at least one network.")
+    st.info(_("Pick at least one network."))
     st.stop()
 
 
 def _offer_download(name: str) -> None:
     st.warning(missing_weights_message(name), icon=":material/cloud_off:")
     size = weights_choices(name)[0].meta.get("_file_size", 0)
-    if st.button(f"Download {PRETRAINED_TITLES[name]} ({size:.0f} MB)", key=f"{PAGE}_download_{name}"):
-        bar = st.progress(0.0, text="Connecting…")
+    if st.button(_("Download {model} ({size} MB)").format(model=PRETRAINED_TITLES[name], size=f"{size:.0f}"),
+                 key=f"{PAGE}_download_{name}"):
+        bar = st.progress(0.0, text=_("Connecting…"))
+        done_of = _("{done} of {total} MiB")
 
         def progress(done: int, total: int) -> None:
-            bar.progress(done / total if total else 0.0, text=f"{done / 2**20:.1f} of {total / 2**20:.1f} MiB")
+            bar.progress(done / total if total else 0.0,
+                         text=done_of.format(done=f"{done / 2**20:.1f}", total=f"{total / 2**20:.1f}"))
 
         try:
             download_weights(name, progress)
@@ -65,24 +71,28 @@ def _show(name: str) -> None:
         _offer_download(name)
         return
     try:
-        predictions = when_free(lambda: cached.image_predictions(name, photo.id, photo.image))
+        # Shown only past half a second: loading the network (once per server) or a photo new to it.
+        with st.spinner(_("Running the photo through {model}…").format(model=PRETRAINED_TITLES[name])):
+            predictions = when_free(lambda: cached.image_predictions(name, photo.id, photo.image))
+            spec = None if predictions is None else cached.classifier(name).preprocessing
     except WeightsUnavailable as error:
         st.error(str(error))
         return
     if predictions is None:
         return
-    spec = cached.classifier(name).preprocessing
-    figure = top_k_bars([Prediction(**p) for p in predictions], f"Top-5 of {PRETRAINED_TITLES[name]}")
+    figure = top_k_bars([Prediction(**p) for p in predictions],
+                        _("Top-5 of {model}").format(model=PRETRAINED_TITLES[name]))
     st.plotly_chart(figure, width="stretch", key=f"{PAGE}_chart_{name}")
-    st.caption(f"Input: short side resized to {spec.resize} px, central {spec.crop}x{spec.crop} crop, "
-               f"normalised with mean {_rounded(spec.mean)} and std {_rounded(spec.std)}. Top-5 together: "
-               f"{sum(p['probability'] for p in predictions):.1%}.")
-    with st.expander("The same in PyTorch"):  # folded already, presenting or not (expanders cannot nest)
+    st.caption(_("Input: short side resized to {resize} px, central {crop}x{crop} crop, normalised with mean {mean} "
+                 "and std {std}. Top-5 together: {together}.").format(
+        resize=spec.resize, crop=spec.crop, mean=_rounded(spec.mean), std=_rounded(spec.std),
+        together=f"{sum(p['probability'] for p in predictions):.1%}"))
+    with st.expander(_("The same in PyTorch")):  # folded already, presenting or not (expanders cannot nest)
         st.code(_pytorch_code(name, spec), language="python")
-        st.caption("The notes' PyTorch VGG example (notes 004, last slides) written for this network and this "
-                   "photo: the same resize, crop, mean and std, the same weights, softmax and top-5. torchvision "
-                   "resizes the whole photo before cropping; the app resamples only the crop, so probabilities may "
-                   "differ in the last digits.")
+        st.caption(_("The notes' PyTorch VGG example (notes 004, last slides) written for this network and this "
+                     "photo: the same resize, crop, mean and std, the same weights, softmax and top-5. torchvision "
+                     "resizes the whole photo before cropping; the app resamples only the crop, so probabilities "
+                     "may differ in the last digits."))
 
 
 def _pytorch_code(name: str, spec) -> str:

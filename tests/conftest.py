@@ -20,6 +20,12 @@ def open_page(path: str):
 
 
 @pytest.fixture
+def no_torchvision_weights(tmp_path, monkeypatch):
+    """An empty torch cache: the image pages offer a download instead of loading weights (fast, offline)."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+
+
+@pytest.fixture
 def one_torch_thread():
     """Torch on one thread for the test, as the app's trainings run (``cnnviz.training.device``)."""
     import torch

@@ -97,3 +97,17 @@ def test_a_bad_language_in_a_link_falls_back_to_english_with_the_notice():
     app = open_link("home", lang="xx")
     assert any("`lang=xx`" in warning.value for warning in app.warning)
     assert app.title[0].value == "cnnviz — classic CNN architectures, live"
+
+
+@pytest.mark.parametrize("page, tab, widget_key", [("lab-receptive-field", "growth", "lab_rf_growth_models"),
+                                                   ("inside-the-network", "filters", None)])
+def test_the_open_tab_stays_open_when_the_language_changes(page, tab, widget_key, no_torchvision_weights):
+    app = open_link(page, tab=tab)
+    for language in ("ko", "zh", "en"):
+        app.session_state["lang"] = language
+        app.run()
+        i18n.use(language)  # AppTest reads the drawn choices' labels back in this thread, before the next run
+        assert not app.exception
+        assert app.query_params["tab"] == tab, language
+        if widget_key:
+            assert app.multiselect(key=widget_key).value  # the growth tab's chart is drawn

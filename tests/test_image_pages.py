@@ -114,7 +114,8 @@ def test_a_bad_sample_reports_its_error_on_the_page(monkeypatch):
     monkeypatch.setattr(photo, "st", SimpleNamespace(session_state=state))
     monkeypatch.setattr(photo, "sample_bytes", lambda _name: b"not a photo")
     photo._on_source("image_predict")
-    assert state["image_predict_photo_error"].startswith("coffee: ") and "None_photo_error" not in state
+    name, error = state["image_predict_photo_error"]  # worded when drawn, in the session's language
+    assert name == "coffee" and str(error) and "None_photo_error" not in state
 
 
 def test_the_upload_limit_is_stated_once_and_every_refused_file_is_one_visible_line():

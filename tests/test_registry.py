@@ -39,6 +39,7 @@ def test_entry_has_story_facts(arch):
     assert 1989 <= arch.year <= 2026
     assert arch.paper_url.startswith("http") and arch.paper and arch.authors
     assert len(arch.idea.split()) >= 15, "the key idea needs two or three sentences"
+    assert arch.idea.startswith(arch.line) and arch.line.endswith("."), "the home page's line: the idea's first sentence"
     assert arch.key in arch.variant_names or arch.key in {"preact_resnet", "fractalnet", "autoencoder", "siamese"}
 
 

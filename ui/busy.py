@@ -7,19 +7,22 @@ from typing import Callable, TypeVar
 
 import streamlit as st
 
+from cnnviz.i18n import N_, _
 from cnnviz.imagelab.serving import Busy, retry_busy
 
 T = TypeVar("T")
-BUSY_TEXT = "The server is busy with other photos; try again in a minute."
+BUSY_TEXT = N_("The server is busy with other photos; try again in a minute.")
 
 
 def when_free(call: Callable[[], T]) -> T | None:
-    """``call()`` through the queue's retries; None (with the error shown) when the server stays busy."""
+    """``call()`` through the queue's retries; None (with the error shown) when the server stays busy. The
+    notices are worded here, in the session's run: ``call`` may run elsewhere."""
     notice = st.empty()
+    retrying = _("Busy, retrying… (attempt {attempt})")
     try:
-        result = retry_busy(call, on_busy=lambda attempt, _: notice.info(f"Busy, retrying… (attempt {attempt + 1})"))
+        result = retry_busy(call, on_busy=lambda attempt, _busy: notice.info(retrying.format(attempt=attempt + 1)))
     except Busy:
-        notice.error(BUSY_TEXT, icon=":material/hourglass_top:")
+        notice.error(_(BUSY_TEXT), icon=":material/hourglass_top:")
         return None
     notice.empty()
     return result

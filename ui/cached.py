@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from cnnviz.analysis.graph import layer_graph, svg
+from cnnviz.i18n import N_, _
 from cnnviz.analysis.source import model_sources
 from cnnviz.analysis.summary import Summary, summary_of
 from cnnviz.zoo.registry import resolve
+
+
+def _with_spinner(text: str):
+    """A cached call's spinner in the session's language (``show_spinner`` takes one text for every session)."""
+    def wrap(cached_function):
+        @functools.wraps(cached_function)
+        def call(*args, **kwargs):
+            with st.spinner(_(text)):
+                return cached_function(*args, **kwargs)
+        return call
+    return wrap
 
 
 def summary(model: str, input_size: int | None = None) -> Summary:
@@ -15,19 +29,35 @@ def summary(model: str, input_size: int | None = None) -> Summary:
     return summary_of(model, input_size)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def graph_dot(model: str, input_size: int | None, unfold: tuple[str, ...] | bool,
               highlight: tuple[str, ...] = (), window: int | None = None) -> str:
+    """The DOT source; its captions (params, MACs, input) are in the session's language, cached per language."""
+    from cnnviz.i18n import current
+
+    return _graph_dot(model, input_size, unfold, highlight, window, current())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _graph_dot(model: str, input_size: int | None, unfold: tuple[str, ...] | bool,
+               highlight: tuple[str, ...], window: int | None, language: str) -> str:
     return layer_graph(summary(model, input_size), unfold, highlight, window).source
 
 
-@st.cache_data(show_spinner="Rendering SVG…", max_entries=32)
 def graph_svg(model: str, input_size: int | None, unfold: tuple[str, ...] | bool) -> bytes | None:
+    from cnnviz.i18n import _, current
+
+    with st.spinner(_("Rendering SVG…")):  # shown only past half a second: when the cache misses
+        return _graph_svg(model, input_size, unfold, current())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _graph_svg(model: str, input_size: int | None, unfold: tuple[str, ...] | bool, language: str) -> bytes | None:
     return svg(layer_graph(summary(model, input_size), unfold))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def walk_steps(model: str, input_size: int | None) -> list:
+def walk_steps(model: str, input_size: int | None, language: str) -> list:
+    """The steps' texts are in ``language`` (``cnnviz.i18n.current()`` of the caller: built in its run)."""
     from cnnviz.lectures.stepper import walk_steps as steps
 
     return steps(summary(model, input_size), receptive_fields(model, input_size))
@@ -46,9 +76,16 @@ def sources(model: str) -> list[tuple[str, str]]:
     return model_sources(summary(model, None))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def cost_chart(model: str, input_size: int | None) -> dict:
-    """The figure as a dict: building plotly subplots costs more than the rest of the page."""
+    """The figure as a dict: building plotly subplots costs more than the rest of the page. Its titles are in the
+    session's language, cached per language."""
+    from cnnviz.i18n import current
+
+    return _cost_chart(model, input_size, current())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cost_chart(model: str, input_size: int | None, language: str) -> dict:
     from cnnviz.analysis.charts import cost_by_block
 
     return cost_by_block(summary(model, input_size)).to_plotly_json()
@@ -63,15 +100,30 @@ def layer_counts(model: str, input_size: int | None) -> tuple[int, int]:
     return counted.conv_layers, counted.fc_layers
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def block_dot(model: str, block: str) -> str:
+    """One block's DOT source; its captions are in the session's language, cached per language."""
+    from cnnviz.i18n import current
+
+    return _block_dot(model, block, current())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _block_dot(model: str, block: str, language: str) -> str:
     from cnnviz.analysis.graph import block_graph
 
     return block_graph(summary(model, None), block).source
 
 
-@st.cache_data(show_spinner="Building the paper's version…", max_entries=16)
-def departure_counts(arch: str) -> list[dict]:
+def departure_counts(arch: str, language: str | None = None) -> list[dict]:
+    """``language``: by default the session's (``i18n.current()``), part of the key: the rows hold texts."""
+    from cnnviz.i18n import _, current
+
+    with st.spinner(_("Building the paper's version…")):  # shown only past half a second: when the cache misses
+        return _departure_counts(arch, language or current())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _departure_counts(arch: str, language: str) -> list[dict]:
     from cnnviz.lectures.paper_vs_impl import departures_for
 
     rows = []
@@ -85,10 +137,18 @@ def departure_counts(arch: str) -> list[dict]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def checked_claims(arch: str) -> list[dict]:
+def _checked_claims(arch: str, language: str) -> list[dict]:
     from cnnviz.lectures.notes_check import claims_for
 
-    return _claim_records(claims_for(arch))
+    return [claim.record() for claim in claims_for(arch)]
+
+
+def checked_claims(arch: str, language: str | None = None) -> list[dict]:
+    """An architecture page's claims (``Claim.record``) in ``language``, by default the session's
+    (``i18n.current()``): the records hold the explanations' words and the quotes' translations."""
+    from cnnviz.i18n import current
+
+    return _checked_claims(arch, language or current())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -102,21 +162,28 @@ def checked_claims_with_keys(keys: tuple[str, ...]) -> list[dict]:
 def _claim_records(claims) -> list[dict]:
     from cnnviz.lectures.notes_check import NOTES
 
+    # English texts, shared by every session; "file", "source", "why" and "values" let a page translate them when
+    # showing them: f"{file} ({_(source)})", _(why).format(**values), _(unit).
+    # ("english": the quote's English translation, a msgid; ``course_notes.translation(quote, english)``.)
     return [{"notes": f"{c.notes} ({NOTES[c.notes]})", "quote": c.quote, "claimed": c.claimed,
-             "computed": c.computed, "unit": c.unit, "correct": c.correct, "explanation": c.explanation}
+             "computed": c.computed, "unit": c.unit, "correct": c.correct,
+             "explanation": c.why.format(computed=c.computed, **c.extras()), "english": c.english,
+             "file": c.notes, "source": NOTES[c.notes], "why": c.why, "values": {"computed": c.computed, **c.extras()}}
             for c in claims]
 
 
 # The comparison and transfer-learning pages.
-@st.cache_data(show_spinner="Tracing every architecture…")
-def compare_summary_table() -> list[dict]:
+@st.cache_data(show_spinner=False)  # the page shows the spinner, in the session's language
+def compare_summary_table(language: str) -> list[dict]:
+    """``language``: ``i18n.current()``, part of the key: the records hold words (yes, no, titles)."""
     from cnnviz.lectures.comparison import summary_table
 
     return summary_table()
 
 
-@st.cache_data(show_spinner="Checking the notes' tables against the models…")
-def compare_notes_verdicts() -> list[dict]:
+@st.cache_data(show_spinner=False)  # the page shows the spinner, in the session's language
+def compare_notes_verdicts(language: str) -> list[dict]:
+    """``language``: ``i18n.current()``, part of the key: the records hold the explanations and translations."""
     from cnnviz.lectures.comparison import notes_vs_ours, verdict_records
 
     return verdict_records(notes_vs_ours())
@@ -130,14 +197,15 @@ def compare_winner_depths() -> dict[str, int]:
     return {entry.model: model_profile(entry.model).depth for entry in RESULTS if entry.model}
 
 
-@st.cache_data(show_spinner="Tracing the torchvision classifiers…")
+@st.cache_data(show_spinner=False)  # numbers and names only; the page shows the spinner, translated
 def compare_accuracy_points() -> list[dict]:
     from cnnviz.lectures.ilsvrc import accuracy_points
 
     return accuracy_points()
 
 
-@st.cache_data(show_spinner="Cutting the model into stages…", max_entries=32)
+@_with_spinner(N_("Cutting the model into stages…"))
+@st.cache_data(show_spinner=False, max_entries=32)
 def transfer_stages(model: str) -> list[dict]:
     from dataclasses import asdict
 
@@ -146,7 +214,8 @@ def transfer_stages(model: str) -> list[dict]:
     return [asdict(stage) for stage in model_stages(model)]
 
 
-@st.cache_data(show_spinner="Building the model and setting requires_grad…", max_entries=64)
+@_with_spinner(N_("Building the model and setting requires_grad…"))
+@st.cache_data(show_spinner=False, max_entries=64)
 def transfer_freezing(model: str, mode: str, new_classes: int, top_stages: int) -> dict:
     from dataclasses import asdict
 
@@ -165,7 +234,7 @@ def inference_queue():
     return InferenceQueue()
 
 
-@st.cache_resource(show_spinner="Loading the pretrained network…", max_entries=12)
+@st.cache_resource(show_spinner=False, max_entries=12)  # the pages show the spinner, in the session's language
 def classifier(name: str):
     """Shared by every session; raises ``WeightsUnavailable`` (not cached) while the file is missing."""
     from cnnviz.imagelab.predict import load_classifier
@@ -184,7 +253,7 @@ def image_predictions(name: str, photo_id: str, _image, k: int = 5) -> list[dict
     return [asdict(p) for p in inference_queue().run(model.predict, _image, k)]
 
 
-@st.cache_resource(show_spinner="Building the network…", max_entries=4)  # VGG-19 alone is 550 MB
+@st.cache_resource(show_spinner=False, max_entries=4)  # VGG-19 alone is 550 MB; spinner: pretrained_or_random
 def inspected_model(name: str, pretrained: bool):
     """``pretrained`` is part of the key: a model whose weights arrive later is rebuilt with them."""
     from cnnviz.imagelab.inside import from_classifier, with_random_weights
@@ -194,15 +263,18 @@ def inspected_model(name: str, pretrained: bool):
 
 def pretrained_or_random(name: str):
     """(inspected model, error): pretrained where its weights are available and load, else seeded random
-    weights; ``error`` says why a checkpoint that is present could not be loaded (a damaged file)."""
+    weights; ``error`` says why a checkpoint that is present could not be loaded (a damaged file), in the session's
+    language."""
+    from cnnviz.i18n import _
     from cnnviz.imagelab.pretrained import WeightsUnavailable, has_pretrained
 
-    if has_pretrained(name):
-        try:
-            return inspected_model(name, True), None
-        except WeightsUnavailable as error:
-            return inspected_model(name, False), str(error)
-    return inspected_model(name, False), None
+    with st.spinner(_("Building the network…")):  # shown only past half a second: when the model is not built yet
+        if has_pretrained(name):
+            try:
+                return inspected_model(name, True), None
+            except WeightsUnavailable as error:
+                return inspected_model(name, False), str(error)
+        return inspected_model(name, False), None
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -213,7 +285,7 @@ def sample_photo(key: str):
     return sample_image(key)
 
 
-@st.cache_data(show_spinner="Listing the layers…", max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32)  # the page shows the spinner, in the session's language
 def inspected_layers(name: str) -> list:
     """Shapes only (a meta-device pass): the same for random and pretrained weights."""
     from cnnviz.imagelab.inside import layers
@@ -221,9 +293,10 @@ def inspected_layers(name: str) -> list:
     return layers(name)
 
 
-@st.cache_data(show_spinner="Rendering the kernels…", max_entries=32)
-def image_filter_figure(name: str, pretrained: bool) -> dict:
-    """The figure as a dict: a grid of 64 small pictures takes about half a second to build."""
+@st.cache_data(show_spinner=False, max_entries=32)  # the page shows the spinner, in the session's language
+def image_filter_figure(name: str, pretrained: bool, language: str) -> dict:
+    """The figure as a dict: a grid of 64 small pictures takes about half a second to build. Its titles are in
+    ``language`` (``cnnviz.i18n.current()`` of the caller: built in its run)."""
     from cnnviz.imagelab.figures import filter_grid
     from cnnviz.imagelab.inside import filter_images, first_convolution
 
@@ -231,7 +304,7 @@ def image_filter_figure(name: str, pretrained: bool) -> dict:
     return filter_grid(filter_images(conv), conv_name).to_plotly_json()
 
 
-@st.cache_data(show_spinner="Running the photo up to that layer…", max_entries=48, ttl=3600)
+@st.cache_data(show_spinner=False, max_entries=48, ttl=3600)  # the page shows the spinner, in its language
 def image_feature_maps(name: str, pretrained: bool, photo_id: str, layer: str, _image):
     """The strongest channels' maps and every channel's mean (``StrongestMaps``), not the whole output."""
     from cnnviz.imagelab.inside import feature_maps, strongest_maps
@@ -240,7 +313,7 @@ def image_feature_maps(name: str, pretrained: bool, photo_id: str, layer: str, _
     return strongest_maps(maps)
 
 
-@st.cache_data(show_spinner="Back-propagating the top class (Grad-CAM)…", max_entries=48, ttl=3600)
+@st.cache_data(show_spinner=False, max_entries=48, ttl=3600)  # the page shows the spinner, in its language
 def image_grad_cam(name: str, photo_id: str, layer: str, _image):
     from cnnviz.imagelab.inside import grad_cam
 
@@ -256,7 +329,7 @@ def schedule_runs(names: tuple[str, ...], settings) -> dict:
     return {name: schedule_run(name, s.epochs, s.patience, s.warm_epochs) for name, s in used.items()}
 
 
-@st.cache_data(show_spinner="Training the small net under this schedule…", max_entries=96)
+@st.cache_data(show_spinner=False, max_entries=96)  # the page shows the spinner, in the session's language
 def schedule_run(name: str, epochs: int, patience: int, warm_epochs: int):
     from cnnviz.training.schedules import train_with_schedule
 
@@ -264,23 +337,32 @@ def schedule_run(name: str, epochs: int, patience: int, warm_epochs: int):
 
 
 # The concept labs: receptive fields by the recursion and by back-propagation, on registry models.
-@st.cache_data(show_spinner="Tracing the receptive fields…", max_entries=64)
-def receptive_fields(model: str, input_size: int | None = None) -> list:
-    """For the concept lab and the image lab. The key is the arguments as passed (defaults are not
-    filled in): the concept lab's tables pass the model only, pages on a model's input pass its size."""
+def receptive_fields(model: str, *input_size: int | None) -> list:
+    """For the concept lab and the image lab: ``receptive_fields(model)`` or ``receptive_fields(model, size)``.
+    The cache's key is the arguments as passed (defaults are not filled in): the concept lab's tables pass the
+    model only, pages on a model's input pass its size. The rows hold no words (``LayerRF.recursion``'s are
+    translated where shown)."""
+    from cnnviz.i18n import _
+
+    with st.spinner(_("Tracing the receptive fields…")):  # shown only past half a second: when the cache misses
+        return _receptive_fields(model, *input_size)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _receptive_fields(model: str, input_size: int | None = None) -> list:
     from cnnviz.analysis.receptive_field.recursion import receptive_fields as fields
 
     return fields(resolve(model)[1], input_size)
 
 
-@st.cache_data(show_spinner="Back-propagating through the linearised model…", max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64)  # the page shows the spinner, in the session's language
 def lab_measured_field(model: str):
     from cnnviz.analysis.receptive_field.measure import measured_receptive_field
 
     return measured_receptive_field(resolve(model)[1])
 
 
-@st.cache_data(show_spinner="Back-propagating from the unit…", max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=256)  # the page shows the spinner, in the session's language
 def lab_effective_field(model: str, pretrained: bool, layer: str, photo: str, row: int, col: int):
     """On the image lab's shared model, through its queue (``Busy`` is raised, not cached)."""
     from cnnviz.analysis.receptive_field.effective import effective_field
@@ -290,14 +372,16 @@ def lab_effective_field(model: str, pretrained: bool, layer: str, photo: str, ro
 
 
 # Topics the notes teach beyond the architectures (``cnnviz.lectures.topics``) and the regularisation lab.
-@st.cache_data(show_spinner="Running a random input through a 30-layer ReLU stack…")
+@_with_spinner(N_("Running a random input through a 30-layer ReLU stack…"))
+@st.cache_data(show_spinner=False)
 def topic_activation_spread() -> dict[str, list[float]]:
     from cnnviz.lectures.topics import activation_spread
 
     return activation_spread()
 
 
-@st.cache_data(show_spinner="Running the photo through EfficientNet-Lite0…", max_entries=16)
+@_with_spinner(N_("Running the photo through EfficientNet-Lite0…"))
+@st.cache_data(show_spinner=False, max_entries=16)
 def topic_bottleneck_spectrum(photo: str):
     """On a sample photo, through the image lab's queue (``Busy`` is raised, not cached)."""
     from cnnviz.lectures.topics import bottleneck_spectrum
@@ -305,14 +389,15 @@ def topic_bottleneck_spectrum(photo: str):
     return inference_queue().run(bottleneck_spectrum, classifier("efficientnet_lite0"), sample_photo(photo))
 
 
-@st.cache_data(show_spinner="Building the CIFAR ResNets on the meta device…")
+@_with_spinner(N_("Building the CIFAR ResNets on the meta device…"))
+@st.cache_data(show_spinner=False)
 def topic_cifar_resnets() -> list[dict]:
     from cnnviz.lectures.topics import cifar_resnet_rows
 
     return cifar_resnet_rows()
 
 
-@st.cache_data(show_spinner="Classifying ten crops of the photo…", max_entries=64, ttl=3600)
+@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)  # the page shows the spinner, translated
 def ten_crop_prediction(name: str, photo_id: str, _image):
     """Keyed by the photo's digest; through the image lab's queue (``Busy`` is raised, not cached)."""
     from cnnviz.labs.regularisation import ten_crop_prediction as predict

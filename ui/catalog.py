@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnnviz.i18n import N_
+from cnnviz.i18n import N_, _
 from cnnviz.zoo.registry import architectures
 
 
@@ -77,8 +77,9 @@ MINI_TRAININGS: list[PageEntry] = [
 
 
 def page_groups() -> dict[str, list[PageEntry]]:
-    archs = [PageEntry(arch.title, key, f"{arch.year} · {arch.idea.split('. ')[0]}.",
-                       ":material/account_tree:")
+    # An architecture's line is translated here, in the session's language (app.py and the home page call this on
+    # every run): the year is no text, and _() of the line the home page calls again hands a translation back.
+    archs = [PageEntry(arch.title, key, f"{arch.year} · {_(arch.line)}", ":material/account_tree:")
              for key, arch in architectures().items()]
     archs.append(PageEntry(N_("Compare architectures"), "compare-architectures",
                            N_("The notes' summary tables computed live, ILSVRC by year, accuracy vs MACs, recipes."),

@@ -1,7 +1,10 @@
 """The image lab's photo picker: a sample, an upload or the camera. The chosen photo lives in
 ``st.session_state`` so that every image-lab page works on the same photo; a bad file is one line of
 error and the previous photo stays. A sample photo travels in the page's link (``?photo=coffee``); an uploaded
-or camera photo cannot, so its link carries no ``photo``."""
+or camera photo cannot, so its link carries no ``photo``.
+
+A bad file's error is kept as (file name, ``ImageError``) and worded when it is drawn: the callbacks that decode
+a file run before the page's run has chosen the session's language."""
 
 from __future__ import annotations
 
@@ -11,12 +14,14 @@ from dataclasses import dataclass
 import streamlit as st
 from PIL import Image
 
+from cnnviz.i18n import N_, _
 from cnnviz.imagelab.images import ACCEPTED_TEXT, MAX_BYTES, ImageError, decode_image, too_large
 from cnnviz.imagelab.samples import SAMPLES, sample_bytes
 from ui import url_state
 
 PHOTO_KEY = "image_lab_photo"
-SOURCES = {"sample": "Sample photo", "upload": "Upload a file", "camera": "Camera"}
+SOURCES = {"sample": N_("Sample photo"), "upload": N_("Upload a file"), "camera": N_("Camera")}
+CAMERA_NAME = N_("camera photo")  # the name of a photo taken with the camera
 STORED_SIDE = 1024  # what the session keeps: enough for every model's input, bounded memory per user
 PARAM = "photo"
 
@@ -43,28 +48,36 @@ def pick_photo(page: str) -> Photo:
     with st.container(border=True):
         choice, preview = st.columns([3, 1])
         with choice:
-            source = st.radio("Photo", list(SOURCES), format_func=SOURCES.get, horizontal=True,
+            source = st.radio(_("Photo"), list(SOURCES), format_func=lambda k: _(SOURCES[k]), horizontal=True,
                               index=list(SOURCES).index(photo.source), key=f"{page}_photo_source",
                               on_change=_on_source, args=(page,))
             if source == "sample":
-                st.selectbox("Sample photo (ships with scikit-image / matplotlib)", list(SAMPLES),
-                             format_func=lambda k: SAMPLES[k].title, key=sample_key, on_change=_on_sample,
+                st.selectbox(_("Sample photo (ships with scikit-image / matplotlib)"), list(SAMPLES),
+                             format_func=lambda k: _(SAMPLES[k].title), key=sample_key, on_change=_on_sample,
                              args=(page,))
             elif source == "upload":
                 # No type filter: a refused type or size is then the app's one-line message, not a browser chip.
-                st.file_uploader(f"{ACCEPTED_TEXT}, up to {MAX_BYTES // 2**20} MiB", key=f"{page}_photo_upload",
-                                 on_change=_on_file, args=(page, "upload"))
+                st.file_uploader(_("{formats}, up to {size} MiB").format(formats=_(ACCEPTED_TEXT),
+                                                                         size=MAX_BYTES // 2**20),
+                                 key=f"{page}_photo_upload", on_change=_on_file, args=(page, "upload"))
             else:
-                st.camera_input("Take a photo", key=f"{page}_photo_camera",
+                st.camera_input(_("Take a photo"), key=f"{page}_photo_camera",
                                 on_change=_on_file, args=(page, "camera"))
             if st.session_state.get(f"{page}_photo_error"):
-                st.error(st.session_state[f"{page}_photo_error"], icon=":material/broken_image:")
+                name, error = st.session_state[f"{page}_photo_error"]
+                st.error(f"{_name(name)}: {error.text()}", icon=":material/broken_image:")
         photo = current_photo()
         with preview:
             st.image(photo.image, width="stretch")
-            shown = SAMPLES[photo.name].source if photo.source == "sample" else photo.name
-            st.caption(f"{shown} · {photo.image.width}x{photo.image.height} pixels")
+            shown = SAMPLES[photo.name].source if photo.source == "sample" else _name(photo.name)
+            st.caption(_("{photo} · {width}x{height} pixels").format(photo=shown, width=photo.image.width,
+                                                                      height=photo.image.height))
     return photo
+
+
+def _name(name: str) -> str:
+    """A file's name as it is, the camera's photo in the session's language."""
+    return _(CAMERA_NAME) if name == CAMERA_NAME else name
 
 
 def _bind_sample(page: str) -> str:
@@ -102,16 +115,17 @@ def _on_file(page: str, source: str) -> None:
     if uploaded is None:  # the user removed the file: keep the photo they had
         return
     if uploaded.size > MAX_BYTES:  # refuse before reading it into memory
-        st.session_state[f"{page}_photo_error"] = f"{uploaded.name}: {too_large(uploaded.size)}"
+        st.session_state[f"{page}_photo_error"] = (uploaded.name, too_large(uploaded.size))
         return
-    _store(uploaded.name if source == "upload" else "camera photo", uploaded.getvalue(), source, page)
+    _store(uploaded.name if source == "upload" else CAMERA_NAME, uploaded.getvalue(), source, page)
 
 
 def _store(name: str, data: bytes, source: str, page: str | None = None) -> None:
-    """Decode and keep the photo; on a bad file keep the previous one and remember the one-line error."""
+    """Decode and keep the photo; on a bad file keep the previous one and remember the one-line error (the file's
+    name and the ``ImageError``)."""
     try:
         image = decode_image(data, longest_side=STORED_SIDE)
     except ImageError as error:
-        st.session_state[f"{page}_photo_error"] = f"{name}: {error}"
+        st.session_state[f"{page}_photo_error"] = (name, error)
         return
     st.session_state[PHOTO_KEY] = Photo(hashlib.sha256(data).hexdigest()[:16], name, source, image)

@@ -13,7 +13,7 @@ import streamlit as st
 
 from cnnviz.analysis.summary import Summary
 from cnnviz.format import shape_text
-from cnnviz.i18n import _
+from cnnviz.i18n import _, current
 from cnnviz.lectures.walk import input_step, notes_shape
 from ui import cached, presenter, url_state
 
@@ -46,7 +46,7 @@ def _openable(step) -> tuple:
 
 
 def walk(key: str, name: str, input_size: int | None, summary: Summary) -> None:
-    steps = cached.walk_steps(name, input_size)
+    steps = cached.walk_steps(name, input_size, current())
     if not steps:
         st.info(_("This model has no layer to step through."))
         return

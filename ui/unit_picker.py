@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cnnviz.analysis.receptive_field.recursion import LayerRF
+from cnnviz.i18n import _
 from ui import url_state
 
 
@@ -17,14 +18,15 @@ def pick_unit(fields: list[LayerRF], input_size: int, key: str, layer_place, row
     by_name = {f.name: f for f in fields}
     names = list(by_name)
     quarter = min(range(len(fields)), key=lambda i: abs(fields[i].rf - input_size / 4))
-    chosen = layer_place.selectbox("Layer", names, key=url_state.bind("layer", f"{key}_layer", names[quarter],
-                                                                      choices=names),
-                                   format_func=lambda n: f"{n} · {by_name[n].kind} · field {by_name[n].rf} px")
+    chosen = layer_place.selectbox(_("Layer"), names, key=url_state.bind("layer", f"{key}_layer", names[quarter],
+                                                                         choices=names),
+                                   format_func=lambda n: _("{name} · {kind} · field {rf} px").format(
+                                       name=n, kind=by_name[n].kind, rf=by_name[n].rf))
     field = by_name[chosen]
     rows, cols = field.output_hw
     # A slider needs two values: a map one unit high (or wide) has only unit 0 along that axis.
-    row = _unit(row_place, "Unit row", "row", rows, f"{key}_{chosen}_row")
-    col = _unit(col_place, "Unit column", "col", cols, f"{key}_{chosen}_col")
+    row = _unit(row_place, _("Unit row"), "row", rows, f"{key}_{chosen}_row")
+    col = _unit(col_place, _("Unit column"), "col", cols, f"{key}_{chosen}_col")
     return field, row, col
 
 

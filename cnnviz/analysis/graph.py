@@ -2,7 +2,8 @@
 
 Folded, each block (an inception module, a residual block, a dense block) is one node with its
 parameter and MAC subtotals; unfolded blocks show their layers inside a cluster. Edges carry the
-shape of the tensor that flows along them.
+shape of the tensor that flows along them. Captions are in the session's language; layer and block
+names and their classes are not translated.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import graphviz
 
 from cnnviz.analysis.summary import LayerRow, Summary
 from cnnviz.format import count, shape_text
+from cnnviz.i18n import _
 
 INPUT, OUTPUT = "input", "output"
 
@@ -21,7 +23,7 @@ INPUT, OUTPUT = "input", "output"
 def _label(title: str, kind: str, params: int, macs: int) -> str:
     lines = [title, kind]
     if params or macs:
-        lines.append(f"{count(params)} params · {count(macs)} MACs")
+        lines.append(_("{params} params · {macs} MACs").format(params=count(params), macs=count(macs)))
     return "\n".join(lines)
 
 
@@ -72,7 +74,8 @@ def layer_graph(summary: Summary, unfold: Collection[str] | bool = (), highlight
 
     shapes = " + ".join(shape_text(s) for s in summary.input_shapes)
     # name -> (the unfolded block it is drawn in, label, attributes), in execution order
-    specs: dict[str, tuple[str | None, str, dict]] = {INPUT: (None, f"input\n{shapes}", {"fillcolor": "#fff6d5"})}
+    specs: dict[str, tuple[str | None, str, dict]] = {INPUT: (None, _("input") + "\n" + shapes,
+                                                              {"fillcolor": "#fff6d5"})}
     for node in summary.nodes:
         name = group(node.index)
         if name in specs:
@@ -96,10 +99,11 @@ def layer_graph(summary: Summary, unfold: Collection[str] | bool = (), highlight
             if source != target:
                 shape = summary.input_shapes[0] if source_index < 0 else summary.nodes[source_index].output_shape
                 edges.setdefault((source, target), shape_text(shape))
-    consumed = {s for s, _ in edges}
+    consumed = {source for source, _target in edges}
     last = group(summary.nodes[-1].index)
     if last not in consumed and last != INPUT:
-        specs[OUTPUT] = (None, f"output\n{shape_text(summary.nodes[-1].output_shape)}", {"fillcolor": "#fff6d5"})
+        specs[OUTPUT] = (None, _("output") + "\n" + shape_text(summary.nodes[-1].output_shape),
+                         {"fillcolor": "#fff6d5"})
         edges[(last, OUTPUT)] = ""
 
     shown = set(specs)
@@ -172,8 +176,8 @@ def block_graph(summary: Summary, block: str) -> graphviz.Digraph:
                            node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica",
                                       "fontsize": "10", "fillcolor": "#eef3fb"},
                            edge_attr={"fontname": "Helvetica", "fontsize": "9"})
-    dot.node(INPUT, "block input", fillcolor="#fff6d5")
-    dot.node(OUTPUT, "block output", fillcolor="#fff6d5")
+    dot.node(INPUT, _("block input"), fillcolor="#fff6d5")
+    dot.node(OUTPUT, _("block output"), fillcolor="#fff6d5")
     for node in inside:
         row = summary.row_of_node.get(node.index)
         if row:

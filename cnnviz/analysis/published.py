@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnviz.analysis.summary import Summary
+from cnnviz.i18n import _
 from cnnviz.zoo.spec import Variant
 
 
@@ -29,18 +30,39 @@ class Published:
         return round(summary.total_macs / 1e9, 3) == round(self.gmacs, 3)
 
     def sentence(self, summary: Summary) -> str:
-        verdict = "match" if self.params_match(summary) and self.macs_match(summary) else "DIFFER from"
+        """In the session's language: one whole sentence per case, so that each language orders it its own way."""
+        values = dict(params=f"{summary.total_params:,}", gmacs=f"{summary.total_macs / 1e9:.3f}",
+                      published=f"{self.num_params:,}", published_gmacs=f"{self.gmacs:.3f}", weights=self.weights,
+                      top1=f"{self.acc1:.1f}%", top5=f"{self.acc5:.1f}%")
+        match = self.params_match(summary) and self.macs_match(summary)
         if self.params_include_aux and summary.aux_params:
-            heads = ", ".join(self.aux_heads)
-            return (f"Computed {summary.total_params:,} parameters for inference plus {summary.aux_params:,} in "
-                    f"the auxiliary classifier {heads} (training only), {summary.all_params:,} in all, and "
-                    f"{summary.total_macs / 1e9:.3f} GMACs: these {verdict} torchvision's published "
-                    f"{self.num_params:,} parameters (which count {heads}) and {self.gmacs:.3f} GMACs for "
-                    f"{self.weights} (top-1 {self.acc1:.1f}%, top-5 {self.acc5:.1f}% on ImageNet).")
-        scope = " (auxiliary heads excluded)" if summary.aux_params else ""
-        return (f"Computed {summary.total_params:,} parameters{scope} and {summary.total_macs / 1e9:.3f} GMACs: "
-                f"these {verdict} torchvision's published {self.num_params:,} and {self.gmacs:.3f} GMACs for "
-                f"{self.weights} (top-1 {self.acc1:.1f}%, top-5 {self.acc5:.1f}% on ImageNet).")
+            values |= dict(aux=f"{summary.aux_params:,}", all=f"{summary.all_params:,}",
+                           heads=", ".join(self.aux_heads))
+            if match:
+                text = _("Computed {params} parameters for inference plus {aux} in the auxiliary classifier {heads} "
+                         "(training only), {all} in all, and {gmacs} GMACs: these match torchvision's published "
+                         "{published} parameters (which count {heads}) and {published_gmacs} GMACs for {weights} "
+                         "(top-1 {top1}, top-5 {top5} on ImageNet).")
+            else:
+                text = _("Computed {params} parameters for inference plus {aux} in the auxiliary classifier {heads} "
+                         "(training only), {all} in all, and {gmacs} GMACs: these DIFFER from torchvision's "
+                         "published {published} parameters (which count {heads}) and {published_gmacs} GMACs for "
+                         "{weights} (top-1 {top1}, top-5 {top5} on ImageNet).")
+        elif summary.aux_params:
+            text = (_("Computed {params} parameters (auxiliary heads excluded) and {gmacs} GMACs: these match "
+                      "torchvision's published {published} and {published_gmacs} GMACs for {weights} (top-1 {top1}, "
+                      "top-5 {top5} on ImageNet).") if match else
+                    _("Computed {params} parameters (auxiliary heads excluded) and {gmacs} GMACs: these DIFFER from "
+                      "torchvision's published {published} and {published_gmacs} GMACs for {weights} (top-1 "
+                      "{top1}, top-5 {top5} on ImageNet)."))
+        else:
+            text = (_("Computed {params} parameters and {gmacs} GMACs: these match torchvision's published "
+                      "{published} and {published_gmacs} GMACs for {weights} (top-1 {top1}, top-5 {top5} on "
+                      "ImageNet).") if match else
+                    _("Computed {params} parameters and {gmacs} GMACs: these DIFFER from torchvision's published "
+                      "{published} and {published_gmacs} GMACs for {weights} (top-1 {top1}, top-5 {top5} on "
+                      "ImageNet)."))
+        return text.format(**values)
 
 
 def published_counts(variant: Variant) -> Published | None:

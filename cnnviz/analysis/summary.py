@@ -16,9 +16,10 @@ import torch
 from torch import nn
 
 from cnnviz.analysis.tracing import TraceNode, trace
+from cnnviz.i18n import N_, _
 from cnnviz.zoo.spec import Variant
 
-ACTIVATIONS_DEFINITION = (
+ACTIVATIONS_DEFINITION = N_(  # in English here (the CLI); pages show _(ACTIVATIONS_DEFINITION)
     "Activations: the values a forward pass stores per image, the input once plus each layer's output that is a "
     "new tensor. Layers that hand back their input or a view of it (ReLU(inplace=True), dropout at inference, "
     "Flatten) or copy it unchanged (an adaptive pool to the size the map already has) are not counted again. "
@@ -246,28 +247,33 @@ def block_totals(summary: Summary) -> dict[str, dict[str, int]]:
 
 
 def table_records(summary: Summary) -> list[dict]:
-    """One display row per layer call, in execution order, for the page's sortable table."""
+    """One display row per layer call, in execution order, for the page's sortable table: its column headers and
+    notes in the session's language (the numeric columns are headed _("parameters"), _("MACs"), _("activations"))."""
     from cnnviz.format import shape_text
 
+    notes = {"auxiliary": _("auxiliary (training only)"), "shared": _("shared weights")}
+    headers = [_("layer"), _("type"), _("kernel"), _("stride"), _("padding"), _("groups"), _("output (CxHxW)"),
+               _("parameters"), _("MACs"), _("activations"), _("block"), _("note")]
     records = []
     for row in summary.layers:
-        note = "auxiliary (training only)" if row.auxiliary else "shared weights" if row.shared else ""
-        records.append({"layer": row.name, "type": row.type, "kernel": row.kernel, "stride": row.stride,
-                        "padding": row.padding, "groups": "" if row.groups is None else str(row.groups), "output (CxHxW)": shape_text(row.output_shape),
-                        "parameters": row.params, "MACs": row.macs, "activations": row.activations,
-                        "block": row.block or "", "note": note})
+        note = notes["auxiliary"] if row.auxiliary else notes["shared"] if row.shared else ""
+        values = [row.name, row.type, row.kernel, row.stride, row.padding,
+                  "" if row.groups is None else str(row.groups), shape_text(row.output_shape),
+                  row.params, row.macs, row.activations, row.block or "", note]
+        records.append(dict(zip(headers, values, strict=True)))
     return records
 
 
 def auxiliary_note(summary: Summary, heads: tuple[str, ...]) -> str | None:
-    """The one sentence about training-only heads that the page and the command line print, or None."""
+    """The one sentence about training-only heads that the page and the command line print, or None. In the
+    session's language on a page; in English on the command line (which never chooses a language)."""
     if not summary.aux_params:
         return None
-    names, size = ", ".join(heads), summary.input_size
+    names, size, params = ", ".join(heads), summary.input_size, f"{summary.aux_params:,}"
     if summary.aux_traced:
-        return (f"Auxiliary classifiers {names} (training only): {summary.aux_params:,} parameters and "
-                f"{summary.aux_macs:,} MACs, not in the totals. With them the model has {summary.all_params:,} "
-                "parameters.")
-    return (f"The auxiliary classifiers {names} (training only) cannot run on a {size}x{size} input, so the model "
-            f"is traced as it runs at inference, without them. Their {summary.aux_params:,} parameters are not in "
-            "the totals; their MACs are not computed at this size.")
+        return _("Auxiliary classifiers {names} (training only): {params} parameters and {macs} MACs, not in the "
+                 "totals. With them the model has {all_params} parameters.").format(
+            names=names, params=params, macs=f"{summary.aux_macs:,}", all_params=f"{summary.all_params:,}")
+    return _("The auxiliary classifiers {names} (training only) cannot run on a {size}x{size} input, so the model is "
+             "traced as it runs at inference, without them. Their {params} parameters are not in the totals; their "
+             "MACs are not computed at this size.").format(names=names, size=size, params=params)

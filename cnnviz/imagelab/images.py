@@ -16,16 +16,31 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from cnnviz.i18n import N_, _
+
 MAX_BYTES = 25 * 2**20
 # Pillow's format names; MPO is the multi-picture JPEG many phone cameras write.
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF", "BMP": "BMP"}
-ACCEPTED_TEXT = "JPEG, PNG, WebP, GIF or BMP"
+ACCEPTED_TEXT = N_("JPEG, PNG, WebP, GIF or BMP")
 _DEFAULT_MAX_PIXELS = 89_478_485  # Pillow's own default, used where an application has switched the check off
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
 
 class ImageError(ValueError):
-    """A file that cannot be used as a photo; the message is one line meant for the user."""
+    """A file that cannot be used as a photo; the message is one line meant for the user.
+
+    ``str()`` is the line in English (the command line's); ``text()`` is the same line in the language of the
+    session that shows it. Photos are often decoded in widget callbacks, before a run has chosen its language,
+    so the line is kept as its marked template and values and translated only where it is shown."""
+
+    def __init__(self, template: str, **values: object) -> None:
+        super().__init__(template.format(**values))
+        self.template, self.values = template, values
+
+    def text(self) -> str:
+        # The list of accepted formats is a marked text of its own ("... or BMP").
+        values = {key: _(value) if key == "accepted" else value for key, value in self.values.items()}
+        return _(self.template).format(**values)
 
 
 def max_pixels() -> int:
@@ -40,16 +55,16 @@ def read_image(path: str | os.PathLike, *, shortest_side: int | None = None,
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise ImageError(too_large(size))
+            raise too_large(size)
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ImageError("no such file") from None
+        raise ImageError(N_("no such file")) from None
     except IsADirectoryError:
-        raise ImageError("is a folder, not an image file") from None
+        raise ImageError(N_("is a folder, not an image file")) from None
     except PermissionError:
-        raise ImageError("permission denied") from None
+        raise ImageError(N_("permission denied")) from None
     except OSError as error:
-        raise ImageError(f"cannot read the file: {error.strerror or error}") from None
+        raise ImageError(N_("cannot read the file: {reason}"), reason=error.strerror or error) from None
     return decode_image(data, shortest_side=shortest_side, longest_side=longest_side)
 
 
@@ -61,24 +76,26 @@ def decode_image(data: bytes, *, shortest_side: int | None = None, longest_side:
     ``longest_side``: shrink the result to fit within this many pixels (for display and session storage).
     """
     if not data:
-        raise ImageError("the file is empty")
+        raise ImageError(N_("the file is empty"))
     if len(data) > MAX_BYTES:
-        raise ImageError(too_large(len(data)))
+        raise too_large(len(data))
     try:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        raise ImageError(f"not an image file that can be read (accepted: {ACCEPTED_TEXT})") from None
+        raise ImageError(N_("not an image file that can be read (accepted: {accepted})"),
+                         accepted=ACCEPTED_TEXT) from None
     except Image.DecompressionBombError:
-        raise ImageError(_bomb_text(None)) from None
+        raise _too_many_pixels(None) from None
     except (OSError, SyntaxError, ValueError, struct.error, EOFError) as error:
-        raise ImageError(f"the image is damaged: {_first_line(error)}") from None
+        raise ImageError(N_("the image is damaged: {reason}"), reason=_first_line(error)) from None
     if image.format not in ACCEPTED_FORMATS:
-        raise ImageError(f"{image.format} images are not accepted; use {ACCEPTED_TEXT}")
+        raise ImageError(N_("{format} images are not accepted; use {accepted}"), format=image.format,
+                         accepted=ACCEPTED_TEXT)
     width, height = image.size
     if width < 1 or height < 1:
-        raise ImageError("the image has no pixels")
+        raise ImageError(N_("the image has no pixels"))
     if width * height > max_pixels():
-        raise ImageError(_bomb_text(image.size))
+        raise _too_many_pixels(image.size)
     try:
         if getattr(image, "n_frames", 1) > 1:
             image.seek(0)  # animated GIF/WebP/MPO: the first frame is the photo
@@ -88,8 +105,8 @@ def decode_image(data: bytes, *, shortest_side: int | None = None, longest_side:
     except (OSError, SyntaxError, ValueError, struct.error, EOFError, zlib.error, IndexError) as error:
         text = _first_line(error)
         if "truncated" in text:
-            raise ImageError("the file is cut short (truncated); upload the complete file") from None
-        raise ImageError(f"the image is damaged: {text}") from None
+            raise ImageError(N_("the file is cut short (truncated); upload the complete file")) from None
+        raise ImageError(N_("the image is damaged: {reason}"), reason=text) from None
     image = _upright(image)
     image = _to_rgb(image)
     if longest_side and max(image.size) > longest_side:
@@ -144,16 +161,18 @@ def _scale_to_8bit(image: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(np.rint(values * (255.0 / top)), 0, 255).astype(np.uint8), "L")
 
 
-def too_large(size: int) -> str:
-    return f"the file is {size / 2**20:.1f} MiB; the limit is {MAX_BYTES / 2**20:.0f} MiB"
+def too_large(size: int) -> ImageError:
+    return ImageError(N_("the file is {size} MiB; the limit is {limit} MiB"), size=f"{size / 2**20:.1f}",
+                      limit=f"{MAX_BYTES / 2**20:.0f}")
 
 
-def _bomb_text(size: tuple[int, int] | None) -> str:
-    limit = f"{max_pixels() / 1e6:.0f} megapixels"
+def _too_many_pixels(size: tuple[int, int] | None) -> ImageError:
+    limit = f"{max_pixels() / 1e6:.0f}"
     if size is None:
-        return f"the image has more pixels than the limit of {limit} (a decompression bomb?)"
-    return (f"the image is {size[0]}x{size[1]} = {size[0] * size[1] / 1e6:.0f} megapixels; "
-            f"the limit is {limit}")
+        return ImageError(N_("the image has more pixels than the limit of {limit} megapixels (a decompression "
+                             "bomb?)"), limit=limit)
+    return ImageError(N_("the image is {width}x{height} = {megapixels} megapixels; the limit is {limit} megapixels"),
+                      width=size[0], height=size[1], megapixels=f"{size[0] * size[1] / 1e6:.0f}", limit=limit)
 
 
 def _first_line(error: BaseException) -> str:

@@ -33,9 +33,10 @@ class Inspected:
     preprocessing: Preprocessing
     channels: int  # 3 for colour photos, 1 for the grey-level models (LeNet-5, U-Net, Siamese)
     inputs: int  # how many images one forward pass takes (two for the Siamese network)
-    weights: str  # where the weights came from, said on the page
+    weights: str  # where the weights came from, in English (pages say it in their language from the fields below)
     pretrained: bool
     categories: tuple[str, ...] | None = None
+    weights_file: str | None = None  # the pretrained weights' file
 
     def batch(self, image: Image.Image) -> tuple[torch.Tensor, ...]:
         view = self.view(image)
@@ -55,7 +56,8 @@ class Layer:
 
 def from_classifier(classifier: Classifier) -> Inspected:
     return Inspected(classifier.name, classifier.model, classifier.preprocessing, 3, 1,
-                     f"pretrained on ImageNet ({classifier.weights_file})", True, classifier.categories)
+                     f"pretrained on ImageNet ({classifier.weights_file})", True, classifier.categories,
+                     classifier.weights_file)
 
 
 _GLOBAL_GENERATOR = threading.Lock()

@@ -21,6 +21,8 @@ from urllib.parse import urlparse
 import torch
 from torch import nn
 
+from cnnviz.i18n import _
+
 # EfficientNet-Lite was trained on inputs scaled as (pixel - 127) / 128, not ImageNet's mean/std.
 LITE_MEAN = (127.0 / 255, 127.0 / 255, 127.0 / 255)
 LITE_STD = (128.0 / 255, 128.0 / 255, 128.0 / 255)
@@ -62,7 +64,8 @@ _DOWNLOAD_CHUNK = 1 << 20
 
 
 class WeightsUnavailable(RuntimeError):
-    """Weights that are neither cached nor downloadable; the message says which file to place where."""
+    """Weights that are neither cached nor downloadable; the message says which file to place where, in the
+    language of the session that asked for them (raised in its own run; English on the command line)."""
 
 
 def checkpoints_dir() -> Path:
@@ -97,8 +100,9 @@ def has_pretrained(name: str) -> bool:
 
 def missing_weights_message(name: str) -> str:
     weights = weights_choices(name)[0]
-    return (f"{TORCHVISION_TITLES[name]} weights are not in the torch cache: place {weights_file(weights)} "
-            f"({weights.meta.get('_file_size', 0):.0f} MB, from {weights.url}) in {checkpoints_dir()}/")
+    return _("{model} weights are not in the torch cache: place {file} ({size} MB, from {url}) in {folder}/").format(
+        model=TORCHVISION_TITLES[name], file=weights_file(weights), size=f"{weights.meta.get('_file_size', 0):.0f}",
+        url=weights.url, folder=checkpoints_dir())
 
 
 def download_weights(name: str, progress: Callable[[int, int], None] | None = None, timeout: float = 15.0):
@@ -124,13 +128,16 @@ def download_weights(name: str, progress: Callable[[int, int], None] | None = No
                     progress(done, total)
         expected = re.search(r"-([a-f0-9]{6,})\.", target.name)
         if expected and not digest.hexdigest().startswith(expected.group(1)):
-            raise WeightsUnavailable(f"the download of {target.name} was corrupted (hash mismatch); try again")
+            raise WeightsUnavailable(_("the download of {file} was corrupted (hash mismatch); try again").format(
+                file=target.name))
         os.replace(partial, target)
     except (urllib.error.URLError, OSError, TimeoutError) as error:
         reason = getattr(error, "reason", None) or error
         weights_size = weights.meta.get("_file_size", 0)
-        raise WeightsUnavailable(f"Could not download {target.name} ({reason}). Offline, place that file "
-                                 f"({weights_size:.0f} MB, from {weights.url}) in {folder}/") from None
+        raise WeightsUnavailable(_("Could not download {file} ({reason}). Offline, place that file ({size} MB, "
+                                   "from {url}) in {folder}/").format(file=target.name, reason=reason,
+                                                                      size=f"{weights_size:.0f}", url=weights.url,
+                                                                      folder=folder)) from None
     finally:
         partial.unlink(missing_ok=True)
     return weights
@@ -156,8 +163,9 @@ def torchvision_pretrained(name: str, download: bool = False,
         model.load_state_dict(_renamed_densenet_keys(state) if name.startswith("densenet") else state)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError, AttributeError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise WeightsUnavailable(f"{path} is not a valid checkpoint for {TORCHVISION_TITLES[name]} ({reason}); "
-                                 f"replace it with the file from {weights.url}") from None
+        raise WeightsUnavailable(_("{path} is not a valid checkpoint for {model} ({reason}); replace it with the "
+                                   "file from {url}").format(path=path, model=TORCHVISION_TITLES[name], reason=reason,
+                                                             url=weights.url)) from None
     if name == "googlenet":
         model.aux_logits, model.aux1, model.aux2 = False, None, None
     return model.eval(), weights

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from PIL import Image
 
+from cnnviz.i18n import N_
+
 
 @dataclass(frozen=True)
 class Sample:
     key: str
-    title: str
+    title: str  # marked with N_: translate it where it is shown
     package: str  # the installed package that ships the file
     file: str  # its name inside the package's data folder
 
@@ -22,12 +24,12 @@ class Sample:
 
 
 SAMPLES: dict[str, Sample] = {s.key: s for s in (
-    Sample("chelsea", "Chelsea the cat", "scikit-image", "chelsea.png"),
-    Sample("coffee", "A cup of coffee", "scikit-image", "coffee.png"),
-    Sample("rocket", "A rocket on the launch pad", "scikit-image", "rocket.jpg"),
-    Sample("astronaut", "Astronaut Eileen Collins", "scikit-image", "astronaut.png"),
-    Sample("motorcycle", "A motorcycle", "scikit-image", "motorcycle_left.png"),
-    Sample("grace_hopper", "Grace Hopper", "matplotlib", "grace_hopper.jpg"),
+    Sample("chelsea", N_("Chelsea the cat"), "scikit-image", "chelsea.png"),
+    Sample("coffee", N_("A cup of coffee"), "scikit-image", "coffee.png"),
+    Sample("rocket", N_("A rocket on the launch pad"), "scikit-image", "rocket.jpg"),
+    Sample("astronaut", N_("Astronaut Eileen Collins"), "scikit-image", "astronaut.png"),
+    Sample("motorcycle", N_("A motorcycle"), "scikit-image", "motorcycle_left.png"),
+    Sample("grace_hopper", N_("Grace Hopper"), "matplotlib", "grace_hopper.jpg"),
 )}
 
 

@@ -13,11 +13,12 @@ from torch import nn
 
 from cnnviz.analysis import conv_arithmetic as arithmetic
 from cnnviz.analysis import counting as measure
+from cnnviz.i18n import N_, _
 
 
 @dataclass(frozen=True)
 class Conv:
-    label: str
+    label: str  # shown as ``_(label)``: the English names below are marked for translation
     c_in: int
     c_out: int
     kernel: int
@@ -83,7 +84,7 @@ def naive_5x5(c_in: int = 64, c_out: int = 64) -> list[Conv]:
 
 
 def reduced_5x5(c_in: int = 64, reduce: int = 32, c_out: int = 64) -> list[Conv]:
-    return [Conv("1x1 reduce", c_in, reduce, 1), Conv("5x5", reduce, c_out, 5)]
+    return [Conv(N_("1x1 reduce"), c_in, reduce, 1), Conv("5x5", reduce, c_out, 5)]
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,9 @@ class Inception:
                 Conv("5x5", self.c_in, self.b5, 5)]
 
     def reduced(self) -> list[Conv]:
-        return [Conv("1x1", self.c_in, self.b1, 1), Conv("3x3 reduce", self.c_in, self.b3_reduce, 1),
-                Conv("3x3", self.b3_reduce, self.b3, 3), Conv("5x5 reduce", self.c_in, self.b5_reduce, 1),
-                Conv("5x5", self.b5_reduce, self.b5, 5), Conv("pool proj", self.c_in, self.pool_proj, 1)]
+        return [Conv("1x1", self.c_in, self.b1, 1), Conv(N_("3x3 reduce"), self.c_in, self.b3_reduce, 1),
+                Conv("3x3", self.b3_reduce, self.b3, 3), Conv(N_("5x5 reduce"), self.c_in, self.b5_reduce, 1),
+                Conv("5x5", self.b5_reduce, self.b5, 5), Conv(N_("pool proj"), self.c_in, self.pool_proj, 1)]
 
     def naive_channels(self) -> int:
         return self.b1 + self.b3 + self.b5 + self.c_in  # the pool branch passes every input channel on
@@ -135,8 +136,8 @@ def block_channels(mid: int = 64) -> int:
 def resnet_bottleneck(mid: int = 64) -> list[Conv]:
     """ResNet-50's block: 1x1 reduce, 3x3, 1x1 restore (no biases: batch norm follows)."""
     channels = block_channels(mid)
-    return [Conv("1x1 reduce", channels, mid, 1, bias=False), Conv("3x3", mid, mid, 3, bias=False),
-            Conv("1x1 restore", mid, channels, 1, bias=False)]
+    return [Conv(N_("1x1 reduce"), channels, mid, 1, bias=False), Conv("3x3", mid, mid, 3, bias=False),
+            Conv(N_("1x1 restore"), mid, channels, 1, bias=False)]
 
 
 def basic_block(channels: int = 64) -> list[Conv]:
@@ -165,9 +166,10 @@ def standard(c_in: int, c_out: int, kernel: int = 3) -> list[Conv]:
 
 
 def separable(c_in: int, c_out: int, kernel: int = 3) -> list[Conv]:
-    """MobileNet: depthwise k x k (one filter per channel), then pointwise 1x1."""
-    return [Conv(f"depthwise {kernel}x{kernel}", c_in, c_in, kernel, groups=c_in, bias=False),
-            Conv("pointwise 1x1", c_in, c_out, 1, bias=False)]
+    """MobileNet: depthwise k x k (one filter per channel), then pointwise 1x1. The depthwise label is in the
+    session's language already (it holds the kernel size)."""
+    return [Conv(_("depthwise {k}x{k}").format(k=kernel), c_in, c_in, kernel, groups=c_in, bias=False),
+            Conv(N_("pointwise 1x1"), c_in, c_out, 1, bias=False)]
 
 
 def separable_ratio(c_out: int, kernel: int = 3) -> float:
@@ -177,8 +179,8 @@ def separable_ratio(c_out: int, kernel: int = 3) -> float:
 
 def fire(c_in: int = 96, squeeze: int = 16, e1: int = 64, e3: int = 64) -> list[Conv]:
     """SqueezeNet's fire module (defaults: fire2 of SqueezeNet 1.0)."""
-    return [Conv("squeeze 1x1", c_in, squeeze, 1), Conv("expand 1x1", squeeze, e1, 1),
-            Conv("expand 3x3", squeeze, e3, 3)]
+    return [Conv(N_("squeeze 1x1"), c_in, squeeze, 1), Conv(N_("expand 1x1"), squeeze, e1, 1),
+            Conv(N_("expand 3x3"), squeeze, e3, 3)]
 
 
 def torch_fire(c_in: int = 96, squeeze: int = 16, e1: int = 64, e3: int = 64) -> nn.Module:

@@ -14,8 +14,10 @@ import torch
 from torch import nn
 
 from cnnviz.analysis import conv_arithmetic as arithmetic
+from cnnviz.i18n import N_, _
 
-KINDS = ("convolution", "max pooling", "transposed convolution")
+# The kinds' ids (in the link, written with "-" for " ") are their English names: show them with ``_(kind)``.
+KINDS = (N_("convolution"), N_("max pooling"), N_("transposed convolution"))
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class Layer:
 @dataclass(frozen=True)
 class Answer:
     size: int | None  # None: PyTorch refuses
-    error: str = ""  # why PyTorch refuses, in words
+    error: str = ""  # why PyTorch refuses, in words (in the language of the session that asked)
     numerator: int = 0  # W - F_eff + 2P (or (W - 1) S for transposed)
     remainder: int = 0  # numerator mod S: input pixels no window reaches (floor) or a partial window (ceil)
     note: str = ""
@@ -44,26 +46,28 @@ class Answer:
 
 
 def formula(width: int, layer: Layer) -> Answer:
-    """The formula, with PyTorch's rules for what it refuses."""
+    """The formula, with PyTorch's rules for what it refuses; ``error`` and ``note`` are in the session's language."""
     f, s, p, d = layer.effective_kernel, layer.stride, layer.padding, layer.dilation
     if width < 1 or layer.kernel < 1 or s < 1 or p < 0 or d < 1:
-        return Answer(None, "sizes, kernel, stride and dilation must be positive and padding not negative")
+        return Answer(None, _("sizes, kernel, stride and dilation must be positive and padding not negative"))
     if layer.kind == "transposed convolution":
         if layer.output_padding >= max(s, d):
-            return Answer(None, f"output_padding ({layer.output_padding}) must be smaller than the stride ({s}) "
-                                f"or the dilation ({d})")
+            return Answer(None, _("output_padding ({output_padding}) must be smaller than the stride ({stride}) "
+                                  "or the dilation ({dilation})").format(output_padding=layer.output_padding,
+                                                                         stride=s, dilation=d))
         size = arithmetic.transposed_output_size(width, layer.kernel, s, p, d, layer.output_padding)
         if size < 1:
-            return Answer(None, f"the padding ({p} on each side) removes more than the {size + 2 * p} pixels "
-                                "the transposed convolution produces")
-        return Answer(size, numerator=(width - 1) * s, note="every input pixel spreads a kernel onto the output: "
-                      "there is no division, so the result is always whole")
+            return Answer(None, _("the padding ({padding} on each side) removes more than the {pixels} pixels "
+                                  "the transposed convolution produces").format(padding=p, pixels=size + 2 * p))
+        return Answer(size, numerator=(width - 1) * s, note=_("every input pixel spreads a kernel onto the output: "
+                                                              "there is no division, so the result is always whole"))
     numerator = arithmetic.padded_span(width, layer.kernel, p, d)
-    too_big = Answer(None, f"the effective kernel ({f}) is larger than the padded input ({width + 2 * p})",
-                     numerator)
+    too_big = Answer(None, _("the effective kernel ({kernel}) is larger than the padded input ({padded})").format(
+        kernel=f, padded=width + 2 * p), numerator)
     if layer.kind == "max pooling" and p > layer.kernel // 2:
-        return Answer(None, f"PyTorch pads a pooling window by at most half the kernel ({layer.kernel // 2}); "
-                            f"padding {p} would give windows that see only padding")
+        return Answer(None, _("PyTorch pads a pooling window by at most half the kernel ({half}); "
+                              "padding {padding} would give windows that see only padding").format(
+                                  half=layer.kernel // 2, padding=p))
     if numerator < 0 and not (layer.kind == "max pooling" and layer.ceil_mode):
         return too_big
     remainder = numerator % s
@@ -73,20 +77,23 @@ def formula(width: int, layer: Layer) -> Answer:
         if size < 1:
             return too_big
         if remainder == 0:
-            note = f"{numerator} / {s} is whole: ceil and floor agree"
+            note = _("{numerator} / {stride} is whole: ceil and floor agree").format(numerator=numerator, stride=s)
         elif dropped:
-            note = (f"{numerator} / {s} is not whole; ceil would add a window starting in the right padding, "
-                    "which PyTorch drops, so the answer equals floor")
+            note = _("{numerator} / {stride} is not whole; ceil would add a window starting in the right padding, "
+                     "which PyTorch drops, so the answer equals floor").format(numerator=numerator, stride=s)
         else:
-            note = (f"{numerator} / {s} = {numerator / s:.4g} is not whole: ceil_mode keeps a last, partial window "
-                    f"over the last {remainder} pixel(s)")
+            note = _("{numerator} / {stride} = {quotient} is not whole: ceil_mode keeps a last, partial window "
+                     "over the last {remainder} pixel(s)").format(numerator=numerator, stride=s,
+                                                                 quotient=f"{numerator / s:.4g}", remainder=remainder)
         return Answer(size, numerator=numerator, remainder=remainder, note=note, dropped=dropped)
     size = arithmetic.output_size(width, layer.kernel, s, p, d)
     if remainder == 0:
-        note = f"{numerator} / {s} = {numerator // s} is whole: every padded pixel is covered"
+        note = _("{numerator} / {stride} = {quotient} is whole: every padded pixel is covered").format(
+            numerator=numerator, stride=s, quotient=numerator // s)
     else:
-        note = (f"{numerator} / {s} = {numerator / s:.4g} is not whole: PyTorch rounds down, so the last "
-                f"{remainder} pixel(s) of the padded input are never under a window")
+        note = _("{numerator} / {stride} = {quotient} is not whole: PyTorch rounds down, so the last "
+                 "{remainder} pixel(s) of the padded input are never under a window").format(
+                     numerator=numerator, stride=s, quotient=f"{numerator / s:.4g}", remainder=remainder)
     return Answer(size, numerator=numerator, remainder=remainder, note=note)
 
 

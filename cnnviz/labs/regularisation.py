@@ -11,6 +11,8 @@ from torch import nn
 from torchvision import transforms
 from torchvision.transforms import functional as F
 
+from cnnviz.i18n import N_, _
+
 # --- Dropout ----------------------------------------------------------------------------------------------
 
 
@@ -57,24 +59,26 @@ def distinct_crops(resize: int = ALEXNET_RESIZE, crop: int = ALEXNET_CROP) -> in
 
 
 def augmented_crops(image: Image.Image, count: int = 6, seed: int = 0) -> list[tuple[Image.Image, str]]:
-    """``count`` training inputs as AlexNet drew them: resize to 256x256, random 224 crop, flip half of them."""
+    """``count`` training inputs as AlexNet drew them: resize to 256x256, random 224 crop, flip half of them.
+    Each comes with its caption, in the session's language."""
     square = F.resize(image.convert("RGB"), [ALEXNET_RESIZE, ALEXNET_RESIZE])
     generator = torch.Generator().manual_seed(seed)
     crops = []
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        for _ in range(count):
+        for _draw in range(count):
             top, left, height, width = transforms.RandomCrop.get_params(square, (ALEXNET_CROP, ALEXNET_CROP))
             flipped = bool(torch.rand(1, generator=generator) < 0.5)
             crop = F.crop(square, top, left, height, width)
-            crops.append((F.hflip(crop) if flipped else crop,
-                          f"offset ({left}, {top})" + (", mirrored" if flipped else "")))
+            caption = _("offset ({left}, {top}), mirrored") if flipped else _("offset ({left}, {top})")
+            crops.append((F.hflip(crop) if flipped else crop, caption.format(left=left, top=top)))
     return crops
 
 
 # --- Multi-crop testing: torchvision's TenCrop ------------------------------------------------------------
 
-TEN_CROP_NAMES = ("top left", "top right", "bottom left", "bottom right", "centre")
+# Names (shown with ``_(name)``) of torchvision's five crops, in its order.
+TEN_CROP_NAMES = (N_("top left"), N_("top right"), N_("bottom left"), N_("bottom right"), N_("centre"))
 
 
 def five_crop_boxes(width: int, height: int, crop: int) -> list[tuple[str, int, int]]:
@@ -126,7 +130,7 @@ def ten_crop_prediction(classifier, image: Image.Image) -> TenCropResult:
 
 # Krizhevsky et al. 2012, Table 2: top-5 error (%) on the ILSVRC-2012 validation set. Two of the seven
 # networks were pre-trained on the larger ImageNet Fall 2011 release.
-ALEXNET_ENSEMBLE = (("1 CNN", 1, 18.2), ("5 CNNs", 5, 16.4), ("7 CNNs", 7, 15.4))
+ALEXNET_ENSEMBLE = ((N_("1 CNN"), 1, 18.2), (N_("5 CNNs"), 5, 16.4), (N_("7 CNNs"), 7, 15.4))  # shown with _(label)
 
 
 def ensemble_accuracy(members: int = 10, classes: int = 10, samples: int = 4000, noise: float = 1.5,

@@ -1,5 +1,8 @@
 """The lecture notes' summary tables ("CNN 架构总结") computed for every architecture, and each number the notes
-print there checked against our computation (``notes_vs_ours``). Conventions: ``cnnviz.lectures.profiles``."""
+print there checked against our computation (``notes_vs_ours``). Conventions: ``cnnviz.lectures.profiles``.
+
+The records' keys are stable ids (a page names its columns with ``COLUMNS``); their texts are in the session's
+language, so a cache of them is keyed by it."""
 
 from __future__ import annotations
 
@@ -11,12 +14,31 @@ import torch
 from torch import nn
 
 from cnnviz.analysis.summary import Summary, summarize_model, summary_of
-from cnnviz.lectures.notes_tables import LABELS, TABLES, Table
+from cnnviz.i18n import N_, _
+from cnnviz.lectures.course_notes import quoted
+from cnnviz.lectures.notes_tables import LABELS, TABLES, WRITTEN, Table
 from cnnviz.lectures.profiles import Profile, profile
 from cnnviz.zoo.registry import architectures, resolve
 
 # The notes' table lists these variants next to the default ones.
 EXTRA_VARIANTS = {"vgg16": ("vgg19",), "resnet50": ("resnet18", "resnet34")}
+
+# The column headers of the records below, as a page shows them (``_(COLUMNS[key])``).
+COLUMNS = {
+    "architecture": N_("architecture"), "model": N_("model"), "year": N_("year"), "single path": N_("single path"),
+    "kernels ≤ 3 only": N_("kernels ≤ 3 only"), "largest kernel": N_("largest kernel"), "depth": N_("depth"),
+    "conv layers": N_("conv layers"), "FC layers": N_("FC layers"), "input": N_("input"),
+    "parameters": N_("parameters"), "MiB": "MiB", "MACs": N_("MACs"), "filter sizes": N_("filter sizes"),
+    "channels": N_("channels"), "filters": N_("filters"), "strides": N_("strides"),
+    "training-only parameters": N_("training-only parameters"),
+    "table": N_("table"), "column": N_("column"), "row": N_("row"), "notes": N_("notes"), "ours": N_("ours"),
+    "verdict": N_("verdict"), "explanation": N_("explanation"), "all readings": N_("all readings"),
+}
+
+
+def yes_no(value: str) -> str:
+    """A profile's "yes" or "no" in the session's language; any other value as it is."""
+    return _(value) if value in ("yes", "no") else value
 
 
 def model_summary(name: str) -> Summary:
@@ -28,16 +50,19 @@ def model_profile(name: str) -> Profile:
 
 
 def summary_table() -> list[dict]:
-    """The notes' summary columns for every architecture's default variant (and VGG-19, ResNet-18/34)."""
+    """The notes' summary columns for every architecture's default variant (and VGG-19, ResNet-18/34); the
+    words in the session's language."""
     records = []
     for key, arch in architectures().items():
         for name in (arch.default.name, *EXTRA_VARIANTS.get(key, ())):
             p = model_profile(name)
             label = arch.title if name == arch.default.name else resolve(name)[1].label
+            shown_input = p.input if p.images == 1 else _("{size} (x{images} images)").format(size=p.input,
+                                                                                               images=p.images)
             records.append({
-                "architecture": label, "model": name, "year": arch.year, "single path": p.single_path,
-                "kernels ≤ 3 only": p.small_kernels, "largest kernel": p.largest_kernel, "depth": p.depth,
-                "conv layers": p.conv_layers, "FC layers": p.fc_layers, "input": p.input,
+                "architecture": _(label), "model": name, "year": arch.year, "single path": yes_no(p.single_path),
+                "kernels ≤ 3 only": yes_no(p.small_kernels), "largest kernel": p.largest_kernel, "depth": p.depth,
+                "conv layers": p.conv_layers, "FC layers": p.fc_layers, "input": shown_input,
                 "parameters": p.total_weights, "MiB": round(p.mib, 1), "MACs": p.total_macs,
                 "filter sizes": p.filter_sizes, "channels": p.channels, "filters": p.filters,
                 "strides": p.strides, "training-only parameters": p.aux_weights})
@@ -106,10 +131,13 @@ class _Readings(dict):
 
 @dataclass(frozen=True)
 class Verdict:
+    """One cell of the notes' tables; its texts in the session's language (``table`` and ``row`` as printed, with
+    their translation beside them where one is due)."""
+
     table: str
     column: str
     row: str
-    written: str
+    written: str  # as printed
     claimed: float | str
     values: tuple[tuple[str, float | str], ...]  # (reading label, computed), our default model first
     matched: str | None  # the first reading that gives the notes' number, None if none does
@@ -149,19 +177,30 @@ def _claimed_text(written: str) -> str:
 
 
 def _value(spec: str, attribute: str) -> tuple[str, float | str] | None:
-    models, _, override = spec.partition(":")
-    row, _, other = override.partition("=")
+    models, _sep, override = spec.partition(":")
+    row, _sep, other = override.partition("=")
     if override and row != attribute:
         return None
-    values = [getattr(reading(m), other or attribute) for m in models.split("+")]
-    label = " to ".join(LABELS[m] for m in models.split("+")) + (" after its stem" if other else "")
+    names = models.split("+")
+    values = [getattr(reading(m), other or attribute) for m in names]
+    label = _(LABELS[names[0]]) if len(names) == 1 else _("{first} to {last}").format(first=_(LABELS[names[0]]),
+                                                                                        last=_(LABELS[names[-1]]))
+    if other:
+        label = _("{model} after its stem").format(model=label)
     return label, values[0] if len(set(values)) == 1 else "-".join(map(str, values))
+
+
+def table_title(table: Table) -> str:
+    """"CNN 架构总结 (summary of CNN architectures) · structure" in English, "CNN 架构总结 · 结构" in Chinese."""
+    title = quoted(table.title, table.english or None)
+    return _("{table} · {part}").format(table=title, part=_(table.part)) if table.part else title
 
 
 def check(table: Table) -> list[Verdict]:
     verdicts = []
+    title = table_title(table)
     for column in table.columns:
-        for (row, attribute), written in zip(table.rows, column.written):
+        for (row, english, attribute), written in zip(table.rows, column.written):
             if not written:
                 continue
             values = tuple(v for spec in column.readings if (v := _value(spec, attribute)))
@@ -169,10 +208,13 @@ def check(table: Table) -> list[Verdict]:
             claimed = parse_number(written)[0] if numeric else _claimed_text(written)
             matched = next((label for label, value in values
                             if (within_rounding(value, written) if numeric else str(value) == claimed)), None)
-            why = table.why.get((column.name, row), "").format_map(_Readings())
+            why = table.why.get((column.name, row), "")
+            why = _(why).format_map(_Readings()) if why else ""
             if matched and matched != values[0][0]:
-                why = f"Matches {matched}. {why}".strip()
-            verdicts.append(Verdict(table.title, column.name, row, written, claimed, values, matched, why))
+                why = (_("Matches {reading}. {explanation}").format(reading=matched, explanation=why) if why
+                       else _("Matches {reading}.").format(reading=matched))
+            verdicts.append(Verdict(title, column.name, quoted(row, english or None), written, claimed, values,
+                                    matched, why))
     return verdicts
 
 
@@ -184,18 +226,21 @@ def notes_vs_ours() -> list[Verdict]:
 def _shown(value: float | str, written: str) -> str:
     """A computed number in the notes' unit: 4089184256 for "3.86G" -> "4.089 G"; 25.27 for "51 MB" -> "25.27 MiB"."""
     if isinstance(value, str) or not _NUMBER.match(written.strip()):
-        return str(value)
-    _, prefix, mib = _NUMBER.match(written.strip()).groups()
+        return yes_no(str(value))
+    _number, prefix, mib = _NUMBER.match(written.strip()).groups()
     if mib:
         return f"{value:.2f} MiB"
     return f"{value / _SCALE[prefix]:.4g} {prefix}".strip() if prefix else f"{value:,}"
 
 
 def verdict_records(verdicts: list[Verdict]) -> list[dict]:
-    """One display row per cell of the notes' tables."""
-    return [{"table": v.table, "column": v.column, "row": v.row, "notes": v.written,
+    """One display row per cell of the notes' tables, in the session's language: the notes' cell as printed, with
+    its translation where one is due. ``another model``: the notes' number is another reading's."""
+    return [{"table": v.table, "column": v.column, "row": v.row, "notes": quoted(v.written, WRITTEN.get(v.written)),
              "ours": _shown(v.values[0][1], v.written), "flagged": v.flagged,
-             "verdict": "matches" if not v.flagged else ("another model" if v.matched else "differs"),
+             "another model": bool(v.flagged and v.matched),
+             "verdict": _("matches") if not v.flagged else (_("another model") if v.matched else _("differs")),
              "explanation": v.reason,
-             "all readings": "; ".join(f"{label}: {_shown(value, v.written)}" for label, value in v.values)}
+             "all readings": "; ".join(_("{reading}: {value}").format(reading=label, value=_shown(value, v.written))
+                                       for label, value in v.values)}
             for v in verdicts]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cnnviz.analysis.summary import Summary
+from cnnviz.i18n import _
 from cnnviz.labs.bottleneck import separable_ratio
 from cnnviz.lectures.mobilenet_scaling import scaling_facts
 from cnnviz.lectures.quiz import LayerQuestion, measure
@@ -22,9 +23,9 @@ def _grouped_convs(summary: Summary) -> list[tuple[str, str]]:
             k = int(row.kernel)
             ungrouped = LayerQuestion(row.input_shape[-1], row.input_shape[0], row.output_shape[0], k,
                                       int(row.stride), int(row.padding))
-            facts.append((f"{row.name}: {row.groups} groups (one per GPU)",
-                          f"{row.params:,} parameters; as one GPU-wide convolution it would need "
-                          f"{measure(ungrouped)[1]:,}"))
+            facts.append((_("{layer}: {groups} groups (one per GPU)").format(layer=row.name, groups=row.groups),
+                          _("{params} parameters; as one GPU-wide convolution it would need {ungrouped}").format(
+                              params=f"{row.params:,}", ungrouped=f"{measure(ungrouped)[1]:,}")))
     return facts
 
 
@@ -37,8 +38,10 @@ def _fc_share(summary: Summary) -> list[tuple[str, str]]:
         elif row.type == "MaxPool2d" and current:
             stages.append(current)
             current = 0
-    return [("Parameters in the FC layers", f"{fc:,} of {summary.total_params:,} ({fc / summary.total_params:.0%})"),
-            ("3x3 convolutions per stage (between pools)", "-".join(str(s) for s in stages))]
+    share = _("{part} of {total} ({share})").format(part=f"{fc:,}", total=f"{summary.total_params:,}",
+                                                    share=f"{fc / summary.total_params:.0%}")
+    return [(_("Parameters in the FC layers"), share),
+            (_("3x3 convolutions per stage (between pools)"), "-".join(str(s) for s in stages))]
 
 
 def _concat_branches(summary: Summary, block: str) -> list[tuple[str, str]]:
@@ -46,8 +49,9 @@ def _concat_branches(summary: Summary, block: str) -> list[tuple[str, str]]:
     if join is None:
         return []
     widths = [summary.nodes[i].output_shape[0] for i in join.inputs]
-    return [(f"{block}: channels of the concatenated branches",
-             f"{' + '.join(map(str, widths))} = {sum(widths)} (output {join.output_shape[0]} channels)")]
+    return [(_("{block}: channels of the concatenated branches").format(block=block),
+             _("{sum} = {total} (output {channels} channels)").format(
+                 sum=" + ".join(map(str, widths)), total=sum(widths), channels=join.output_shape[0]))]
 
 
 def _shortcuts(summary: Summary) -> list[tuple[str, str]]:
@@ -57,24 +61,28 @@ def _shortcuts(summary: Summary) -> list[tuple[str, str]]:
     projections = [r for r in summary.layers if on_shortcut(r.name) and r.type == "Conv2d"]
     blocks = {r.block for r in summary.layers if r.block and r.block.startswith("layer")}
     params = sum(r.params for r in summary.layers if on_shortcut(r.name))
-    return [("Residual blocks", f"{len(blocks)}: {len(blocks) - len(projections)} identity shortcuts, "
-             f"{len(projections)} 1x1 projections W_s"),
-            ("Parameters in the projections W_s (with their batch norm)",
-             f"{params:,} ({params / summary.total_params:.1%} of the model)")]
+    counts = _("{blocks}: {identity} identity shortcuts, {projections} 1x1 projections W_s").format(
+        blocks=len(blocks), identity=len(blocks) - len(projections), projections=len(projections))
+    return [(_("Residual blocks"), counts),
+            (_("Parameters in the projections W_s (with their batch norm)"),
+             _("{params} ({share} of the model)").format(params=f"{params:,}",
+                                                         share=f"{params / summary.total_params:.1%}"))]
 
 
 def _dense_inputs(summary: Summary) -> list[tuple[str, str]]:
     firsts = [r for r in summary.layers if r.name.startswith("features.denseblock1.") and r.name.endswith(".conv1")]
     channels = [r.input_shape[0] for r in firsts]
     growth = channels[1] - channels[0] if len(channels) > 1 else 0
-    return [("Channels into each layer of dense block 1", " → ".join(map(str, channels))),
-            ("Growth rate k (the step between them)", str(growth))]
+    return [(_("Channels into each layer of dense block 1"), " → ".join(map(str, channels))),
+            (_("Growth rate k (the step between them)"), str(growth))]
 
 
 def _fire(summary: Summary) -> list[tuple[str, str]]:
     rows = [r for r in summary.layers if r.block == "features.3" and r.type == "Conv2d"]
-    return [(f"Fire module features.3: {r.name.split('.')[-1]}",
-             f"{r.kernel}x{r.kernel}, {r.input_shape[0]} → {r.output_shape[0]} channels, {r.params:,} parameters")
+    return [(_("Fire module features.3: {layer}").format(layer=r.name.split(".")[-1]),
+             _("{kernel}, {channels_in} → {channels_out} channels, {params} parameters").format(
+                 kernel=f"{r.kernel}x{r.kernel}", channels_in=r.input_shape[0], channels_out=r.output_shape[0],
+                 params=f"{r.params:,}"))
             for r in rows]
 
 
@@ -89,8 +97,11 @@ def _separable(summary: Summary) -> list[tuple[str, str]]:
                                  int(depthwise.kernel), int(depthwise.stride), int(depthwise.padding))
         ours, theirs = depthwise.macs + pointwise.macs, measure(standard)[2]
         n, k = pointwise.output_shape[0], int(depthwise.kernel)
-        facts.append((f"{block}: depthwise + pointwise vs a standard {k}x{k} convolution",
-                      f"{ours:,} vs {theirs:,} MACs = {ours / theirs:.3f} (1/N + 1/k² = {separable_ratio(n, k):.3f})"))
+        facts.append((_("{block}: depthwise + pointwise vs a standard {kernel} convolution").format(
+                          block=block, kernel=f"{k}x{k}"),
+                      _("{ours} vs {theirs} MACs = {ratio} (1/N + 1/k² = {formula})").format(
+                          ours=f"{ours:,}", theirs=f"{theirs:,}", ratio=f"{ours / theirs:.3f}",
+                          formula=f"{separable_ratio(n, k):.3f}")))
     return facts
 
 
@@ -98,18 +109,24 @@ def _inverted(summary: Summary) -> list[tuple[str, str]]:
     rows = [r for r in summary.layers if r.block == "features.2" and r.type == "Conv2d"]
     path = " → ".join(str(r.output_shape[0]) for r in rows)
     v1 = _summary_of("mobilenet_v1")
-    return [("features.2 channels: input → expand → depthwise → project", f"{rows[0].input_shape[0]} → {path}"),
-            ("MobileNet v2 vs v1: parameters", f"{summary.total_params:,} vs {v1.total_params:,}"),
-            ("MobileNet v2 vs v1: MACs per image", f"{summary.total_macs:,} vs {v1.total_macs:,}")]
+    versus = _("{ours} vs {theirs}")
+    return [(_("features.2 channels: input → expand → depthwise → project"),
+             f"{rows[0].input_shape[0]} → {path}"),
+            (_("MobileNet v2 vs v1: parameters"),
+             versus.format(ours=f"{summary.total_params:,}", theirs=f"{v1.total_params:,}")),
+            (_("MobileNet v2 vs v1: MACs per image"),
+             versus.format(ours=f"{summary.total_macs:,}", theirs=f"{v1.total_macs:,}"))]
 
 
 def _skips(summary: Summary) -> list[tuple[str, str]]:
     facts = _transposed(summary)
     for join in (n for n in summary.nodes if n.kind == "cat"):
         shapes = [summary.nodes[i].output_shape for i in join.inputs]
-        parts = " + ".join(f"{c} channels from {h}x{w}" for c, h, w in shapes)
+        parts = " + ".join(_("{channels} channels from {size}").format(channels=c, size=f"{h}x{w}")
+                           for c, h, w in shapes)
         side = join.output_shape[-1]
-        facts.append((f"{join.name}: skip connection (maps larger than {side}x{side} are centre-cropped)",
+        facts.append((_("{layer}: skip connection (maps larger than {size} are centre-cropped)").format(
+                          layer=join.name, size=f"{side}x{side}"),
                       f"{parts} → {join.output_shape[0]}x{side}x{side}"))
     return facts
 
@@ -118,17 +135,19 @@ def _shared(summary: Summary) -> list[tuple[str, str]]:
     shared = [r for r in summary.layers if r.shared]
     counted = sum(r.params for r in summary.layers)
     one = summary.macs_of_input(0)
-    return [("Layer calls that reuse weights already counted", f"{len(shared)} of {len(summary.layers)}"),
-            ("Parameters (each shared weight counted once)", f"{counted:,}"),
-            ("MACs for one image (one twin)", f"{one:,}"),
-            ("MACs for the pair (both twins and the head)", f"{summary.total_macs:,}")]
+    return [(_("Layer calls that reuse weights already counted"),
+             _("{part} of {total}").format(part=len(shared), total=len(summary.layers))),
+            (_("Parameters (each shared weight counted once)"), f"{counted:,}"),
+            (_("MACs for one image (one twin)"), f"{one:,}"),
+            (_("MACs for the pair (both twins and the head)"), f"{summary.total_macs:,}")]
 
 
 def _transposed(summary: Summary) -> list[tuple[str, str]]:
     facts = []
     for row in summary.layers:
         if row.type == "ConvTranspose2d":
-            facts.append((f"{row.name}: transposed {row.kernel}x{row.kernel}/{row.stride}",
+            facts.append((_("{layer}: transposed {kernel}").format(layer=row.name,
+                                                                   kernel=f"{row.kernel}x{row.kernel}/{row.stride}"),
                           f"{row.input_shape[-1]}x{row.input_shape[-1]} → {row.output_shape[-1]}x{row.output_shape[-1]}"))
     return facts
 

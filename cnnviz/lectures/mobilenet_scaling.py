@@ -9,6 +9,7 @@ numbers, next to the figures the paper prints.
 from __future__ import annotations
 
 from cnnviz.analysis.summary import LayerRow, Summary, summary_of
+from cnnviz.i18n import N_, _
 from cnnviz.zoo.registry import architectures
 
 ARCH = "mobilenet_v1"
@@ -16,13 +17,13 @@ FORMULA_BLOCK = "features.3"  # a stride-1 block, where the paper's D_F is both 
 
 # Tables 6 and 7 as printed: (α, input side) -> (table, million mult-adds, million parameters).
 PAPER_TABLES: dict[tuple[float, int], tuple[str, int, float]] = {
-    (1.0, 224): ("Tables 6 and 7", 569, 4.2),
-    (0.75, 224): ("Table 6", 325, 2.6),
-    (0.5, 224): ("Table 6", 149, 1.3),
-    (0.25, 224): ("Table 6", 41, 0.5),
-    (1.0, 192): ("Table 7", 418, 4.2),
-    (1.0, 160): ("Table 7", 290, 4.2),
-    (1.0, 128): ("Table 7", 186, 4.2),
+    (1.0, 224): (N_("Tables 6 and 7"), 569, 4.2),
+    (0.75, 224): (N_("Table 6"), 325, 2.6),
+    (0.5, 224): (N_("Table 6"), 149, 1.3),
+    (0.25, 224): (N_("Table 6"), 41, 0.5),
+    (1.0, 192): (N_("Table 7"), 418, 4.2),
+    (1.0, 160): (N_("Table 7"), 290, 4.2),
+    (1.0, 128): (N_("Table 7"), 186, 4.2),
 }
 
 
@@ -50,9 +51,12 @@ def layer_cost(summary: Summary, block: str = FORMULA_BLOCK) -> tuple[str, str]:
     n, side = pointwise.output_shape[0], pointwise.output_shape[-1]
     spatial, mixing = k * k * m * side * side, m * n * side * side
     alpha, rho = multipliers(summary)
-    return (f"{block} at α = {alpha:g}, ρ = {rho:.3g}: D_K·D_K·αM·ρD_F·ρD_F + αM·αN·ρD_F·ρD_F",
-            f"{k}·{k}·{m}·{side}·{side} + {m}·{n}·{side}·{side} = {spatial:,} + {mixing:,} = "
-            f"{spatial + mixing:,} MACs (the layer table: {depthwise.macs + pointwise.macs:,})")
+    multiplied, formula = f"α = {alpha:g}, ρ = {rho:.3g}", "D_K·D_K·αM·ρD_F·ρD_F + αM·αN·ρD_F·ρD_F"
+    label = _("{block} at {multipliers}: {formula}").format(block=block, multipliers=multiplied, formula=formula)
+    worked = (f"{k}·{k}·{m}·{side}·{side} + {m}·{n}·{side}·{side} = {spatial:,} + {mixing:,} = "
+              f"{spatial + mixing:,}")
+    return label, _("{worked} MACs (the layer table: {table})").format(
+        worked=worked, table=f"{depthwise.macs + pointwise.macs:,}")
 
 
 def variant_costs() -> list[tuple[str, str]]:
@@ -60,14 +64,17 @@ def variant_costs() -> list[tuple[str, str]]:
     facts = []
     for variant in architectures()[ARCH].variants:
         summary = summary_of(variant.name)
-        alpha, _ = multipliers(summary)
+        alpha, _rho = multipliers(summary)
         side = variant.input_size
-        computed = f"{summary.total_macs:,} MACs, {summary.total_params:,} parameters"
+        computed = _("{macs} MACs, {params} parameters").format(macs=f"{summary.total_macs:,}",
+                                                                params=f"{summary.total_params:,}")
         paper = PAPER_TABLES.get((alpha, side))
         if paper:
             table, macs, params = paper
-            computed += f" · the paper's {table}: {macs} million mult-adds, {params} million parameters"
-        facts.append((f"{variant.name}: α = {alpha:g}, {side}x{side} input", computed))
+            computed = _("{computed} · the paper's {table}: {macs} million mult-adds, {params} million "
+                         "parameters").format(computed=computed, table=_(table), macs=macs, params=params)
+        facts.append((_("{variant}: α = {alpha}, {size} input").format(variant=variant.name, alpha=f"{alpha:g}",
+                                                                     size=f"{side}x{side}"), computed))
     return facts
 
 

@@ -8,6 +8,7 @@ from typing import Callable
 from torch import nn
 
 from cnnviz.analysis.summary import Summary, summarize_model, summary_of
+from cnnviz.i18n import N_
 from cnnviz.zoo.meta_build import on_meta
 from cnnviz.zoo.models.lenet import SparseC3
 from cnnviz.zoo.registry import resolve
@@ -15,6 +16,8 @@ from cnnviz.zoo.registry import resolve
 
 @dataclass(frozen=True)
 class Departure:
+    """Its texts are English, marked with ``N_``: the page translates them where it shows them."""
+
     arch: str
     title: str
     implementation: str  # label of what the app's default model does
@@ -70,25 +73,26 @@ def _lenet5_with_sparse_c3() -> Summary:
 
 
 DEPARTURES: tuple[Departure, ...] = (
-    Departure("alexnet", "AlexNet: torchvision's 'one weird trick' model vs the 2012 paper",
-              "torchvision alexnet (224, 64-192-384-256-256, no LRN, no groups)",
-              "2012 paper (227, 96-256-384-384-256, LRN, two GPU groups)",
+    Departure("alexnet", N_("AlexNet: torchvision's 'one weird trick' model vs the 2012 paper"),
+              N_("torchvision alexnet (224, 64-192-384-256-256, no LRN, no groups)"),
+              N_("2012 paper (227, 96-256-384-384-256, LRN, two GPU groups)"),
               _summary_of("alexnet"), _summary_of("alexnet_paper"),
-              "torchvision's single-GPU model has fewer conv1 filters, more conv2 filters and no grouping."),
-    Departure("googlenet", "GoogLeNet: torchvision vs the paper",
-              "torchvision googlenet (3x3 in the '5x5' branch, batch norm)", "paper (5x5 branch, no batch norm)",
+              N_("torchvision's single-GPU model has fewer conv1 filters, more conv2 filters and no grouping.")),
+    Departure("googlenet", N_("GoogLeNet: torchvision vs the paper"),
+              N_("torchvision googlenet (3x3 in the '5x5' branch, batch norm)"),
+              N_("paper (5x5 branch, no batch norm)"),
               _summary_of("googlenet"), _modified("googlenet", googlenet_paper_branches),
-              "torchvision's 3x3 in the '5x5' branch is a known slip kept for its published weights; batch "
-              "norm came with Inception v2."),
-    Departure("resnet50", "ResNet-50: torchvision's v1.5 vs the paper's v1",
-              "v1.5: stride 2 on the 3x3 convolution", "v1: stride 2 on the first 1x1 convolution",
+              N_("torchvision's 3x3 in the '5x5' branch is a known slip kept for its published weights; batch "
+                 "norm came with Inception v2.")),
+    Departure("resnet50", N_("ResNet-50: torchvision's v1.5 vs the paper's v1"),
+              N_("v1.5: stride 2 on the 3x3 convolution"), N_("v1: stride 2 on the first 1x1 convolution"),
               _summary_of("resnet50"), _modified("resnet50", resnet_v1_strides),
-              "Same weights, but v1.5's 3x3 runs at the higher resolution: more MACs, better accuracy."),
-    Departure("lenet5", "LeNet-5: full C3 vs the paper's sparse connection table",
-              "every C3 map sees all six S2 maps", "paper's Table I (60 of 96 map pairs connected)",
+              N_("Same weights, but v1.5's 3x3 runs at the higher resolution: more MACs, better accuracy.")),
+    Departure("lenet5", N_("LeNet-5: full C3 vs the paper's sparse connection table"),
+              N_("every C3 map sees all six S2 maps"), N_("paper's Table I (60 of 96 map pairs connected)"),
               _summary_of("lenet5"), _lenet5_with_sparse_c3,
-              "LeCun et al. connected C3 sparsely to keep the number of connections in bounds and to break "
-              "the symmetry between maps."),
+              N_("LeCun et al. connected C3 sparsely to keep the number of connections in bounds and to break "
+                 "the symmetry between maps.")),
 )
 
 

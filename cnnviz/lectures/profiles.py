@@ -24,7 +24,7 @@ class Profile:
     """One model in the notes' terms. Weights include biases; MACs are one image, auxiliary heads excluded."""
 
     model: str
-    input: str
+    input: str  # one input's size, "224x224"
     single_path: str  # "yes" / "no"
     small_kernels: str  # "yes" when every convolution kernel is at most 3x3
     small_after_stem: str  # the same with the first convolution left out
@@ -44,6 +44,7 @@ class Profile:
     total_weights: int
     total_macs: int
     aux_weights: int
+    images: int = 1  # inputs per example (a Siamese network compares two)
 
     @property
     def mib(self) -> float:
@@ -98,7 +99,7 @@ def profile(summary: Summary, auxiliary: tuple[str, ...] = (), drop_output: bool
     shapes = summary.input_shapes
     return Profile(
         model=summary.model,
-        input="x".join(map(str, shapes[0][1:])) + (f" (x{len(shapes)} images)" if len(shapes) > 1 else ""),
+        input="x".join(map(str, shapes[0][1:])),
         single_path="yes" if single_path(summary.nodes) else "no",
         small_kernels="yes" if all(k <= 3 for k in kernels) else "no",
         small_after_stem="yes" if all(k <= 3 for k in kernels[1:]) else "no",
@@ -118,4 +119,5 @@ def profile(summary: Summary, auxiliary: tuple[str, ...] = (), drop_output: bool
         total_weights=summary.total_params - (dropped.params if dropped else 0),
         total_macs=summary.total_macs - (dropped.macs if dropped else 0),
         aux_weights=summary.aux_params,
+        images=len(shapes),
     )

@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, replace
 
 from cnnviz.analysis import conv_arithmetic as arithmetic
+from cnnviz.i18n import _
 
 POOLING_TYPES = {"MaxPool2d": False, "AvgPool2d": True}  # layer type -> averages (instead of taking the max)
 
@@ -110,30 +111,42 @@ class LayerQuestion:
 
     def describe(self) -> str:
         """The layer in plain words (each sentence stands alone, for translation)."""
-        if self.pad_after == self.padding:
-            padding = f"padding {self.padding}"
+        numbers = dict(kernel=self.kernel, stride=self.stride, padding=self.padding, after=self.pad_after,
+                       filters=self.filters)
+        symmetric = self.pad_after == self.padding
+        if self.pooling and self.average:
+            layer = (_("Layer: {kernel}x{kernel} average pooling, stride {stride}, padding {padding}.") if symmetric
+                     else _("Layer: {kernel}x{kernel} average pooling, stride {stride}, padding {padding} on the "
+                            "left and top and {after} on the right and bottom."))
+        elif self.pooling:
+            layer = (_("Layer: {kernel}x{kernel} max pooling, stride {stride}, padding {padding}.") if symmetric
+                     else _("Layer: {kernel}x{kernel} max pooling, stride {stride}, padding {padding} on the left "
+                            "and top and {after} on the right and bottom."))
         else:
-            padding = f"padding {self.padding} on the left and top and {self.pad_after} on the right and bottom"
-        if self.pooling:
-            kind = "average" if self.average else "max"
-            layer = f"Layer: {self.kernel}x{self.kernel} {kind} pooling, stride {self.stride}, {padding}."
-        else:
-            layer = f"Layer: {self.filters} filters of {self.kernel}x{self.kernel}, stride {self.stride}, {padding}."
-        sentences = [f"Input: {self.in_size}x{self.in_size}x{self.in_channels} (width x height x channels).", layer]
+            layer = (_("Layer: {filters} filters of {kernel}x{kernel}, stride {stride}, padding {padding}.")
+                     if symmetric else
+                     _("Layer: {filters} filters of {kernel}x{kernel}, stride {stride}, padding {padding} on the "
+                       "left and top and {after} on the right and bottom."))
+        sentences = [_("Input: {size}x{size}x{channels} (width x height x channels).").format(
+                         size=self.in_size, channels=self.in_channels),
+                     layer.format(**numbers)]
         if self.groups > 1:
-            sentences.append(f"Groups: {self.groups} (each filter reads {self.in_channels // self.groups} of the "
-                             f"{self.in_channels} input channels).")
+            sentences.append(_("Groups: {groups} (each filter reads {per_group} of the {channels} input "
+                               "channels).").format(groups=self.groups, per_group=self.in_channels // self.groups,
+                                                    channels=self.in_channels))
         if self.dilation > 1:
-            sentences.append(f"Dilation: {self.dilation} (the kernel's taps are {self.dilation} pixels apart).")
+            sentences.append(_("Dilation: {dilation} (the kernel's taps are {dilation} pixels apart).").format(
+                dilation=self.dilation))
         if self.pooling and self.ceil_mode:
-            sentences.append("ceil_mode=True: the output size is rounded up, not down.")
+            sentences.append(_("ceil_mode=True: the output size is rounded up, not down."))
         if not self.pooling:
-            sentences.append("Bias: one per filter." if self.bias else
-                             "Bias: none (bias=False).")
+            sentences.append(_("Bias: one per filter.") if self.bias else
+                             _("Bias: none (bias=False)."))
         if self.has_field:
-            sentences.append(f"The input's receptive field: l = {self.field_in}, jump j = {self.jump_in} (in input "
-                             "pixels).")
-        return " ".join(sentences)
+            sentences.append(_("The input's receptive field: l = {field}, jump j = {jump} (in input pixels).").format(
+                field=self.field_in, jump=self.jump_in))
+        # A space between sentences, none after a full-width stop (Chinese writes sentences without one).
+        return "".join(s if s.endswith(("。", "！", "？")) else s + " " for s in sentences).rstrip()
 
     # --- worked solutions -------------------------------------------------------------------------------------
 
@@ -200,24 +213,24 @@ class LayerQuestion:
     def answers(self) -> list[Answer]:
         """Every question about this layer, its answer and its worked solution, in the order to ask them."""
         answers = [
-            Answer("output", "Output width", self.output_size, self._size_worked(),
-                   "Pixels per side of the output map."),
-            Answer("params", "Parameters", self.params, self._params_worked(),
-                   "Learned numbers: weights, plus one bias per filter if the layer has biases."),
-            Answer("macs", "MACs", self.macs, self._macs_worked(),
-                   "Multiply-accumulates for one image: one multiplication and one addition each (2 FLOPs)."),
-            Answer("activations", "Activations", self.activations, self._activations_worked(),
-                   "Numbers in the output map for one image: what the forward pass stores."),
-            Answer("weight_bytes", "Weight bytes (float32)", self.weight_bytes, self._bytes_worked(),
-                   "Memory of the parameters stored as 32-bit floats."),
+            Answer("output", _("Output width"), self.output_size, self._size_worked(),
+                   _("Pixels per side of the output map.")),
+            Answer("params", _("Parameters"), self.params, self._params_worked(),
+                   _("Learned numbers: weights, plus one bias per filter if the layer has biases.")),
+            Answer("macs", _("MACs"), self.macs, self._macs_worked(),
+                   _("Multiply-accumulates for one image: one multiplication and one addition each (2 FLOPs).")),
+            Answer("activations", _("Activations"), self.activations, self._activations_worked(),
+                   _("Numbers in the output map for one image: what the forward pass stores.")),
+            Answer("weight_bytes", _("Weight bytes (float32)"), self.weight_bytes, self._bytes_worked(),
+                   _("Memory of the parameters stored as 32-bit floats.")),
         ]
         if self.has_field:
             field, jump = self.field_and_jump
             answers += [
-                Answer("field", "Receptive field after", field, self._field_worked(),
-                       "Input pixels (per side) that one output unit sees."),
-                Answer("jump", "Jump after", jump, self._jump_worked(),
-                       "Input pixels between neighbouring output units (the product of the strides so far)."),
+                Answer("field", _("Receptive field after"), field, self._field_worked(),
+                       _("Input pixels (per side) that one output unit sees.")),
+                Answer("jump", _("Jump after"), jump, self._jump_worked(),
+                       _("Input pixels between neighbouring output units (the product of the strides so far).")),
             ]
         return answers
 
@@ -237,42 +250,45 @@ class LayerQuestion:
         if self.groups == 1:
             return []
         return [(getattr(replace(self, groups=1), key),
-                 f"With {self.groups} groups each filter reads only C/g = {self.in_channels // self.groups} channels.")]
+                 _("With {groups} groups each filter reads only C/g = {per_group} channels.").format(
+                     groups=self.groups, per_group=self.in_channels // self.groups))]
 
     def _slips(self, key: str) -> list[tuple[int, str]]:
         if key == "output":
             slips = [(replace(self, ceil_mode=not self.ceil_mode).output_size,
-                      "This pooling has ceil_mode=True: PyTorch rounds up, so a last partial window still makes "
-                      "an output pixel." if self.ceil_mode else
-                      "PyTorch rounds down (floor) here: a last partial window makes no output pixel.")]
+                      _("This pooling has ceil_mode=True: PyTorch rounds up, so a last partial window still makes "
+                        "an output pixel.") if self.ceil_mode else
+                      _("PyTorch rounds down (floor) here: a last partial window makes no output pixel."))]
             if self.padding or self.pad_after:
                 slips.append((replace(self, padding=0, padding_after=0).output_size,
-                              "The padding is missing: it adds pixels on both sides before the window slides."))
+                              _("The padding is missing: it adds pixels on both sides before the window slides.")))
             if self.dilation > 1:
                 slips.append((replace(self, dilation=1).output_size,
-                              "A dilated kernel spans D(F-1)+1 pixels, not F."))
+                              _("A dilated kernel spans D(F-1)+1 pixels, not F.")))
             return slips
         if key in ("params", "macs", "weight_bytes") and self.pooling:
             return []
         if key == "params":
             return [(replace(self, bias=not self.bias).params,
-                     "This layer has a bias: add one per filter." if self.bias else
-                     "This layer has no bias (bias=False), so there is no +1 per filter."),
+                     _("This layer has a bias: add one per filter.") if self.bias else
+                     _("This layer has no bias (bias=False), so there is no +1 per filter.")),
                     *self._groups_ignored("params")]
         if key == "macs":
-            return [(2 * self.macs, "That is FLOPs: one MAC is a multiplication and an addition, 2 FLOPs."),
+            return [(2 * self.macs, _("That is FLOPs: one MAC is a multiplication and an addition, 2 FLOPs.")),
                     *self._groups_ignored("macs")]
         if key == "weight_bytes":
-            return [(self.params, f"That is the number of parameters; each float32 number takes "
-                                  f"{float32_bytes()} bytes.")]
+            return [(self.params, _("That is the number of parameters; each float32 number takes {bytes} "
+                                    "bytes.").format(bytes=float32_bytes()))]
         if key == "activations":
-            return [(self.output_size ** 2, "Count every channel: the map has W_out x W_out values per channel.")]
+            return [(self.output_size ** 2,
+                     _("Count every channel: the map has W_out x W_out values per channel."))]
         if key == "field" and self.has_field:
             return [(self.field_in + arithmetic.effective_kernel(self.kernel, self.dilation) - 1,
-                     f"Each step of the kernel moves j = {self.jump_in} input pixels: multiply (F - 1) by the "
-                     "input's jump.")]
+                     _("Each step of the kernel moves j = {jump} input pixels: multiply (F - 1) by the "
+                       "input's jump.").format(jump=self.jump_in))]
         if key == "jump" and self.has_field:
-            return [(self.stride, f"The jump multiplies: the input's jump {self.jump_in} times the stride.")]
+            return [(self.stride, _("The jump multiplies: the input's jump {jump} times the stride.").format(
+                jump=self.jump_in))]
         return []
 
 
@@ -308,7 +324,7 @@ def new_numbers(question: LayerQuestion, seed: int) -> LayerQuestion:
     """Same kind of layer (convolution or pooling, bias, ceil_mode, the input's field), fresh settings; the
     division is whole unless ceil_mode rounds it (so the answer is a whole number of pixels either way)."""
     rng = random.Random(seed)
-    for _ in range(1000):
+    for _attempt in range(1000):
         kernel = rng.choice([1, 3, 5, 7, 11] if not question.pooling else [2, 3])
         stride = rng.choice([1, 2, 4] if kernel > 3 else [1, 2])
         padding = rng.choice([0, kernel // 2])

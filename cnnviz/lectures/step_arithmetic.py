@@ -16,7 +16,7 @@ from cnnviz.analysis import conv_arithmetic as arithmetic
 from cnnviz.analysis.receptive_field.recursion import LayerRF
 from cnnviz.analysis.summary import LayerRow
 from cnnviz.format import shape_text
-from cnnviz.i18n import N_
+from cnnviz.i18n import N_, _
 
 # What a worked line is about: fixed words, so that the page can translate them.
 OUTPUT_SIZE, PARAMETERS, MACS = N_("Output size"), N_("Parameters"), N_("MACs")
@@ -50,10 +50,11 @@ def hw_text(shape: tuple[int, ...]) -> str:
 
 def terms(values: list[int], most: int = 8) -> list[str]:
     shown = [f"{v:,}" for v in values[:most]]
-    return shown + [f"… ({len(values)} terms)"] if len(values) > most else shown
+    return shown + [_("… ({count} terms)").format(count=len(values))] if len(values) > most else shown
 
 
 def pool_name(module: nn.Module) -> str:
+    """Which texts a pooling layer gets, "max" or "average" (the word itself is not shown)."""
     return "max" if "Max" in type(module).__name__ else "average"
 
 
@@ -89,7 +90,7 @@ def _size_worked(width: int, kernel: int, stride: int, pad: tuple[int, int], dil
     formula = f"{left}(W − {kernel_symbol} + {pads})/S{right} + 1"
     worked = f"{left}({span})/{stride}{right} + 1"
     if ceil and arithmetic.ceil_mode_drops_last_window(padded_width, kernel, stride, padding, dilation):
-        worked += " − 1 (the last window would start in the padding)"
+        worked = _("{worked} − 1 (the last window would start in the padding)").format(worked=worked)
     if dilation > 1:
         worked = f"F_eff = {dilation}·({kernel} − 1) + 1 = {arithmetic.effective_kernel(kernel, dilation)}; {worked}"
         formula += ", F_eff = D(F − 1) + 1"
@@ -97,10 +98,11 @@ def _size_worked(width: int, kernel: int, stride: int, pad: tuple[int, int], dil
 
 
 def _output_size(axes: list[tuple[str, str, int]]) -> Worked:
-    (formula, worked_h, height), (_, worked_w, width) = axes
+    (formula, worked_h, height), (_formula, worked_w, width) = axes
     if worked_h == worked_w:
         return Worked(OUTPUT_SIZE, formula, worked_h, str(height))
-    return Worked(OUTPUT_SIZE, formula + " (per axis)", f"H: {worked_h} = {height}; W: {worked_w} = {width}",
+    return Worked(OUTPUT_SIZE, _("{formula} (per axis)").format(formula=formula),
+                  f"H: {worked_h} = {height}; W: {worked_w} = {width}",
                   str(height) if height == width else f"{height}x{width}")
 
 
@@ -125,7 +127,8 @@ def conv_worked(module: nn.modules.conv._ConvNd, row: LayerRow) -> tuple[Worked,
         params_formula = f"K·({f_symbol}·{per_group} + 1)"
         params_worked = f"{filters}·({f_text}·{channels_text} + 1)"
     else:
-        params_formula, params_worked = f"K·{f_symbol}·{per_group} (no bias)", f"{filters}·{f_text}·{channels_text}"
+        params_formula = _("{formula} (no bias)").format(formula=f"K·{f_symbol}·{per_group}")
+        params_worked = f"{filters}·{f_text}·{channels_text}"
     if transposed:
         macs = (arithmetic.transposed_macs(in_hw[0], in_hw[1], channels, filters, kernel[0], groups) if square
                 else in_hw[0] * in_hw[1] * channels * kernel[0] * kernel[1] * (filters // groups))
@@ -149,22 +152,25 @@ def pool_worked(module: nn.Module, row: LayerRow) -> tuple[Worked, ...]:
     in_hw = row.input_shape[-2:]
     axes = [_size_worked(in_hw[a], kernel[a], stride[a], (padding[a], padding[a]), dilation[a], ceil, False, 0)
             for a in range(2)]
-    return _output_size(axes), _no_parameters(f"a fixed rule: the {pool_name(module)} of each window")
+    rule = (_("a fixed rule: the max of each window") if pool_name(module) == "max"
+            else _("a fixed rule: the average of each window"))
+    return _output_size(axes), _no_parameters(rule)
 
 
 def adaptive_worked(row: LayerRow) -> tuple[Worked, ...]:
-    what = "one value per map (global pool)" if row.output_shape[-2:] == (1, 1) else "bins chosen by the layer"
+    what = _("one value per map (global pool)") if row.output_shape[-2:] == (1, 1) else _("bins chosen by the layer")
     sizes = f"{hw_text(row.input_shape)} → {hw_text(row.output_shape)}: {what}"
-    return (Worked(OUTPUT_SIZE, "set by the layer (adaptive): its output_size", sizes, size_text(row.output_shape)),
-            _no_parameters("a fixed rule over each bin"))
+    return (Worked(OUTPUT_SIZE, _("set by the layer (adaptive): its output_size"), sizes,
+                   size_text(row.output_shape)),
+            _no_parameters(_("a fixed rule over each bin")))
 
 
 def lrn_worked(module: nn.LocalResponseNorm, row: LayerRow) -> tuple[Worked, ...]:
-    return (Worked(OUTPUT_SIZE, "unchanged: each value is scaled by its neighbouring channels",
+    return (Worked(OUTPUT_SIZE, _("unchanged: each value is scaled by its neighbouring channels"),
                    f"{shape_text(row.input_shape)} → {shape_text(row.output_shape)}", size_text(row.output_shape)),
-            Worked(NORMALISATION, "b_c = a_c / (k + α/n · Σ a_c′²)^β over n neighbouring channels",
+            Worked(NORMALISATION, _("b_c = a_c / (k + α/n · Σ a_c′²)^β over n neighbouring channels"),
                    f"n = {module.size}, α = {module.alpha:g}, β = {module.beta:g}, k = {module.k:g}",
-                   "no parameters"))
+                   _("no parameters")))
 
 
 def linear_worked(module: nn.Linear, row: LayerRow) -> tuple[Worked, ...]:
@@ -174,15 +180,15 @@ def linear_worked(module: nn.Linear, row: LayerRow) -> tuple[Worked, ...]:
     params = arithmetic.params(1, n_in, n_out, 1, bias)
     positions = math.prod(row.output_shape) // n_out  # 1 for a vector; applied at every position otherwise
     macs = positions * arithmetic.macs(1, 1, n_out, 1, n_in)
-    formula, worked = ("N_out·(N_in + 1)", f"{n_out}·({n_in} + 1)") if bias else ("N_out·N_in (no bias)",
-                                                                               f"{n_out}·{n_in}")
+    formula, worked = (("N_out·(N_in + 1)", f"{n_out}·({n_in} + 1)") if bias
+                       else (_("{formula} (no bias)").format(formula="N_out·N_in"), f"{n_out}·{n_in}"))
     at = f"{positions}·" if positions > 1 else ""
     return (Worked(PARAMETERS, formula, worked, f"{params:,}"),
-            Worked(MACS, ("positions·" if at else "") + "N_in·N_out", f"{at}{n_in}·{n_out}", f"{macs:,}"))
+            Worked(MACS, _("positions·N_in·N_out") if at else "N_in·N_out", f"{at}{n_in}·{n_out}", f"{macs:,}"))
 
 
 def _no_parameters(rule: str) -> Worked:
-    return Worked(PARAMETERS, "no parameters", rule, "0")
+    return Worked(PARAMETERS, _("no parameters"), rule, "0")
 
 
 def field_worked(layer_rf: LayerRF) -> tuple[Worked, ...]:
@@ -193,8 +199,8 @@ def field_worked(layer_rf: LayerRF) -> tuple[Worked, ...]:
     jump_formula = "j_k = j_{k−1}/S" if transposed else "j_k = j_{k−1}·S"
     stride = layer_rf.stride if "x" not in layer_rf.stride else f"({layer_rf.stride})"
     if not layer_rf.kernel:  # a join: the union of its branches' fields
-        return (Worked(RECEPTIVE_FIELD, "the widest of the joined branches", layer_rf.recursion(), rf_result),
-                Worked(JUMP, "the joined branches' jump", "unchanged", jump_result))
+        return (Worked(RECEPTIVE_FIELD, _("the widest of the joined branches"), _(layer_rf.recursion()), rf_result),
+                Worked(JUMP, _("the joined branches' jump"), _("unchanged"), jump_result))
     jump_worked = f"{layer_rf.jump_in:g}{'/' if transposed else '·'}{stride}"
-    return (Worked(RECEPTIVE_FIELD, "l_k = l_{k−1} + (F_eff − 1)·j_{k−1}", layer_rf.recursion(), rf_result),
+    return (Worked(RECEPTIVE_FIELD, "l_k = l_{k−1} + (F_eff − 1)·j_{k−1}", _(layer_rf.recursion()), rf_result),
             Worked(JUMP, jump_formula, jump_worked, jump_result))

@@ -20,6 +20,7 @@ from cnnviz.analysis.receptive_field.recursion import LayerRF
 from cnnviz.analysis.summary import LayerRow, Summary
 from cnnviz.analysis.tracing import JOIN_OPS, TraceNode
 from cnnviz.format import shape_text
+from cnnviz.i18n import N_, _
 from cnnviz.lectures.step_arithmetic import (CHANNELS, JUMP, MACS, OUTPUT_SIZE, PARAMETERS, RECEPTIVE_FIELD, SHAPES,
                                               STEP_PARAMETERS, Worked, adaptive_worked, conv_padding, conv_worked,
                                               field_worked, hw_text, linear_worked, lrn_worked, pair, pool_name,
@@ -32,8 +33,8 @@ ADAPTIVE = (nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveM
 JOIN_TITLES = {"add": "ADD", "__add__": "ADD", "__iadd__": "ADD", "add_": "ADD", "cat": "CONCAT",
                "concat": "CONCAT", "stack": "STACK", "mul": "MULTIPLY", "__mul__": "MULTIPLY",
                "sub": "SUBTRACT", "__sub__": "SUBTRACT"}
-FOLDED_NAMES = {"BatchNorm1d": "BN", "BatchNorm2d": "BN", "BatchNormAct2d": "BN + activation", "ReLU": "ReLU",
-                "ReLU6": "ReLU6", "Sigmoid": "sigmoid", "Tanh": "tanh", "StochasticDepth": "stochastic depth"}
+FOLDED_NAMES = {"BatchNorm1d": "BN", "BatchNorm2d": "BN", "BatchNormAct2d": N_("BN + activation"), "ReLU": "ReLU",
+                "ReLU6": "ReLU6", "Sigmoid": "sigmoid", "Tanh": "tanh", "StochasticDepth": N_("stochastic depth")}
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def walk_steps(summary: Summary, fields: list[LayerRF]) -> list[WalkStep]:
     resolved = [walk.block_step(key, calls[key]) if isinstance(key, tuple) else key for key in items]
     steps = walk.scope_steps(resolved)
     outside = [row for row in summary.layers if row.type == "Parameter"]  # parameters no layer owns
-    steps += [WalkStep("PARAMETERS", row.type, "parameters owned by a module outside its layers", row.name, (), (),
+    steps += [WalkStep("PARAMETERS", row.type, _("parameters owned by a module outside its layers"), row.name, (), (),
                        row.params, 0, None, None, (), ()) for row in outside if row.params]
     return steps
 
@@ -176,7 +177,7 @@ class _Walk:
         macs = sum(rows[n.index].macs for n in members if n.index in rows)
         extra = [n for n in folded if rows[n.index].params]
         if extra and row is not None:
-            worked += (Worked(STEP_PARAMETERS, "the layer + its folded layers",
+            worked += (Worked(STEP_PARAMETERS, _("the layer + its folded layers"),
                               " + ".join([f"{row.params:,}"] + [f"{rows[n.index].params:,} ({_short(n)})"
                                                                  for n in extra]), f"{params:,}"),)
         rf, jump, layer_rf = self.field_of(node)
@@ -189,32 +190,34 @@ class _Walk:
         module = node.module
         title = self.labels.get(node.name, node.kind.upper())
         if node.call > 1 and not node.first_call:
-            title = f"{title} (call {node.call})"
+            title = _("{title} (call {call})").format(title=title, call=node.call)
         if isinstance(module, nn.modules.conv._ConvNd):
             worked, description = conv_worked(module, row), _conv_text(module, row)
             kernel = pair(module.kernel_size)
         elif isinstance(module, ADAPTIVE):
             worked = adaptive_worked(row)
-            description = f"adaptive {pool_name(module)} pool to {hw_text(row.output_shape)}"
+            description = (_("adaptive max pool to {size}") if pool_name(module) == "max"
+                           else _("adaptive average pool to {size}")).format(size=hw_text(row.output_shape))
             kernel = tuple(row.input_shape[-2:]) if row.output_shape[-2:] == (1, 1) else None
         elif isinstance(module, POOLS):
             worked, description = pool_worked(module, row), _pool_text(module)
             kernel = pair(module.kernel_size)
         elif isinstance(module, nn.LocalResponseNorm):
-            description = f"local response normalisation over {module.size} channels"
+            description = _("local response normalisation over {count} channels").format(count=module.size)
             worked, kernel = lrn_worked(module, row), None
         elif isinstance(module, nn.Linear):
-            neurons = "neuron" if module.out_features == 1 else "neurons"
-            worked, description, kernel = linear_worked(module, row), f"{module.out_features} {neurons}", None
+            neurons = _("{count} neuron") if module.out_features == 1 else _("{count} neurons")
+            worked, description, kernel = linear_worked(module, row), neurons.format(count=module.out_features), None
         else:
             worked, kernel = (), None
             description = f"{node.kind}: {shape_text(row.input_shape)} → {shape_text(row.output_shape)}"
-        if not node.first_call and any(True for _ in module.parameters()):
-            description += f" (call {node.call} of the same layer: shared weights, no new parameters)"
+        if not node.first_call and any(True for _parameter in module.parameters()):
+            description = _("{text} (call {call} of the same layer: shared weights, no new parameters)").format(
+                text=description, call=node.call)
             worked = tuple(w for w in worked if w.what != PARAMETERS) + (
-                Worked(PARAMETERS, "shared with the first call", "no new weights", "0"),)
+                Worked(PARAMETERS, _("shared with the first call"), _("no new weights"), "0"),)
         elif not node.first_call:
-            description += f" (call {node.call} of the same layer)"
+            description = _("{text} (call {call} of the same layer)").format(text=description, call=node.call)
         return title, worked, kernel, description
 
     def join_parts(self, node: TraceNode) -> tuple[str, tuple[Worked, ...], None, str]:
@@ -222,18 +225,22 @@ class _Walk:
         title = JOIN_TITLES.get(node.kind, node.kind.upper())
         if title == "CONCAT":
             channels = " + ".join(terms([s[0] for s in shapes]))
-            worked = (Worked(CHANNELS, "C = C₁ + C₂ + … (concatenation along channels)", channels,
+            worked = (Worked(CHANNELS, _("C = C₁ + C₂ + … (concatenation along channels)"), channels,
                              f"{node.output_shape[0]:,}"),)
-            return title, worked, None, f"concatenates {len(shapes)} tensors along the channels"
+            text = _("concatenates {count} tensors along the channels").format(count=len(shapes))
+            return title, worked, None, text
         if title == "ADD" and len(node.inputs) == 2 and node.block and any(
                 i < 0 or self.summary.nodes[i].block != node.block for i in node.inputs):
-            text = "adds the block's input back (identity shortcut)"
+            text = _("adds the block's input back (identity shortcut)")
         else:
-            verb = {"ADD": "adds", "SUBTRACT": "subtracts", "MULTIPLY": "multiplies"}.get(title)
-            text = (f"{verb} {len(shapes)} tensors element by element" if verb
-                    else f"{title.lower()}s {len(shapes)} tensors")
+            template = {"ADD": N_("adds {count} tensors element by element"),
+                        "SUBTRACT": N_("subtracts {count} tensors element by element"),
+                        "MULTIPLY": N_("multiplies {count} tensors element by element"),
+                        "STACK": N_("stacks {count} tensors")}.get(title)
+            text = (_(template).format(count=len(shapes)) if template
+                    else _("{operation} of {count} tensors").format(operation=node.kind, count=len(shapes)))
         sign = {"ADD": " + ", "SUBTRACT": " − ", "MULTIPLY": " ⊙ "}.get(title, ", ")
-        worked = (Worked(SHAPES, "the shapes must match",
+        worked = (Worked(SHAPES, _("the shapes must match"),
                          sign.join(shape_text(s) for s in shapes), shape_text(node.output_shape)),)
         return title, worked, None, text
 
@@ -245,8 +252,8 @@ class _Walk:
         shaped = [n for n in nodes if n.output_shape]
         last = shaped[-1]
         params, macs = sum(s.params for s in inner), sum(s.macs for s in inner)
-        rf, jump, _ = self.field_of(last)
-        title = block if call == 1 else f"{block} (call {call})"
+        rf, jump, _field = self.field_of(last)
+        title = block if call == 1 else _("{title} (call {call})").format(title=block, call=call)
         input_shape = self.input_shape(nodes[0])
         if len(inner) == 1 and inner[0].kind not in JOIN_OPS and inner[0].output_shape == last.output_shape:
             # A wrapper (conv + BN): the block is its one layer.
@@ -254,22 +261,26 @@ class _Walk:
             return WalkStep(title, nodes[0].block_kind, only.description, block, only.input_shape,
                             only.output_shape, params, macs, rf, jump, only.worked, (block,), tuple(inner),
                             only.kernel_hw)
-        rf_in, jump_in, _ = self.field_of(self._producer(nodes[0])) if nodes[0].inputs else (None, None, None)
+        rf_in, jump_in, _field_in = self.field_of(self._producer(nodes[0])) if nodes[0].inputs else (None, None, None)
         count = len(layers)
         shapes = f"{shape_text(input_shape)} → {shape_text(last.output_shape)}"
-        worked = [Worked(OUTPUT_SIZE, "the block's input → its output", shapes, size_text(last.output_shape))]
+        worked = [Worked(OUTPUT_SIZE, _("the block's input → its output"), shapes, size_text(last.output_shape))]
         worked += [w for s in inner if s.layer == last.name for w in s.worked if w.what == CHANNELS]
-        worked += [Worked(PARAMETERS, f"sum of its {count} layers", " + ".join(terms([s.params for s in inner
-                                                                                      if s.params])) or "0",
+        summed = _("sum of its {count} layers").format(count=count)
+        worked += [Worked(PARAMETERS, summed, " + ".join(terms([s.params for s in inner if s.params])) or "0",
                           f"{params:,}"),
-                   Worked(MACS, f"sum of its {count} layers", " + ".join(terms([s.macs for s in inner if s.macs]))
-                          or "0", f"{macs:,}")]
+                   Worked(MACS, summed, " + ".join(terms([s.macs for s in inner if s.macs])) or "0", f"{macs:,}")]
         if rf is not None:
-            worked += [Worked(RECEPTIVE_FIELD, "the widest path through the block: its input's field → its output's",
+            widest = _("the widest path through the block: its input's field → its output's")
+            worked += [Worked(RECEPTIVE_FIELD, widest,
                               f"{rf_in} → {rf}" if rf_in is not None else str(rf), str(rf)),
-                       Worked(JUMP, "the input's jump times the strides on the block's paths",
+                       Worked(JUMP, _("the input's jump times the strides on the block's paths"),
                               f"{jump_in:g} → {jump:g}" if jump_in is not None else f"{jump:g}", f"{jump:g}")]
-        return WalkStep(title, nodes[0].block_kind, _block_text(nodes, inner), block, input_shape,
+        ending = None
+        if inner and inner[-1].kind in JOIN_OPS:  # how the block's last step joins its paths, without folded rows
+            join = next(n for n in reversed(nodes) if n.module is None and n.name == inner[-1].layer)
+            ending = self.join_parts(join)[3]
+        return WalkStep(title, nodes[0].block_kind, _block_text(nodes, inner, ending), block, input_shape,
                         last.output_shape, params, macs, rf, jump, tuple(worked), (block,), tuple(inner), None)
 
     # --- shapes and fields ---------------------------------------------------------------------------
@@ -306,9 +317,12 @@ class _Walk:
 
 
 # --- descriptions ------------------------------------------------------------------------------------------
-def _block_text(nodes: list[TraceNode], inner: list[WalkStep]) -> str:
-    """"3 conv layers; the block input added back (identity shortcut)", "6 conv, 1 pool layers; 4 tensors joined
-    by concatenation": its layers by kind, and how its last step joins them."""
+KIND_COUNTS = {"conv": N_("{count} conv"), "pool": N_("{count} pool"), "FC": N_("{count} FC")}
+
+
+def _block_text(nodes: list[TraceNode], inner: list[WalkStep], ending: str | None) -> str:
+    """"3 conv layers; adds the block's input back (identity shortcut)", "6 conv + 1 pool layers; concatenates 4
+    tensors along the channels": its layers by kind, and how its last step joins them (``ending``)."""
     modules = {n.name: n.module for n in nodes if n.module is not None}
     counts: dict[str, int] = {}
     for step in inner:
@@ -318,14 +332,16 @@ def _block_text(nodes: list[TraceNode], inner: list[WalkStep]) -> str:
         kind = ("conv" if isinstance(module, nn.modules.conv._ConvNd) else "pool" if isinstance(module, POOLS)
                 else "FC" if isinstance(module, nn.Linear) else step.kind)
         counts[kind] = counts.get(kind, 0) + 1
-    text = " + ".join(f"{n} {kind}" for kind, n in counts.items())
-    text += " layer" if sum(counts.values()) == 1 else " layers"
+    kinds = " + ".join(_(KIND_COUNTS[kind]).format(count=n) if kind in KIND_COUNTS
+                       else _("{count} {kind}").format(count=n, kind=kind) for kind, n in counts.items())
+    text = (_("{kinds} layer") if sum(counts.values()) == 1 else _("{kinds} layers")).format(kinds=kinds)
     joins = [s for s in inner if s.kind in JOIN_OPS]
-    if inner and inner[-1].kind in JOIN_OPS:
-        text += f"; {inner[-1].description.split(', then')[0]}"
+    if ending is not None:
+        text = _("{layers}; {join}").format(layers=text, join=ending)
         joins = joins[:-1]
     if joins:
-        text += f" (+ {len(joins)} join{'s' if len(joins) > 1 else ''} inside)"
+        text = (_("{text} (+ {count} join inside)") if len(joins) == 1
+                else _("{text} (+ {count} joins inside)")).format(text=text, count=len(joins))
     return text
 
 
@@ -334,15 +350,18 @@ def _conv_text(module: nn.modules.conv._ConvNd, row: LayerRow) -> str:
     stride = "x".join(map(str, dict.fromkeys(pair(module.stride))))
     pads = conv_padding(module, row)
     if all(low == high for low, high in pads):
-        pad = "x".join(str(p) for p in dict.fromkeys(low for low, _ in pads))
+        pad = "x".join(str(p) for p in dict.fromkeys(low for low, _high in pads))
     else:
-        pad = ", ".join(f"{low}+{high}" for low, high in pads) + " (before+after per axis)"
-    transposed = " transposed" if isinstance(module, nn.modules.conv._ConvTransposeNd) else ""
-    text = f"{module.out_channels} {kernel}{transposed} filters at stride {stride}, pad {pad}"
+        pad = _("{pads} (before+after per axis)").format(pads=", ".join(f"{low}+{high}" for low, high in pads))
+    template = (_("{count} {kernel} transposed filters at stride {stride}, pad {pad}")
+                if isinstance(module, nn.modules.conv._ConvTransposeNd)
+                else _("{count} {kernel} filters at stride {stride}, pad {pad}"))
+    text = template.format(count=module.out_channels, kernel=kernel, stride=stride, pad=pad)
     if module.groups > 1:
-        text += " (depthwise)" if module.groups == module.in_channels else f", {module.groups} groups"
+        text = (_("{text} (depthwise)").format(text=text) if module.groups == module.in_channels
+                else _("{text}, {count} groups").format(text=text, count=module.groups))
     if max(pair(module.dilation)) > 1:
-        text += f", dilation {'x'.join(map(str, pair(module.dilation)))}"
+        text = _("{text}, dilation {dilation}").format(text=text, dilation="x".join(map(str, pair(module.dilation))))
     return text
 
 
@@ -350,22 +369,30 @@ def _pool_text(module: nn.Module) -> str:
     kernel = "x".join(map(str, dict.fromkeys(pair(module.kernel_size))))
     kernel = kernel if "x" in kernel else f"{kernel}x{kernel}"
     stride = pair(module.stride or module.kernel_size)[0]
-    text = f"{kernel} {pool_name(module)} pool at stride {stride}"
+    template = (_("{kernel} max pool at stride {stride}") if pool_name(module) == "max"
+                else _("{kernel} average pool at stride {stride}"))
+    text = template.format(kernel=kernel, stride=stride)
     padding = pair(getattr(module, "padding", 0))
     if max(padding):
-        text += f", pad {padding[0]}"
-    return text + (", rounding up (ceil mode)" if getattr(module, "ceil_mode", False) else "")
+        text = _("{text}, pad {pad}").format(text=text, pad=padding[0])
+    if getattr(module, "ceil_mode", False):
+        text = _("{text}, rounding up (ceil mode)").format(text=text)
+    return text
 
 
 def _short(node: TraceNode) -> str:
     module = node.module
     if isinstance(module, nn.Dropout):
-        return f"dropout {module.p:g}"
+        return _("dropout {rate}").format(rate=f"{module.p:g}")
     if isinstance(module, nn.Flatten):
-        return f"flatten to {node.output_shape[0]:,}" if len(node.output_shape) == 1 else "flatten"
+        if len(node.output_shape) == 1:
+            return _("flatten to {size}").format(size=f"{node.output_shape[0]:,}")
+        return _("flatten")
     if isinstance(module, ADAPTIVE):
-        return f"adaptive {pool_name(module)} pool (already {hw_text(node.output_shape)})"
-    return FOLDED_NAMES.get(node.kind, node.kind)
+        template = (_("adaptive max pool (already {size})") if pool_name(module) == "max"
+                    else _("adaptive average pool (already {size})"))
+        return template.format(size=hw_text(node.output_shape))
+    return _(FOLDED_NAMES[node.kind]) if node.kind in FOLDED_NAMES else node.kind
 
 
 def _folded_text(nodes: list[TraceNode]) -> str:
@@ -374,10 +401,10 @@ def _folded_text(nodes: list[TraceNode]) -> str:
 
 
 def _with_folded(text: str, before: list[TraceNode], after: list[TraceNode]) -> str:
-    if _folded_text(before):
-        text = f"{_folded_text(before)}, then {text}"
-    if _folded_text(after):
-        text = f"{text}, then {_folded_text(after)}"
+    if first := _folded_text(before):
+        text = _("{before}, then {text}").format(before=first, text=text)
+    if then := _folded_text(after):
+        text = _("{text}, then {after}").format(text=text, after=then)
     return text
 
 

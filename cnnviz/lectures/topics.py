@@ -12,15 +12,17 @@ import plotly.graph_objects as go
 import torch
 from torch import nn
 
+from cnnviz.i18n import N_, _
+
 # --- He initialisation: activations through a deep ReLU stack -------------------------------------------------
 
 # Name -> (how the notes and papers write it, the torch.nn.init call that draws it).
 INITS = {
-    "He": ("N(0, 2/n_in): He et al. 2015, the notes' 'Xavier/2'",
+    "He": (N_("N(0, 2/n_in): He et al. 2015, the notes' 'Xavier/2'"),
            lambda w, g: nn.init.kaiming_normal_(w, mode="fan_in", nonlinearity="relu", generator=g)),
-    "Xavier": ("N(0, 2/(n_in + n_out)) = N(0, 1/n_in) for a square layer: Glorot and Bengio 2010",
+    "Xavier": (N_("N(0, 2/(n_in + n_out)) = N(0, 1/n_in) for a square layer: Glorot and Bengio 2010"),
                lambda w, g: nn.init.xavier_normal_(w, generator=g)),
-    "N(0, 0.01²)": ("standard deviation 0.01, as AlexNet initialised its layers",
+    "N(0, 0.01²)": (N_("standard deviation 0.01, as AlexNet initialised its layers"),
                     lambda w, g: nn.init.normal_(w, 0.0, 0.01, generator=g)),
 }
 
@@ -53,7 +55,7 @@ def activation_spread(stack: ReluStack = ReluStack()) -> dict[str, list[float]]:
 
     Real tensors in float64 (the N(0, 0.01²) stack shrinks by ~10^-28), one fixed generator per init."""
     spread = {}
-    for name, (_, draw) in INITS.items():
+    for name, (_written, draw) in INITS.items():
         generator = torch.Generator().manual_seed(stack.seed)
         x = torch.randn(stack.batch, stack.width, generator=generator, dtype=torch.float64)
         stds = []
@@ -71,10 +73,10 @@ def spread_figure(spread: dict[str, list[float]]) -> go.Figure:
     figure = go.Figure()
     for name, stds in spread.items():
         figure.add_scatter(x=list(range(1, len(stds) + 1)), y=stds, mode="lines+markers", name=name)
-    figure.update_layout(title="Activation spread through a plain ReLU stack", height=380,
-                         margin=dict(t=50, b=50, l=60, r=20), legend_title_text="initialisation")
-    figure.update_xaxes(title_text="layer")
-    figure.update_yaxes(title_text="std of the layer's output (log scale)", type="log", exponentformat="power")
+    figure.update_layout(title=_("Activation spread through a plain ReLU stack"), height=380,
+                         margin=dict(t=50, b=50, l=60, r=20), legend_title_text=_("initialisation"))
+    figure.update_xaxes(title_text=_("layer"))
+    figure.update_yaxes(title_text=_("std of the layer's output (log scale)"), type="log", exponentformat="power")
     return figure
 
 
@@ -138,15 +140,16 @@ def bottleneck_spectrum(classifier, image, layer: str = BOTTLENECK_LAYER) -> Spe
 
 def spectrum_figure(spectrum: Spectrum) -> go.Figure:
     k = list(range(1, spectrum.channels + 1))
-    figure = go.Figure(go.Scatter(x=k, y=[100 * f for f in spectrum.cumulative], mode="lines", name="top k"))
+    figure = go.Figure(go.Scatter(x=k, y=[100 * f for f in spectrum.cumulative], mode="lines", name=_("top k")))
     for kept, label in ((spectrum.channels // 4, "C/4"), (spectrum.channels // 2, "C/2"),
-                        (spectrum.kept_by_layer, "the network's 1x1")):
+                        (spectrum.kept_by_layer, _("the network's 1x1"))):
         figure.add_scatter(x=[kept], y=[100 * spectrum.fraction(kept)], mode="markers+text", name=label,
                            text=[f"{label}: k = {kept}, {spectrum.fraction(kept):.1%}"], textposition="bottom right")
-    figure.update_layout(title=f"Variance held by the top k of {spectrum.channels} principal directions",
+    figure.update_layout(title=_("Variance held by the top k of {channels} principal directions").format(
+                             channels=spectrum.channels),
                          height=380, margin=dict(t=50, b=50, l=60, r=20), showlegend=False)
-    figure.update_xaxes(title_text="k (output channels of a 1x1 convolution)")
-    figure.update_yaxes(title_text="variance kept (%)", range=[0, 101])
+    figure.update_xaxes(title_text=_("k (output channels of a 1x1 convolution)"))
+    figure.update_yaxes(title_text=_("variance kept (%)"), range=[0, 101])
     return figure
 
 
@@ -175,8 +178,9 @@ def cifar_resnet_params(depth: int) -> int:
 
 
 def cifar_resnet_rows() -> list[dict]:
-    return [{"layers": row.depth, "parameters (computed)": cifar_resnet_params(row.depth),
-             "parameters (paper)": f"{row.params_millions} M", "test error (paper, %)": row.error}
+    """Keys are the table's column headers (marked for translation: the page translates them when showing)."""
+    return [{N_("layers"): row.depth, N_("parameters (computed)"): cifar_resnet_params(row.depth),
+             N_("parameters (paper)"): f"{row.params_millions} M", N_("test error (paper, %)"): row.error}
             for row in CIFAR_TABLE_6]
 
 
@@ -242,12 +246,15 @@ def pytorch_example(name: str, preprocessing, filename: str, weights_name: str |
 # --- Transfer learning: which strategy for which data ---------------------------------------------------------
 
 # The usual rule of thumb (Stanford CS231n 2017, lecture 7): rows are how much data, columns how similar to ImageNet.
+# Every text is marked for translation; the page translates keys and values when showing the table.
 TRANSFER_STRATEGIES = {
-    "very little data": {"similar to ImageNet": "Freeze the encoder; train a linear classifier on the top layer.",
-                         "very different from ImageNet": "Hardest case: try linear classifiers on features from "
-                                                         "several stages, not only the top one."},
-    "quite a lot of data": {"similar to ImageNet": "Fine-tune a few of the top layers.",
-                            "very different from ImageNet": "Fine-tune a larger number of layers."},
+    N_("very little data"): {
+        N_("similar to ImageNet"): N_("Freeze the encoder; train a linear classifier on the top layer."),
+        N_("very different from ImageNet"): N_("Hardest case: try linear classifiers on features from several "
+                                               "stages, not only the top one.")},
+    N_("quite a lot of data"): {
+        N_("similar to ImageNet"): N_("Fine-tune a few of the top layers."),
+        N_("very different from ImageNet"): N_("Fine-tune a larger number of layers.")},
 }
 
 
@@ -256,7 +263,7 @@ def measured_by_size(bundle: dict) -> list[dict]:
     entries = bundle.get("by_size", []) + [{"per_class": bundle["config"]["per_class"], "runs": bundle["runs"]}]
     rows = []
     for entry in sorted(entries, key=lambda e: e["per_class"]):
-        row = {"images per class": entry["per_class"]}
+        row = {N_("images per class"): entry["per_class"]}
         row.update({run["mode"]: round(100 * run["test_accuracy"], 1) for run in entry["runs"]})
         rows.append(row)
     return rows

@@ -13,11 +13,21 @@ from dataclasses import dataclass
 from torch import nn
 
 from cnnviz.analysis.receptive_field.recursion import LayerRF, receptive_fields
+from cnnviz.i18n import N_, _
 from cnnviz.analysis.summary import Summary, summary_of
 from cnnviz.zoo.registry import resolve
 
-MODES = {"freeze": "Freeze the encoder, train a new head", "top": "Fine-tune the top stages and the new head",
-         "all": "Fine-tune everything"}
+# Mode id (kept in the link) -> its label, marked for translation: the page translates it when showing it.
+MODES = {"freeze": N_("Freeze the encoder, train a new head"), "top": N_("Fine-tune the top stages and the new head"),
+         "all": N_("Fine-tune everything")}
+
+# Stage names that are words ("28x28" is not): marked for translation, shown through ``stage_label``.
+STAGE_WORDS = {"head": N_("head"), "vector": N_("vector")}
+
+
+def stage_label(name: str) -> str:
+    """A stage's name as a student reads it, in the session's language."""
+    return _(STAGE_WORDS[name]) if name in STAGE_WORDS else name
 
 
 @dataclass(frozen=True)
@@ -103,7 +113,7 @@ def freeze(model_name: str, mode: str, new_classes: int, top_stages: int = 1,
     model = resolve(model_name)[1].build_on_meta()
     found = found or model_stages(model_name)
     head = head_name(summary_of(model_name))
-    parent, _, attribute = head.rpartition(".")
+    parent, _dot, attribute = head.rpartition(".")
     old = model.get_submodule(head)
     new = nn.Linear(old.in_features, new_classes, device="meta")
     setattr(model.get_submodule(parent) if parent else model, attribute, new)
@@ -124,17 +134,18 @@ def freeze(model_name: str, mode: str, new_classes: int, top_stages: int = 1,
 
 
 def typical_features(stage: Stage, index: int, encoder_stages: int) -> str:
-    """What units at this depth respond to, as Zeiler & Fergus's visualisations showed (a description, by position)."""
+    """What units at this depth respond to, as Zeiler & Fergus's visualisations showed (a description, by position;
+    in English, marked for translation: ``_()`` it where it is shown)."""
     if stage.name == "head":
-        return "class scores (replaced for the new task)"
+        return N_("class scores (replaced for the new task)")
     if stage.name == "vector":
-        return "whole-image features (AlexNet/VGG's FC7: known to transfer well)"
+        return N_("whole-image features (AlexNet/VGG's FC7: known to transfer well)")
     position = index / max(encoder_stages - 1, 1)
-    for limit, text in ((0.25, "edges, colour blobs (generic)"), (0.5, "corners, simple textures (generic)"),
-                        (0.75, "textures, patterns, simple parts")):
+    for limit, text in ((0.25, N_("edges, colour blobs (generic)")), (0.5, N_("corners, simple textures (generic)")),
+                        (0.75, N_("textures, patterns, simple parts"))):
         if position < limit:
             return text
-    return "object parts, whole objects (specific to the old task)"
+    return N_("object parts, whole objects (specific to the old task)")
 
 
 def freezing_figure(found: list[Stage], trainable_stages: tuple[str, ...], new_head: int):
@@ -142,15 +153,17 @@ def freezing_figure(found: list[Stage], trainable_stages: tuple[str, ...], new_h
     import plotly.graph_objects as go
 
     names = [s.name for s in found]
+    labels = [f"{i + 1}. {stage_label(name)}" for i, name in enumerate(names)]
     params = [new_head if s.name == "head" else s.params for s in found]
     figure = go.Figure()
-    for trains, colour, label in ((True, "#54a24b", "trains"), (False, "#9d9d9d", "frozen")):
+    for trains, colour, label in ((True, "#54a24b", _("trains")), (False, "#9d9d9d", _("frozen"))):
         chosen = [i for i, name in enumerate(names) if (name in trainable_stages) == trains]
-        figure.add_bar(y=[f"{i + 1}. {names[i]}" for i in chosen], x=[params[i] for i in chosen], orientation="h",
-                       name=label, marker_color=colour, hovertemplate="%{y}: %{x:,} parameters<extra></extra>")
+        figure.add_bar(y=[labels[i] for i in chosen], x=[params[i] for i in chosen], orientation="h",
+                       name=label, marker_color=colour,
+                       hovertemplate=_("%{y}: %{x:,} parameters") + "<extra></extra>")
     figure.update_layout(height=80 + 36 * len(found), barmode="overlay", margin=dict(t=20, b=40, l=10, r=10),
                          legend=dict(orientation="h", y=1.1),
-                         yaxis=dict(title="stage (input at the top)", autorange="reversed",
-                                    categoryorder="array", categoryarray=[f"{i + 1}. {n}" for i, n in enumerate(names)]),
-                         xaxis=dict(title="parameters (count, log scale)", type="log", dtick=1))
+                         yaxis=dict(title=_("stage (input at the top)"), autorange="reversed",
+                                    categoryorder="array", categoryarray=labels),
+                         xaxis=dict(title=_("parameters (count, log scale)"), type="log", dtick=1))
     return figure

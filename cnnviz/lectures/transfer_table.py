@@ -3,23 +3,32 @@ that freezes and replaces the head as chosen. Counts come from ``cnnviz.lectures
 
 from __future__ import annotations
 
-from cnnviz.lectures.transfer_stages import Stage, typical_features
+from cnnviz.i18n import N_, _
+from cnnviz.lectures.transfer_stages import Stage, stage_label, typical_features
 
 
 def stage_rows(stages: list[Stage], freezing: dict, input_size: int) -> list[dict]:
-    """One row per stage, the new head last: output, receptive field, parameters, MACs, whether it trains."""
+    """One row per stage, the new head last: output, receptive field, parameters, MACs, whether it trains.
+
+    The values are in the session's language; the keys stay English (marked for translation: the page
+    translates the column headers when showing them)."""
     encoder_count = len(stages) - 1
     rows = []
     for index, stage in enumerate(stages):
         field, head = stage.receptive_field, stage.name == "head"
-        seen = "whole image (global pooling)" if field is None else (
-            f"{field} px" + (" (more than the image)" if field > input_size else ""))
-        rows.append({"stage": f"{index + 1}. {stage.name}", "output (CxHxW)": stage.output, "receptive field": seen,
-                     "parameters": freezing["new_head"] if head else stage.params,
-                     "MACs": freezing["new_head_macs"] if head else stage.macs,
-                     "trains": "yes" if stage.name in freezing["trainable_stages"] else "frozen",
-                     "typical features": typical_features(stage, index, encoder_count),
-                     "modules": "new head" if head else ", ".join(stage.units)})
+        if field is None:
+            seen = _("whole image (global pooling)")
+        elif field > input_size:
+            seen = _("{field} px (more than the image)").format(field=field)
+        else:
+            seen = f"{field} px"
+        rows.append({N_("stage"): f"{index + 1}. {stage_label(stage.name)}", N_("output (CxHxW)"): stage.output,
+                     N_("receptive field"): seen,
+                     N_("parameters"): freezing["new_head"] if head else stage.params,
+                     N_("MACs"): freezing["new_head_macs"] if head else stage.macs,
+                     N_("trains"): _("yes") if stage.name in freezing["trainable_stages"] else _("frozen"),
+                     N_("typical features"): _(typical_features(stage, index, encoder_count)),
+                     N_("modules"): _("new head") if head else ", ".join(stage.units)})
     return rows
 
 

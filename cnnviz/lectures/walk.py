@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnviz.analysis.summary import LayerRow, Summary
+from cnnviz.i18n import _
 
 # Row types that the notes' walk lists; activations, batch norm and dropout are left out, as in the notes.
 CONV, POOL, NORM, FC = "CONV", "POOL", "NORM", "FC"
@@ -34,15 +35,18 @@ def _describe(row: LayerRow, kind: str) -> str:
     if kind == CONV:
         channels = row.output_shape[0]
         kernel = row.kernel if "x" in row.kernel else f"{row.kernel}x{row.kernel}"
-        groups = f", {row.groups} groups" if row.groups and row.groups > 1 else ""
-        return f"{channels} {kernel} filters at stride {row.stride}, pad {row.padding}{groups}"
+        text = _("{count} {kernel} filters at stride {stride}, pad {pad}").format(
+            count=channels, kernel=kernel, stride=row.stride, pad=row.padding)
+        if row.groups and row.groups > 1:
+            text = _("{text}, {count} groups").format(text=text, count=row.groups)
+        return text
     if kind == POOL:
         if row.type.startswith("Adaptive"):
-            return f"adaptive average pool to {notes_shape(row.output_shape)}"
-        return f"{row.kernel}x{row.kernel} filters at stride {row.stride}"
+            return _("adaptive average pool to {size}").format(size=notes_shape(row.output_shape))
+        return _("{kernel} filters at stride {stride}").format(kernel=f"{row.kernel}x{row.kernel}", stride=row.stride)
     if kind == NORM:
-        return "local response normalisation"
-    return f"{row.output_shape[0]} neurons"
+        return _("local response normalisation")
+    return _("{count} neurons").format(count=row.output_shape[0])
 
 
 def layer_walk(summary: Summary) -> list[Step]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 
 from cnnviz.analysis import conv_arithmetic as arithmetic
 from cnnviz.analysis.summary import LayerRow, Summary
+from cnnviz.i18n import _
 from cnnviz.lectures.quiz import latex_number as n
 from cnnviz.lectures.recipes import recipe_number
 
@@ -20,6 +22,18 @@ LECUN_TANH = (1.7159, 2 / 3)  # A and S of LeCun et al. 1998, Appendix A
 AUX_LOSS_WEIGHT = 0.3  # Szegedy et al. 2014, Section 5: the auxiliary losses' weight
 COMPOUND = (1.2, 1.1, 1.15)  # α, β, γ of Tan & Le 2019, Section 3.3 (grid search at φ = 1)
 LABEL_SMOOTHING = 0.1  # ε of Szegedy et al. 2015, Section 7
+
+
+_SPECIAL = re.compile(r"([#$%&_])")  # characters LaTeX's text mode reads as commands
+
+
+def _words(template: str, symbols: dict[str, str] | None = None, **text) -> str:
+    """A phrase of a worked line in LaTeX: ``template`` (already translated, ``_``) in ``\\text{}``, its ``text``
+    values (names, counts) among the words and its ``symbols`` (math: symbols, formulas) in math mode between
+    them, so that a translation can put them in its own order."""
+    values = {key: _SPECIAL.sub(r"\\\1", str(value)) for key, value in text.items()}
+    values |= {key: "}" + value + r"\text{" for key, value in (symbols or {}).items()}
+    return (r"\text{" + _SPECIAL.sub(r"\\\1", template).format(**values) + "}").replace(r"\text{}", "")
 
 
 def _rows(summary: Summary, kind: str | None = None, prefix: str = "") -> list[LayerRow]:
@@ -41,7 +55,8 @@ def _lenet(summary: Summary) -> list[str]:
     a, s = LECUN_TANH
     activation = "tanh" if any(c.__name__ == "Tanh" for c in summary.module_classes) else "ReLU"
     return [rf"A = {a},\ S = \tfrac{{2}}{{3}}:\ f(1) = {a}\tanh({s:.4f}) = {a * math.tanh(s):.4f},\quad "
-            rf"f'(0) = AS = {a * s:.4f}\quad\text{{(this model uses plain {activation})}}"]
+            rf"f'(0) = AS = {a * s:.4f}\quad"
+            + _words(_("(this model uses plain {activation})"), activation=activation)]
 
 
 def lrn_numbers(summary: Summary | None = None) -> dict[str, float]:
@@ -59,12 +74,14 @@ def _alexnet(summary: Summary) -> list[str]:
     lrn = lrn_numbers()
     mu = recipe_number("alexnet", "optimizer", r"momentum ([\d.]+)")
     lr = recipe_number("alexnet", "learning_rate", r"([\d.]+)")
-    return [rf"k={lrn['k']:g},\ n={lrn['n']},\ \alpha={lrn['alpha']:g},\ \beta={lrn['beta']:g};\ \text{{every }}a = 1:"
+    return [rf"k={lrn['k']:g},\ n={lrn['n']},\ \alpha={lrn['alpha']:g},\ \beta={lrn['beta']:g};\ "
+            + _words(_("every {a}"), {"a": "a"}) + " = 1:"
             rf"\ b = 1/({lrn['k']:g} + {lrn['alpha']:g}\cdot {lrn['n']})^{{{lrn['beta']:g}}} = {lrn['paper']:.4f}"
-            rf"\ \ (\text{{PyTorch divides }}\alpha\text{{ by }}n: {lrn['pytorch']:.4f})",
-            rf"\mu = {mu:g},\ \alpha = {lr:g}:\ \text{{a constant gradient }}g\text{{ gives }}v \to "
-            rf"-\frac{{\alpha g}}{{1-\mu}} = -\frac{{{lr:g}\,g}}{{1-{mu:g}}} = -{lr / (1 - mu):g}\,g"
-            rf"\ \ (\text{{{1 / (1 - mu):.0f}x the plain step}})"]
+            r"\ \ (" + _words(_("PyTorch divides {alpha} by {n}"), {"alpha": r"\alpha", "n": "n"})
+            + f": {lrn['pytorch']:.4f})",
+            rf"\mu = {mu:g},\ \alpha = {lr:g}:\ " + _words(_("a constant gradient {g} gives {v}"), {"g": "g", "v": "v"})
+            + rf" \to -\frac{{\alpha g}}{{1-\mu}} = -\frac{{{lr:g}\,g}}{{1-{mu:g}}} = -{lr / (1 - mu):g}\,g"
+            r"\ \ (" + _words(_("{times}x the plain step"), times=f"{1 / (1 - mu):.0f}") + ")"]
 
 
 def _fields(summary: Summary):
@@ -82,18 +99,21 @@ def _vgg(summary: Summary) -> list[str]:
     three = 3 * arithmetic.params(3, c, c, bias=False)
     seven = arithmetic.params(7, c, c, bias=False)
     five = 2 * arithmetic.weights_per_filter(3, 1)
-    return [r"l:\ " + r",\ \ ".join(steps) + r"\ \ (\text{conv, conv, pool, conv})",
-            rf"\text{{5x5}}\to\text{{two 3x3: }}{arithmetic.weights_per_filter(5, 1)} \to {five};\ "
-            rf"\text{{7x7}}\to\text{{three 3x3: }}{arithmetic.weights_per_filter(7, 1)} \to "
-            rf"{3 * arithmetic.weights_per_filter(3, 1)}\text{{ per channel pair; }}C = {c}:\ "
-            rf"27\cdot {c}^2 = {n(three)} < 49\cdot {c}^2 = {n(seven)}"]
+    two = rf"{arithmetic.weights_per_filter(5, 1)} \to {five}"
+    three_weights = rf"{arithmetic.weights_per_filter(7, 1)} \to {3 * arithmetic.weights_per_filter(3, 1)}"
+    return [r"l:\ " + r",\ \ ".join(steps) + r"\ \ (" + _words(_("conv, conv, pool, conv")) + ")",
+            r"\text{5x5}\to" + _words(_("two 3x3: {weights}"), {"weights": two}) + r";\ "
+            r"\text{7x7}\to" + _words(_("three 3x3: {weights} per channel pair;"), {"weights": three_weights})
+            + rf"\ C = {c}:\ 27\cdot {c}^2 = {n(three)} < 49\cdot {c}^2 = {n(seven)}"]
 
 
 def _nin(summary: Summary) -> list[str]:
     pool = next(r for r in summary.layers if "AdaptiveAvgPool" in r.type)
     c, h, w = pool.input_shape
-    return [rf"H = W = {h}:\ s_c = \frac{{1}}{{{h}\cdot{w}}}\sum_{{{h * w}\text{{ positions}}}} f_c(x,y);\ "
-            rf"{c}\text{{ maps}} \to {c}\text{{ scores, }}{pool.params}\text{{ parameters}}"]
+    positions = _words(_("{count} positions"), {"count": str(h * w)})
+    return [rf"H = W = {h}:\ s_c = \frac{{1}}{{{h}\cdot{w}}}\sum_{{{positions}}} f_c(x,y);\ "
+            + _words(_("{count} maps"), {"count": str(c)}) + r" \to "
+            + _words(_("{count} scores, {params} parameters"), {"count": str(c), "params": str(pool.params)})]
 
 
 def _googlenet(summary: Summary) -> list[str]:
@@ -101,7 +121,8 @@ def _googlenet(summary: Summary) -> list[str]:
     start = math.log(k)
     heads = 1 + len({r.name.split(".")[0] for r in summary.layers if r.auxiliary})
     total = start + AUX_LOSS_WEIGHT * (heads - 1) * start
-    return [rf"w = {AUX_LOSS_WEIGHT};\ \text{{at the start every head guesses }}1/{k}:\ L = \ln {k} + {AUX_LOSS_WEIGHT}"
+    return [rf"w = {AUX_LOSS_WEIGHT};\ " + _words(_("at the start every head guesses {p}"), {"p": f"1/{k}"})
+            + rf":\ L = \ln {k} + {AUX_LOSS_WEIGHT}"
             rf"\cdot({heads - 1}\cdot\ln {k}) = {start:.3f} + {AUX_LOSS_WEIGHT * (heads - 1) * start:.3f} = "
             rf"{total:.3f}"]
 
@@ -121,22 +142,28 @@ def _inception(summary: Summary) -> list[str]:
     g_1 = (1 - decay) * 1
     k = _classes(summary)
     smooth = label_smoothing(k)
-    pair, where = _factorised_pair(summary), ""
+    pair = _factorised_pair(summary)
+    where = _words("{layer}", layer=pair.name) if pair is not None else ""
     if pair is None:  # a variant without 1xn convolutions: Inception v3's own pair
         from cnnviz.analysis.summary import summary_of
 
-        pair, where = _factorised_pair(summary_of("inception_v3")), "Inception v3's "
+        pair = _factorised_pair(summary_of("inception_v3"))
+        where = _words(_("Inception v3's {layer}"), layer=pair.name)
     c, side = pair.input_shape[0], int(pair.kernel.split("x")[1])
-    return [rf"\epsilon = {eps:g}\ (\text{{this model}});\ x = 1,\ \mu_B = 0,\ \sigma_B^2 = 1:\ \hat{{x}} = "
-            rf"1/\sqrt{{1 + {eps:g}}} = {1 / math.sqrt(1 + eps):.4f};\ \text{{{bn.num_features} channels learn }}"
-            rf"{2 * bn.num_features}\ \gamma,\beta",
+    learn = _words(_("{channels} channels learn {params}"), {"params": rf"{2 * bn.num_features}\ \gamma,\beta"},
+                   channels=bn.num_features)
+    return [rf"\epsilon = {eps:g}\ (" + _words(_("this model")) + r");\ x = 1,\ \mu_B = 0,\ \sigma_B^2 = 1:\ "
+            rf"\hat{{x}} = 1/\sqrt{{1 + {eps:g}}} = {1 / math.sqrt(1 + eps):.4f};\ " + learn,
             rf"\mu = {decay:g},\ \epsilon = {rms_eps:g},\ \alpha = {lr:g};\ G_0 = 0,\ g = 1:\ G_1 = {g_1:g},\ "
-            rf"\text{{step}} = {lr:g}/\sqrt{{{g_1:g} + {rms_eps:g}}} = {lr / math.sqrt(g_1 + rms_eps):.4f}",
-            rf"K = {k},\ \epsilon = {LABEL_SMOOTHING}:\ \text{{paper }}(1-\epsilon)\delta + \epsilon/K:\ "
-            rf"{smooth['paper_true']:.4f}\ /\ {smooth['paper_other']:.4f};\ \text{{slides: }}"
-            rf"{smooth['slides_true']:g}\ /\ {smooth['slides_other']:.7f}",
-            rf"n = {side},\ C = {c}\ (\text{{{where}{_text(pair.name)}}}):\ {side}^2\cdot {c}^2 = {n(side * side * c * c)} \to "
-            rf"2\cdot {side}\cdot {c}^2 = {n(2 * side * c * c)}\ \ ({side / 2:g}\text{{x fewer}})"]
+            + _words(_("step size")) + rf" = {lr:g}/\sqrt{{{g_1:g} + {rms_eps:g}}} = {lr / math.sqrt(g_1 + rms_eps):.4f}",
+            rf"K = {k},\ \epsilon = {LABEL_SMOOTHING}:\ "
+            + _words(_("paper {formula}"), {"formula": r"(1-\epsilon)\delta + \epsilon/K"})
+            + rf":\ {smooth['paper_true']:.4f}\ /\ {smooth['paper_other']:.4f};\ "
+            + _words(_("slides: {targets}"),
+                     {"targets": rf"{smooth['slides_true']:g}\ /\ {smooth['slides_other']:.7f}"}),
+            rf"n = {side},\ C = {c}\ (" + where + rf"):\ {side}^2\cdot {c}^2 = {n(side * side * c * c)} \to "
+            rf"2\cdot {side}\cdot {c}^2 = {n(2 * side * c * c)}\ \ ("
+            + _words(_("{ratio}x fewer"), {"ratio": f"{side / 2:g}"}) + ")"]
 
 
 def _factorised_pair(summary: Summary) -> LayerRow | None:
@@ -179,13 +206,15 @@ def _resnet(summary: Summary) -> list[str]:
     projection = next(r for r in summary.layers if r.block == _block_names(summary, "layer2")[0]
                       and _on_shortcut(r) and r.groups)
     sd = stochastic_depth(summary)
-    model = (rf";\ \text{{this model's block {sd['l']}: }}{sd['model_p_l']:.4f}\ (\text{{its rates start at block 1}})"
-             if "model_p_l" in sd else "")
-    return [rf"\text{{{_text(block)}: }}x,\ \mathcal{{F}}(x)\text{{ both }}{shape}:\ {n(math.prod(join.output_shape))}"
-            r"\text{ additions, 0 parameters}",
-            rf"W_s = \text{{{_text(projection.name)}: 1x1, }}{projection.input_shape[0]}\to{projection.output_shape[0]}"
-            rf"\text{{, stride {projection.stride}: }}{projection.input_shape[0]}\cdot{projection.output_shape[0]} = "
-            rf"{n(projection.params)}\text{{ weights}}",
+    model = (r";\ " + _words(_("this model's block {block}: {p}"), {"p": f"{sd['model_p_l']:.4f}"}, block=sd["l"])
+             + r"\ (" + _words(_("its rates start at block 1")) + ")" if "model_p_l" in sd else "")
+    channels = rf"{projection.input_shape[0]}\to{projection.output_shape[0]}"
+    weights = rf"{projection.input_shape[0]}\cdot{projection.output_shape[0]} = {n(projection.params)}"
+    return [_words(_("{block}: {x} both {shape}"), {"x": r"x,\ \mathcal{F}(x)"}, block=block, shape=shape) + r":\ "
+            + _words(_("{count} additions, 0 parameters"), {"count": n(math.prod(join.output_shape))}),
+            "W_s = " + _words(_("{layer}: 1x1, {channels}, stride {stride}: {weights} weights"),
+                              {"channels": channels, "weights": weights}, layer=projection.name,
+                              stride=projection.stride),
             rf"L = {sd['L']},\ p_L = {sd['p_L']:g}:\ p_{{{sd['l']}}} = 1 - \frac{{{sd['l']}}}{{{sd['L']}}}"
             rf"(1 - {sd['p_L']:g}) = {sd['p_l']:g}" + model,
             _block_params(summary, block)]
@@ -198,8 +227,8 @@ def _block_params(summary: Summary, block: str) -> str:
     total = sum(r.params for r in convs)
     c = convs[0].input_shape[0]
     plain = 2 * arithmetic.params(3, c, c, bias=False)
-    return (rf"\text{{{_text(block)}: }}" + " + ".join(terms) + rf" = {n(total)}\ \ (\text{{two 3x3 at }}{c}\text{{ channels: }}"
-            rf"{n(plain)})")
+    return (rf"\text{{{_text(block)}: }}" + " + ".join(terms) + rf" = {n(total)}\ \ ("
+            + _words(_("two 3x3 at {channels} channels: {params}"), {"channels": str(c), "params": n(plain)}) + ")")
 
 
 def _preact(summary: Summary) -> list[str]:
@@ -207,8 +236,9 @@ def _preact(summary: Summary) -> list[str]:
     identity = [b for b in blocks if not any(r.block == b and _on_shortcut(r) for r in summary.layers)]
     last = next(node for node in reversed(summary.nodes) if node.block == blocks[-1])
     shape = "x".join(map(str, last.output_shape))
-    return [rf"x_{{\text{{out of {_text(blocks[-1])}}}}} = x_{{\text{{into {_text(identity[0])}}}}} + \sum\text{{ of "
-            rf"{len(identity)} residual branches, each }}{shape}"]
+    return ["x_{" + _words(_("out of {block}"), block=blocks[-1]) + "} = x_{"
+            + _words(_("into {block}"), block=identity[0]) + r"} + \sum\ "
+            + _words(_("of {count} residual branches, each {shape}"), {"shape": shape}, count=len(identity))]
 
 
 def dense_channels(summary: Summary) -> tuple[list[int], int]:
@@ -222,8 +252,10 @@ def dense_channels(summary: Summary) -> tuple[list[int], int]:
 def _densenet(summary: Summary) -> list[str]:
     channels, out = dense_channels(summary)
     k0, k, layers = channels[0], channels[1] - channels[0], len(channels)
-    return [rf"\ell = {layers}:\ H_{{{layers}}}\text{{ reads }}[x_0,\dots,x_{{{layers - 1}}}] = {k0} + "
-            rf"{layers - 1}\cdot {k} = {channels[-1]}\text{{ channels and adds }}{k};\ \text{{block output }}{out}",
+    inputs = rf"[x_0,\dots,x_{{{layers - 1}}}] = {k0} + {layers - 1}\cdot {k} = {channels[-1]}"
+    return [rf"\ell = {layers}:\ H_{{{layers}}}\ "
+            + _words(_("reads {inputs} channels and adds {k}"), {"inputs": inputs, "k": str(k)}) + r";\ "
+            + _words(_("block output {channels}"), {"channels": str(out)}),
             rf"k_0 = {k0},\ k = {k}:\ " + r" \to ".join(map(str, channels)) + rf"\ (\ell = 1..{layers})"]
 
 
@@ -239,9 +271,11 @@ def fractal_columns(summary: Summary) -> list[int]:
 def _fractal(summary: Summary) -> list[str]:
     columns = fractal_columns(summary)
     blocks = len({r.name.split(".")[1] for r in _rows(summary, "Conv2d", "blocks.")})
-    return [rf"C = {len(columns)}:\ \text{{columns of }}" + ", ".join(map(str, columns)) +
-            rf"\text{{ convs}} = {sum(columns)}\text{{ per block; deepest path }}{max(columns)}\cdot {blocks}"
-            rf"\text{{ blocks}} = {max(columns) * blocks}"]
+    listed = ", ".join(map(str, columns))
+    return [rf"C = {len(columns)}:\ " + _words(_("columns of {columns} convs"), {"columns": listed})
+            + rf" = {sum(columns)}\ "
+            + _words(_("per block; deepest path {blocks} blocks"), {"blocks": rf"{max(columns)}\cdot {blocks}"})
+            + f" = {max(columns) * blocks}"]
 
 
 def separable(summary: Summary, block: str = "features.2") -> dict[str, float]:
@@ -258,7 +292,8 @@ def separable(summary: Summary, block: str = "features.2") -> dict[str, float]:
 def _mobilenet(summary: Summary) -> list[str]:
     s = separable(summary)
     return [rf"\text{{features.2: }}k = {s['k']},\ N = {s['N']}:\ \frac{{1}}{{{s['N']}}} + \frac{{1}}{{{s['k']}^2}} "
-            rf"= {s['ratio']:.4f}\ (\text{{the model's MACs: }}{s['model_ratio']:.4f})"]
+            rf"= {s['ratio']:.4f}\ (" + _words(_("the model's MACs: {ratio}"), {"ratio": f"{s['model_ratio']:.4f}"})
+            + ")"]
 
 
 def compound() -> dict[str, float]:
@@ -270,10 +305,12 @@ def _efficientnet(summary: Summary) -> list[str]:
     c = compound()
     stem = _rows(summary)[0]
     return [rf"\alpha = {c['alpha']},\ \beta = {c['beta']},\ \gamma = {c['gamma']}:\ \alpha\beta^2\gamma^2 = "
-            rf"{c['flops']:.4f} \approx 2\ (\text{{FLOPs}} \times{c['flops']:.2f}\text{{ per step of }}\phi);\ "
-            rf"\phi = 1:\ {summary.input_size}\cdot{c['gamma']} = {summary.input_size * c['gamma']:.0f}\text{{ px}}"
-            rf";\ \text{{this model }}\phi = 0:\ {summary.input_size}\text{{ px, }}{stem.output_shape[0]}"
-            r"\text{ stem filters}"]
+            rf"{c['flops']:.4f} \approx 2\ ("
+            + _words(_("FLOPs {factor} per step of {phi}"), {"factor": rf"\times{c['flops']:.2f}", "phi": r"\phi"})
+            + rf");\ \phi = 1:\ {summary.input_size}\cdot{c['gamma']} = {summary.input_size * c['gamma']:.0f}"
+            r"\text{ px};\ " + _words(_("this model {phi}"), {"phi": r"\phi = 0"}) + r":\ "
+            + _words(_("{size} px, {count} stem filters"), {"size": str(summary.input_size),
+                                                            "count": str(stem.output_shape[0])})]
 
 
 def _autoencoder(summary: Summary) -> list[str]:
@@ -283,16 +320,19 @@ def _autoencoder(summary: Summary) -> list[str]:
     extra = module.output_padding[0]
     size = arithmetic.transposed_output_size(w, f, s, p, output_padding=extra)
     out = _rows(summary)[-1].output_shape
+    loss = rf"L = \frac{{1}}{{{math.prod(out)}}}\sum_i (\hat{{x}}_i - x_i)^2"
     return [rf"\text{{{_text(row.name)}: }}({w} - 1)\cdot {s} - 2\cdot {p} + {f} + {extra} = {size}",
-            "n = " + r"\cdot".join(map(str, out)) + rf" = {math.prod(out)}\text{{ pixels: }}L = "
-            rf"\frac{{1}}{{{math.prod(out)}}}\sum_i (\hat{{x}}_i - x_i)^2"]
+            "n = " + r"\cdot".join(map(str, out)) + " = "
+            + _words(_("{count} pixels: {loss}"), {"count": str(math.prod(out)), "loss": loss})]
 
 
 def _siamese(summary: Summary) -> list[str]:
     head = _rows(summary, "Linear")[-1]
     features = head.input_shape[-1]
-    return [rf"j = 1..{features}:\ {features}\ \alpha_j + 1\text{{ bias}} = {n(head.params)}\text{{ parameters}};"
-            r"\ \text{identical embeddings give }p = \sigma(b)"]
+    return [rf"j = 1..{features}:\ "
+            + _words(_("{weights} + 1 bias = {params} parameters"), {"weights": rf"{features}\ \alpha_j",
+                                                                     "params": n(head.params)}) + r";\ "
+            + _words(_("identical embeddings give {p}"), {"p": r"p = \sigma(b)"})]
 
 
 WORKED = {"lenet5": _lenet, "alexnet": _alexnet, "vgg16": _vgg, "nin": _nin, "googlenet": _googlenet,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cnnviz.i18n import _
+
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 BUNDLED = {"plain-vs-residual": "plain_vs_residual.json", "transfer": "transfer.json"}
 
@@ -21,7 +23,9 @@ def load_bundled(name: str) -> dict:
 
 
 def missing_message(name: str) -> str:
-    return f"{ASSETS.name}/{BUNDLED[name]} is missing: make it with `python -m cnnviz train {name}`"
+    """In the session's language on a page (English on the command line)."""
+    return _("{file} is missing: make it with `python -m cnnviz train {name}`").format(
+        file=f"{ASSETS.name}/{BUNDLED[name]}", name=name)
 
 
 def load_bundled_or_none(name: str) -> dict | None:

@@ -8,9 +8,13 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative, sample_colorscale
 from plotly.subplots import make_subplots
 
+from cnnviz.i18n import N_, _
+
 COLOURS = qualitative.Plotly
 DASH = {"plain": "dash", "residual": "solid"}
 KIND_COLOURS = {"plain": "#e45756", "residual": "#4c78a8"}
+KIND_NAMES = {"plain": N_("plain"), "residual": N_("residual")}  # legends; a net stays "plain-20" (the paper's name)
+MODE_NAMES = {"frozen": N_("frozen"), "finetune": N_("finetune"), "scratch": N_("scratch")}  # transfer modes, short
 LOG_TICKS = dict(type="log", dtick=1, exponentformat="power")  # label powers of ten only
 
 
@@ -27,7 +31,7 @@ def depth_curves(runs: list[dict], depths: list[int] | None = None, kinds: tuple
                  total_epochs: int | None = None) -> go.Figure:
     """Training loss (log scale) and validation error per epoch; colour = depth, dash = plain."""
     figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.09,
-                           subplot_titles=("Training loss (cross-entropy)", "Validation error"))
+                           subplot_titles=(_("Training loss (cross-entropy)"), _("Validation error")))
     for run in runs:
         if run["kind"] not in kinds or (depths is not None and run["depth"] not in depths):
             continue
@@ -35,17 +39,18 @@ def depth_curves(runs: list[dict], depths: list[int] | None = None, kinds: tuple
         name = f"{run['kind']}-{run['depth']}"
         line = dict(color=colour, dash=DASH[run["kind"]], width=2.5 if run["kind"] == "residual" else 2)
         figure.add_scatter(x=_epochs(run["train_loss"]), y=run["train_loss"], name=name, legendgroup=name,
-                           line=line, row=1, col=1, hovertemplate=f"{name}<br>epoch %{{x}}<br>loss %{{y:.4f}}"
-                           "<extra></extra>")
+                           line=line, row=1, col=1,
+                           hovertemplate=f"{name}<br>" + _("epoch %{x}<br>loss %{y:.4f}") + "<extra></extra>")
         figure.add_scatter(x=_epochs(run["val_error"]), y=[100 * v for v in run["val_error"]], name=name,
                            legendgroup=name, showlegend=False, line=line, row=1, col=2,
-                           hovertemplate=f"{name}<br>epoch %{{x}}<br>error %{{y:.1f}}%<extra></extra>")
-    figure.update_yaxes(title_text="loss (nats, log scale)", row=1, col=1, **LOG_TICKS)
-    figure.update_yaxes(title_text="error (%)", rangemode="tozero", row=1, col=2)
+                           hovertemplate=f"{name}<br>" + _("epoch %{x}<br>error %{y:.1f}%") + "<extra></extra>")
+    figure.update_yaxes(title_text=_("loss (nats, log scale)"), row=1, col=1, **LOG_TICKS)
+    figure.update_yaxes(title_text=_("error (%)"), rangemode="tozero", row=1, col=2)
     for col in (1, 2):
-        figure.update_xaxes(title_text="epoch", row=1, col=col,
+        figure.update_xaxes(title_text=_("epoch"), row=1, col=col,
                             range=[0.5, total_epochs + 0.5] if total_epochs else None)
-    figure.update_layout(height=430, margin=dict(t=40, b=40, l=60, r=20), legend_title_text="net (dash = plain)")
+    figure.update_layout(height=430, margin=dict(t=40, b=40, l=60, r=20),
+                         legend_title_text=_("net (dash = plain)"))
     return figure
 
 
@@ -54,14 +59,15 @@ def final_by_depth(runs: list[dict]) -> go.Figure:
     figure = go.Figure()
     for kind in ("plain", "residual"):
         chosen = sorted((r for r in runs if r["kind"] == kind), key=lambda r: r["depth"])
-        figure.add_scatter(x=[r["depth"] for r in chosen], y=[r["train_loss"][-1] for r in chosen], name=kind,
-                           mode="lines+markers", line=dict(dash=DASH[kind], color=KIND_COLOURS[kind]),
-                           hovertemplate=f"{kind}-%{{x}}<br>last-epoch loss %{{y:.4f}}<extra></extra>")
+        figure.add_scatter(x=[r["depth"] for r in chosen], y=[r["train_loss"][-1] for r in chosen],
+                           name=_(KIND_NAMES[kind]), mode="lines+markers",
+                           line=dict(dash=DASH[kind], color=KIND_COLOURS[kind]),
+                           hovertemplate=f"{kind}-%{{x}}<br>" + _("last-epoch loss %{y:.4f}") + "<extra></extra>")
     losses = [r["train_loss"][-1] for r in runs]
     # Start the axis at a power of ten so that at least two labelled ticks show.
-    figure.update_yaxes(title_text="last-epoch training loss (nats, log scale)",
+    figure.update_yaxes(title_text=_("last-epoch training loss (nats, log scale)"),
                         range=[math.floor(math.log10(min(losses))), math.log10(max(losses)) + 0.2], **LOG_TICKS)
-    figure.update_xaxes(title_text="depth (weighted layers)")
+    figure.update_xaxes(title_text=_("depth (weighted layers)"))
     figure.update_layout(height=360, margin=dict(t=20, b=40, l=60, r=20))
     return figure
 
@@ -69,25 +75,27 @@ def final_by_depth(runs: list[dict]) -> go.Figure:
 def learning_curves(runs: list, total_epochs: int | None = None) -> go.Figure:
     """LeNet-5 runs: loss per mini-batch and accuracy per epoch (train and validation)."""
     figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.09,
-                           subplot_titles=("Training loss", "Accuracy"))
+                           subplot_titles=(_("Training loss"), _("Accuracy")))
     for index, run in enumerate(runs):
         colour = COLOURS[index % len(COLOURS)]
         per_epoch = len(run.step_loss) / max(len(run.train_loss), 1)
         steps = [(i + 1) / per_epoch for i in range(len(run.step_loss))]
-        figure.add_scatter(x=steps, y=run.step_loss, name=f"{run.activation}: mini-batch", line=dict(
-            color=colour, width=1), opacity=0.45, row=1, col=1)
-        figure.add_scatter(x=_epochs(run.train_loss), y=run.train_loss, name=f"{run.activation}: epoch mean",
+        figure.add_scatter(x=steps, y=run.step_loss,
+                           name=_("{activation}: mini-batch").format(activation=run.activation),
+                           line=dict(color=colour, width=1), opacity=0.45, row=1, col=1)
+        figure.add_scatter(x=_epochs(run.train_loss), y=run.train_loss,
+                           name=_("{activation}: epoch mean").format(activation=run.activation),
                            mode="lines+markers", line=dict(color=colour), row=1, col=1)
         figure.add_scatter(x=_epochs(run.train_accuracy), y=[100 * a for a in run.train_accuracy],
-                           name=f"{run.activation}: train", mode="lines+markers", line=dict(color=colour, dash="dot"),
-                           row=1, col=2)
+                           name=_("{activation}: train").format(activation=run.activation), mode="lines+markers",
+                           line=dict(color=colour, dash="dot"), row=1, col=2)
         figure.add_scatter(x=_epochs(run.val_accuracy), y=[100 * a for a in run.val_accuracy],
-                           name=f"{run.activation}: validation", mode="lines+markers", line=dict(color=colour),
-                           row=1, col=2)
-    figure.update_yaxes(title_text="cross-entropy (nats, log scale)", row=1, col=1, **LOG_TICKS)
-    figure.update_yaxes(title_text="accuracy (%)", row=1, col=2)
+                           name=_("{activation}: validation").format(activation=run.activation),
+                           mode="lines+markers", line=dict(color=colour), row=1, col=2)
+    figure.update_yaxes(title_text=_("cross-entropy (nats, log scale)"), row=1, col=1, **LOG_TICKS)
+    figure.update_yaxes(title_text=_("accuracy (%)"), row=1, col=2)
     for col in (1, 2):
-        figure.update_xaxes(title_text="epoch", row=1, col=col,
+        figure.update_xaxes(title_text=_("epoch"), row=1, col=col,
                             range=[0, total_epochs + 0.2] if total_epochs else None)
     figure.update_layout(height=400, margin=dict(t=40, b=40, l=60, r=20))
     return figure
@@ -105,7 +113,7 @@ def image_grid(images: list, columns: int, titles: list[str] | None = None, heig
         zmin, zmax = (-bound, bound) if symmetric else (min(flat), max(flat))
         figure.add_heatmap(z=image, colorscale=colorscale, zmin=zmin, zmax=zmax, showscale=False,
                            row=index // columns + 1, col=index % columns + 1,
-                           hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>")
+                           hovertemplate=_("row %{y}, col %{x}: %{z:.3f}") + "<extra></extra>")
     bare = dict(showticklabels=False, showgrid=False, zeroline=False, showline=False, ticks="")
     figure.update_xaxes(**bare)
     figure.update_yaxes(autorange="reversed", **bare)
@@ -116,35 +124,40 @@ def image_grid(images: list, columns: int, titles: list[str] | None = None, heig
     return figure
 
 
-def schedule_figure(runs: dict) -> go.Figure:
-    """Learning rate (log scale) above, validation loss below, per epoch, one colour per schedule."""
+def schedule_figure(runs: dict, titles: dict[str, str] | None = None) -> go.Figure:
+    """Learning rate (log scale) above, validation loss below, per epoch, one colour per schedule. ``titles``: a
+    legend name per schedule (the runs' own English names where it is left out)."""
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                           subplot_titles=("Learning rate in force during the epoch", "Validation loss"))
+                           subplot_titles=(_("Learning rate in force during the epoch"), _("Validation loss")))
     for index, (name, run) in enumerate(runs.items()):
         colour = COLOURS[index % len(COLOURS)]
-        figure.add_scatter(x=_epochs(run.lr), y=run.lr, name=run.name, legendgroup=name, line=dict(
-            color=colour, shape="hv"), row=1, col=1, hovertemplate="epoch %{x}: lr %{y:.4g}<extra></extra>")
-        figure.add_scatter(x=_epochs(run.val_loss), y=run.val_loss, name=run.name, legendgroup=name,
+        title = (titles or {}).get(name, run.name)
+        figure.add_scatter(x=_epochs(run.lr), y=run.lr, name=title, legendgroup=name, line=dict(
+            color=colour, shape="hv"), row=1, col=1,
+            hovertemplate=_("epoch %{x}: lr %{y:.4g}") + "<extra></extra>")
+        figure.add_scatter(x=_epochs(run.val_loss), y=run.val_loss, name=title, legendgroup=name,
                            showlegend=False, line=dict(color=colour), row=2, col=1,
-                           hovertemplate="epoch %{x}: validation loss %{y:.4f}<extra></extra>")
-    figure.update_yaxes(title_text="learning rate (log scale)", row=1, col=1, **LOG_TICKS)
-    figure.update_yaxes(title_text="cross-entropy (nats, log scale)", type="log", row=2, col=1)
-    figure.update_xaxes(title_text="epoch", row=2, col=1)
+                           hovertemplate=_("epoch %{x}: validation loss %{y:.4f}") + "<extra></extra>")
+    figure.update_yaxes(title_text=_("learning rate (log scale)"), row=1, col=1, **LOG_TICKS)
+    figure.update_yaxes(title_text=_("cross-entropy (nats, log scale)"), type="log", row=2, col=1)
+    figure.update_xaxes(title_text=_("epoch"), row=2, col=1)
     figure.update_layout(height=560, margin=dict(t=40, b=40, l=60, r=20),
                          legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
     return figure
 
 
-def training_loss_figure(runs: dict) -> go.Figure:
+def training_loss_figure(runs: dict, titles: dict[str, str] | None = None) -> go.Figure:
+    """Training and validation loss per epoch; ``titles`` as in ``schedule_figure``."""
     figure = go.Figure()
     for index, (name, run) in enumerate(runs.items()):
         colour = COLOURS[index % len(COLOURS)]
-        figure.add_scatter(x=_epochs(run.train_loss), y=run.train_loss, name=f"{run.name}: training",
-                           line=dict(color=colour, dash="dot"))
-        figure.add_scatter(x=_epochs(run.val_loss), y=run.val_loss, name=f"{run.name}: validation",
+        title = (titles or {}).get(name, run.name)
+        figure.add_scatter(x=_epochs(run.train_loss), y=run.train_loss,
+                           name=_("{run}: training").format(run=title), line=dict(color=colour, dash="dot"))
+        figure.add_scatter(x=_epochs(run.val_loss), y=run.val_loss, name=_("{run}: validation").format(run=title),
                            line=dict(color=colour))
-    figure.update_yaxes(title_text="cross-entropy (nats, log scale)", **LOG_TICKS)
-    figure.update_xaxes(title_text="epoch")
+    figure.update_yaxes(title_text=_("cross-entropy (nats, log scale)"), **LOG_TICKS)
+    figure.update_xaxes(title_text=_("epoch"))
     figure.update_layout(height=380, margin=dict(t=20, b=40, l=60, r=20))
     return figure
 
@@ -163,10 +176,10 @@ def valley_figure(paths: dict, curvature: tuple[float, float]) -> go.Figure:
         path = np.clip(path, -50, 50)
         figure.add_scatter(x=path[:, 0], y=path[:, 1], name=name, mode="lines+markers",
                            marker=dict(size=4), line=dict(color=COLOURS[index % len(COLOURS)]),
-                           hovertemplate="step %{text}<br>w1 %{x:.3f}, w2 %{y:.3f}<extra></extra>",
+                           hovertemplate=_("step %{text}<br>w1 %{x:.3f}, w2 %{y:.3f}") + "<extra></extra>",
                            text=list(range(len(path))))
-    figure.update_xaxes(title_text="w1 (flat direction)", range=[-5, 5])
-    figure.update_yaxes(title_text="w2 (steep direction)", range=[-2.5, 2.5])
+    figure.update_xaxes(title_text=_("w1 (flat direction)"), range=[-5, 5])
+    figure.update_yaxes(title_text=_("w2 (steep direction)"), range=[-2.5, 2.5])
     figure.update_layout(height=420, margin=dict(t=20, b=40, l=60, r=20))
     return figure
 
@@ -176,8 +189,8 @@ def loss_by_step(curves: dict) -> go.Figure:
     for index, (name, values) in enumerate(curves.items()):
         figure.add_scatter(x=list(range(len(values))), y=values, name=name,
                            line=dict(color=COLOURS[index % len(COLOURS)]))
-    figure.update_yaxes(title_text="f(w) (log scale)", **LOG_TICKS)
-    figure.update_xaxes(title_text="step")
+    figure.update_yaxes(title_text=_("f(w) (log scale)"), **LOG_TICKS)
+    figure.update_xaxes(title_text=_("step"))
     figure.update_layout(height=420, margin=dict(t=20, b=40, l=60, r=20))
     return figure
 
@@ -185,21 +198,22 @@ def loss_by_step(curves: dict) -> go.Figure:
 def transfer_figure(runs: list[dict]) -> go.Figure:
     """Validation accuracy per epoch for each mode, and test accuracy against training time."""
     figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
-                           subplot_titles=("Validation accuracy per epoch", "Test accuracy vs training time"))
+                           subplot_titles=(_("Validation accuracy per epoch"), _("Test accuracy vs training time")))
     for index, run in enumerate(runs):
         colour = COLOURS[index % len(COLOURS)]
+        name = _(MODE_NAMES[run["mode"]])
         figure.add_scatter(x=_epochs(run["val_accuracy"]), y=[100 * a for a in run["val_accuracy"]],
-                           name=run["mode"], legendgroup=run["mode"], mode="lines+markers",
+                           name=name, legendgroup=run["mode"], mode="lines+markers",
                            line=dict(color=colour), row=1, col=1,
-                           hovertemplate="epoch %{x}: %{y:.1f}%<extra></extra>")
-        figure.add_scatter(x=[run["seconds"]], y=[100 * run["test_accuracy"]], name=run["mode"],
-                           legendgroup=run["mode"], showlegend=False, mode="markers+text", text=[run["mode"]],
+                           hovertemplate=_("epoch %{x}: %{y:.1f}%") + "<extra></extra>")
+        figure.add_scatter(x=[run["seconds"]], y=[100 * run["test_accuracy"]], name=name,
+                           legendgroup=run["mode"], showlegend=False, mode="markers+text", text=[name],
                            textposition="top center", marker=dict(color=colour, size=12), row=1, col=2,
                            hovertemplate="%{x:.1f} s: %{y:.1f}%<extra></extra>")
-    figure.update_yaxes(title_text="accuracy (%)", range=[0, 105], row=1, col=1)
-    figure.update_yaxes(title_text="test accuracy (%)", range=[0, 105], row=1, col=2)
-    figure.update_xaxes(title_text="epoch", row=1, col=1)
-    figure.update_xaxes(title_text="training time (s)", rangemode="tozero", row=1, col=2)
+    figure.update_yaxes(title_text=_("accuracy (%)"), range=[0, 105], row=1, col=1)
+    figure.update_yaxes(title_text=_("test accuracy (%)"), range=[0, 105], row=1, col=2)
+    figure.update_xaxes(title_text=_("epoch"), row=1, col=1)
+    figure.update_xaxes(title_text=_("training time (s)"), rangemode="tozero", row=1, col=2)
     figure.update_layout(height=400, margin=dict(t=40, b=40, l=60, r=20))
     return figure
 
@@ -211,10 +225,11 @@ def accuracy_by_size(points: list[dict]) -> go.Figure:
     for index, mode in enumerate(modes):
         chosen = sorted((p for p in points if p["mode"] == mode), key=lambda p: p["per_class"])
         figure.add_scatter(x=[p["per_class"] for p in chosen], y=[100 * p["test_accuracy"] for p in chosen],
-                           name=mode, mode="lines+markers", line=dict(color=COLOURS[index % len(COLOURS)]),
-                           hovertemplate="%{x} per class: %{y:.1f}%<extra></extra>")
-    figure.update_xaxes(title_text="training images per class", type="log",
+                           name=_(MODE_NAMES[mode]), mode="lines+markers",
+                           line=dict(color=COLOURS[index % len(COLOURS)]),
+                           hovertemplate=_("%{x} per class: %{y:.1f}%") + "<extra></extra>")
+    figure.update_xaxes(title_text=_("training images per class"), type="log",
                         tickvals=sorted({p["per_class"] for p in points}))
-    figure.update_yaxes(title_text="test accuracy (%)", range=[0, 100])
+    figure.update_yaxes(title_text=_("test accuracy (%)"), range=[0, 100])
     figure.update_layout(height=340, margin=dict(t=20, b=40, l=60, r=20))
     return figure

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnviz.i18n import _
+
 # f(w) = (a w1^2 + b w2^2) / 2: a long, narrow valley whose curvatures differ by b / a.
 VALLEY = (1.0, 20.0)
 START = (-4.5, 1.5)
@@ -40,7 +42,7 @@ def momentum_path(lr: float, mu: float, steps: int, start=START, curvature=VALLE
     """Points w_0 .. w_steps; mu = 0 is plain gradient descent."""
     w, v = np.array(start, dtype=float), np.zeros(2)
     path = [w.copy()]
-    for _ in range(steps):
+    for _step in range(steps):
         v = mu * v - lr * valley_grad(w, curvature)
         w = w + v
         path.append(w.copy())
@@ -50,7 +52,7 @@ def momentum_path(lr: float, mu: float, steps: int, start=START, curvature=VALLE
 def rmsprop_path(lr: float, mu: float, steps: int, eps: float = 1e-8, start=START, curvature=VALLEY) -> np.ndarray:
     w, g2 = np.array(start, dtype=float), np.zeros(2)
     path = [w.copy()]
-    for _ in range(steps):
+    for _step in range(steps):
         grad = valley_grad(w, curvature)
         g2 = mu * g2 + (1 - mu) * grad ** 2
         w = w - lr * grad / np.sqrt(g2 + eps)
@@ -87,9 +89,11 @@ class Race:
 
 
 def race(lr: float, mu: float, rmsprop_lr: float, steps: int = STEPS, target: float = TARGET) -> Race:
-    paths = {f"SGD α={lr:g}": momentum_path(lr, 0.0, steps),
-             f"momentum α={lr:g}, μ={mu:g}": momentum_path(lr, mu, steps),
-             f"RMSProp α={rmsprop_lr:g}, μ={RMSPROP_MU:g}": rmsprop_path(rmsprop_lr, RMSPROP_MU, steps)}
+    # Named in the language of the session that runs the race (English on the command line and in tests).
+    paths = {_("SGD α={lr}").format(lr=f"{lr:g}"): momentum_path(lr, 0.0, steps),
+             _("momentum α={lr}, μ={mu}").format(lr=f"{lr:g}", mu=f"{mu:g}"): momentum_path(lr, mu, steps),
+             _("RMSProp α={lr}, μ={mu}").format(lr=f"{rmsprop_lr:g}", mu=f"{RMSPROP_MU:g}"):
+                 rmsprop_path(rmsprop_lr, RMSPROP_MU, steps)}
     curves = {name: losses(path) for name, path in paths.items()}
     return Race(paths, curves, {name: steps_to_reach(path, target) for name, path in paths.items()},
                 [name for name, values in curves.items() if values[-1] > values[0]], steps)

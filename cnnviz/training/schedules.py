@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnviz.i18n import N_, _
 from cnnviz.lectures.recipes import recipe_number
 from cnnviz.training import loop
 from cnnviz.training.data import digits
@@ -48,17 +49,30 @@ RMSPROP_CLIP = recipe_number("inception_v3", "optimizer", r"clipping at ([\d.]+)
 RMSPROP_GAMMA = recipe_number("inception_v3", "schedule", r"multiplied by ([\d.]+)")
 RMSPROP_EVERY = int(recipe_number("inception_v3", "schedule", r"every (\w+) epochs"))
 
-SCHEDULES = {
-    "plateau": f"SGD+momentum, lr {PLATEAU_LR:g}, /{1 / PLATEAU_FACTOR:g} on plateau, at most {PLATEAU_DROPS} "
-               "times (AlexNet, VGG)",
-    "step": f"SGD+momentum, lr {STEP_LR:g}, x{STEP_GAMMA:g} every {STEP_EVERY} epochs (GoogLeNet)",
-    "warmup": f"SGD+momentum, warm-up {WARM_LR:g}, then {RESNET_LR:g}, /{1 / PLATEAU_FACTOR:g} on plateau (ResNet)",
+# Each run's label: a marked template and its numbers. ``SCHEDULES`` and ``OPTIMISERS`` hold them in English (the
+# runs' names); ``title`` says one in the session's language.
+_LABELS = {
+    "plateau": (N_("SGD+momentum, lr {lr}, /{divide} on plateau, at most {drops} times (AlexNet, VGG)"),
+                dict(lr=f"{PLATEAU_LR:g}", divide=f"{1 / PLATEAU_FACTOR:g}", drops=PLATEAU_DROPS)),
+    "step": (N_("SGD+momentum, lr {lr}, x{gamma} every {every} epochs (GoogLeNet)"),
+             dict(lr=f"{STEP_LR:g}", gamma=f"{STEP_GAMMA:g}", every=STEP_EVERY)),
+    "warmup": (N_("SGD+momentum, warm-up {warm}, then {lr}, /{divide} on plateau (ResNet)"),
+               dict(warm=f"{WARM_LR:g}", lr=f"{RESNET_LR:g}", divide=f"{1 / PLATEAU_FACTOR:g}")),
+    "momentum": (N_("SGD+momentum {momentum}, lr {lr} (AlexNet, VGG)"),
+                 dict(momentum=f"{MOMENTUM:g}", lr=f"{MOMENTUM_LR:g}")),
+    "rmsprop": (N_("RMSProp, decay {decay}, ε {eps}, lr {lr}, x{gamma} every {every} epochs, gradient norm clipped "
+                   "at {clip} (Inception v3)"),
+                dict(decay=f"{RMSPROP_RHO:g}", eps=f"{RMSPROP_EPS:g}", lr=f"{RMSPROP_LR:g}",
+                     gamma=f"{RMSPROP_GAMMA:g}", every=RMSPROP_EVERY, clip=f"{RMSPROP_CLIP:g}")),
 }
-OPTIMISERS = {
-    "momentum": f"SGD+momentum {MOMENTUM:g}, lr {MOMENTUM_LR:g} (AlexNet, VGG)",
-    "rmsprop": f"RMSProp, decay {RMSPROP_RHO:g}, ε {RMSPROP_EPS:g}, lr {RMSPROP_LR:g}, x{RMSPROP_GAMMA:g} every "
-               f"{RMSPROP_EVERY} epochs, gradient norm clipped at {RMSPROP_CLIP:g} (Inception v3)",
-}
+SCHEDULES = {name: _LABELS[name][0].format(**_LABELS[name][1]) for name in ("plateau", "step", "warmup")}
+OPTIMISERS = {name: _LABELS[name][0].format(**_LABELS[name][1]) for name in ("momentum", "rmsprop")}
+
+
+def title(name: str) -> str:
+    """The label of schedule or optimiser ``name`` in the session's language."""
+    template, values = _LABELS[name]
+    return _(template).format(**values)
 
 
 def step_decay(epochs: int, lr0: float = STEP_LR, gamma: float = STEP_GAMMA, every: int = STEP_EVERY) -> list[float]:

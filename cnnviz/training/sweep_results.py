@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cnnviz.i18n import N_
+
 Key = tuple[str, int]  # (kind, depth)
 
 
@@ -48,18 +50,19 @@ def compare_depths(runs: list[dict]) -> DepthComparison:
 
 
 def table_rows(runs: list[dict]) -> list[dict]:
-    """One row per depth: parameters, last loss, last validation error (%) and seconds, plain and residual."""
+    """One row per depth: parameters, last loss, last validation error (%) and seconds, plain and residual. The
+    column names are marked texts: a page translates them where it shows the table."""
     nets = by_net(runs)
     rows = []
     for depth in depths(runs):
         plain, residual = nets[("plain", depth)], nets[("residual", depth)]
-        rows.append({"depth": depth, "parameters": plain["params"],
-                     "loss: plain": round(plain["train_loss"][-1], 4),
-                     "loss: residual": round(residual["train_loss"][-1], 4),
-                     "val. error %: plain": round(100 * plain["val_error"][-1], 1),
-                     "val. error %: residual": round(100 * residual["val_error"][-1], 1),
-                     "seconds: plain": round(plain["seconds"], 1),
-                     "seconds: residual": round(residual["seconds"], 1)})
+        rows.append({N_("depth"): depth, N_("parameters"): plain["params"],
+                     N_("loss: plain"): round(plain["train_loss"][-1], 4),
+                     N_("loss: residual"): round(residual["train_loss"][-1], 4),
+                     N_("val. error %: plain"): round(100 * plain["val_error"][-1], 1),
+                     N_("val. error %: residual"): round(100 * residual["val_error"][-1], 1),
+                     N_("seconds: plain"): round(plain["seconds"], 1),
+                     N_("seconds: residual"): round(residual["seconds"], 1)})
     return rows
 
 

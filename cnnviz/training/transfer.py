@@ -18,13 +18,15 @@ from typing import Callable
 import torch
 from torch import Tensor, nn
 
+from cnnviz.i18n import N_
 from cnnviz.training import loop
 from cnnviz.training.data import Split, digits, digits_subset
 from cnnviz.training.device import pick_device
 from cnnviz.training.seeding import run_generator, seeded_model
 
-MODES = {"frozen": "freeze the encoder, train a new head", "finetune": "fine-tune everything",
-         "scratch": "train from scratch"}
+# Marked with N_: pages translate them where they show them.
+MODES = {"frozen": N_("freeze the encoder, train a new head"), "finetune": N_("fine-tune everything"),
+         "scratch": N_("train from scratch")}
 FEATURES = 1280  # channels of EfficientNet-Lite0's last 1x1 convolution
 MOMENTUM = 0.9  # SGD + momentum in every mode
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cnnviz.i18n import N_
+
 _TINY = 1e-9  # seconds: keeps a ratio finite when a run was too quick for the clock
 
 
@@ -32,11 +34,12 @@ def compare_modes(runs: list[dict]) -> ModeComparison:
 
 
 def table_rows(runs: list[dict], titles: dict[str, str]) -> list[dict]:
-    """One row per mode (named by ``titles``): accuracies in %, training time and trainable parameters."""
-    return [{"mode": titles[run["mode"]], "test accuracy (%)": round(100 * run["test_accuracy"], 1),
-             "best validation accuracy (%)": round(100 * max(run["val_accuracy"]), 1),
-             "training time (s)": round(run["seconds"], 1),
-             "trainable parameters": run["trainable_params"]} for run in runs]
+    """One row per mode (named by ``titles``): accuracies in %, training time and trainable parameters. The column
+    names are marked texts: a page translates them where it shows the table."""
+    return [{N_("mode"): titles[run["mode"]], N_("test accuracy (%)"): round(100 * run["test_accuracy"], 1),
+             N_("best validation accuracy (%)"): round(100 * max(run["val_accuracy"]), 1),
+             N_("training time (s)"): round(run["seconds"], 1),
+             N_("trainable parameters"): run["trainable_params"]} for run in runs]
 
 
 def accuracy_points(bundle: dict) -> list[dict]:

@@ -18,7 +18,7 @@ class Variant:
     """One buildable model, named like torchvision's builder where torchvision has it."""
 
     name: str
-    label: str
+    label: str  # marked with N_ where it has words to translate; shown as _(label)
     build: Callable[[], "nn.Module"]
     input_shapes: tuple[tuple[int, int, int], ...] = ((3, 224, 224),)
     torchvision_weights: str | None = None  # builder name whose weights' meta holds the published counts
@@ -48,15 +48,16 @@ class Architecture:
     """One architecture page: the story facts and its variants (the first is the default)."""
 
     key: str
-    title: str
+    title: str  # a model's name; a descriptive one ("Siamese network") is marked with N_
     group: str  # "Classic", "Very deep", "Efficient", "Beyond classification"
     year: int
     authors: str
     paper: str
     paper_url: str
-    idea: str  # two or three sentences
+    idea: str  # two or three sentences; marked with N_ and translated where shown
+    line: str  # the idea's first sentence: the architecture's line on the home page
     variants: tuple[Variant, ...]
-    departures: tuple[str, ...] = field(default=())  # where the implementation differs from the paper
+    departures: tuple[str, ...] = field(default=())  # where the implementation differs from the paper (N_)
     source: Callable | None = None  # the builder class or function whose source the page shows
 
     @property

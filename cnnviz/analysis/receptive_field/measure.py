@@ -26,6 +26,7 @@ from torch.overrides import TorchFunctionMode
 
 from cnnviz.analysis.receptive_field.geometry import GeometryTrace, trace_geometry
 from cnnviz.analysis.receptive_field.recursion import LayerRF, UnitFields, fields_of, last_stage
+from cnnviz.i18n import _
 from cnnviz.zoo.spec import Variant
 
 IDENTITY = {"relu", "relu_", "relu6", "hardtanh", "hardtanh_", "elu", "elu_", "selu", "celu", "leaky_relu",
@@ -71,7 +72,7 @@ class Linearised(TorchFunctionMode):
         if name == "max_pool2d":
             values = dict(zip(POOL_ARGS, args[1:]), **kwargs)
             if values.get("dilation", 1) not in (1, (1, 1)):
-                raise ValueError("a dilated max-pool has no average-pool twin")
+                raise ValueError(_("a dilated max-pool has no average-pool twin"))
             return F.avg_pool2d(args[0], values["kernel_size"], values.get("stride"), values.get("padding", 0),
                                 values.get("ceil_mode", False))
         if name == "adaptive_max_pool2d":
@@ -93,7 +94,7 @@ def input_gradient(model: nn.Module, layer: str, inputs, row: int, col: int) -> 
     finally:
         model.train(was_training)
     if output is None:
-        raise ValueError(f"{layer!r} is not a layer of this model (or it does not run)")
+        raise ValueError(_("'{layer}' is not a layer of this model (or it does not run)").format(layer=layer))
     height, width = output.shape[-2:]
     if not (0 <= row < height and 0 <= col < width):
         raise OutsideMap(f"unit ({row}, {col}) is outside {layer}'s {height}x{width} map")
@@ -162,7 +163,7 @@ def _measure_axis(model, channels, layer: LayerRF, axis: int, short: int,
     lo = layer.first_pixel(0, axis)
     unit = max(0, math.ceil((1 - lo) / jump))  # the first unit whose field starts at pixel 1 or later
     long = max(least, math.ceil(lo + unit * jump + layer.rf_hw[axis]) + 1 + math.ceil(jump))
-    for _ in range(16):
+    for _attempt in range(16):
         hw = (long, short) if axis == 0 else (short, long)
         inputs = tuple(torch.ones((1, c, *hw), dtype=torch.float64) for c in channels)
         try:
@@ -186,7 +187,7 @@ def _measure_axis(model, channels, layer: LayerRF, axis: int, short: int,
             long += 2 * math.ceil(jump)
             continue
         return last - first + 1, first, hw, unit
-    raise ValueError(f"no input size lets {layer.name} be measured")
+    raise ValueError(_("no input size lets {layer} be measured").format(layer=layer.name))
 
 
 def measure_module(model: nn.Module, shapes: list[tuple[int, int, int]], layer: LayerRF | str | None,
@@ -201,7 +202,7 @@ def measure_module(model: nn.Module, shapes: list[tuple[int, int, int]], layer: 
     target = last_stage(rows) if layer is None else layer if isinstance(layer, LayerRF) else \
         next((r for r in rows if r.name == layer), None)
     if target is None:
-        raise ValueError(f"the model has no layer {layer!r}")
+        raise ValueError(_("the model has no layer '{layer}'").format(layer=layer))
     end = next(n.index for n in trace.nodes if n.name == target.name)
     square = all(h == w for index, (h, w) in trace.geometry.items() if index <= end)
     axes = (1,) if square and not both_axes else (0, 1)

@@ -18,6 +18,7 @@ from torch import nn
 
 from cnnviz.analysis.receptive_field.geometry import Axis, GeometryTrace, trace_geometry
 from cnnviz.analysis.tracing import JOIN_OPS
+from cnnviz.i18n import N_, _
 from cnnviz.zoo.spec import Variant
 
 
@@ -97,13 +98,14 @@ class LayerRF:
     def recursion(self) -> str:
         """The notes' step l(k-1) + (f_eff - 1) j(k-1) = l(k) written out, where one number per layer tells it:
         square kernels, strides and fields, and even steps (a transposed convolution or a resize shrinks the
-        jump and gives neighbouring units different fields). Otherwise a few words on why not."""
+        jump and gives neighbouring units different fields). Otherwise a few words on why not, in English: show
+        them with ``_(...)`` (the formula passes through unchanged)."""
         if not self.kernel:
-            return "union of the joined branches"
+            return N_("union of the joined branches")
         if not self.uniform:
-            return "uneven: units' fields differ (after a transposed conv or resize)"
+            return N_("uneven: units' fields differ (after a transposed conv or resize)")
         if "x" in self.effective_kernel + self.stride or len(set(self.rf_hw)) > 1 or len(set(self.jump_hw)) > 1:
-            return "per axis: see the field"
+            return N_("per axis: see the field")
         # The effective kernel, d(f - 1) + 1: a dilated 3x3 adds as much as a 5x5.
         return f"{self.rf_in} + ({self.effective_kernel} − 1)·{self.jump_in:g}"
 
@@ -211,7 +213,7 @@ def last_stage(fields: list[LayerRF]) -> LayerRF:
     """The last convolutional stage: the last field-changing call before global pooling or flattening."""
     spatial = [f for f in fields if not f.global_pool]
     if not spatial:
-        raise ValueError("the model has no convolution or pooling layer")
+        raise ValueError(_("the model has no convolution or pooling layer"))
     return spatial[-1]
 
 
