@@ -397,7 +397,9 @@ def _short(node: TraceNode) -> str:
 
 def _folded_text(nodes: list[TraceNode]) -> str:
     names = [_short(n) for n in nodes if n.kind != "Identity"]
-    return ", ".join(dict.fromkeys(names)) if len(set(names)) < len(names) else ", ".join(names)
+    # Translators: what separates the names of a list (BN, ReLU); Chinese uses its enumeration comma.
+    separator = _(", ")
+    return separator.join(dict.fromkeys(names)) if len(set(names)) < len(names) else separator.join(names)
 
 
 def _with_folded(text: str, before: list[TraceNode], after: list[TraceNode]) -> str:
