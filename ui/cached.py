@@ -7,7 +7,7 @@ import functools
 import streamlit as st
 
 from cnnviz.analysis.graph import layer_graph, svg
-from cnnviz.i18n import N_, _
+from cnnviz.i18n import N_, _, current
 from cnnviz.analysis.source import model_sources
 from cnnviz.analysis.summary import Summary, summary_of
 from cnnviz.zoo.registry import resolve
@@ -32,8 +32,6 @@ def summary(model: str, input_size: int | None = None) -> Summary:
 def graph_dot(model: str, input_size: int | None, unfold: tuple[str, ...] | bool,
               highlight: tuple[str, ...] = (), window: int | None = None) -> str:
     """The DOT source; its captions (params, MACs, input) are in the session's language, cached per language."""
-    from cnnviz.i18n import current
-
     return _graph_dot(model, input_size, unfold, highlight, window, current())
 
 
@@ -44,8 +42,6 @@ def _graph_dot(model: str, input_size: int | None, unfold: tuple[str, ...] | boo
 
 
 def graph_svg(model: str, input_size: int | None, unfold: tuple[str, ...] | bool) -> bytes | None:
-    from cnnviz.i18n import _, current
-
     with st.spinner(_("Rendering SVG…")):  # shown only past half a second: when the cache misses
         return _graph_svg(model, input_size, unfold, current())
 
@@ -79,8 +75,6 @@ def sources(model: str) -> list[tuple[str, str]]:
 def cost_chart(model: str, input_size: int | None) -> dict:
     """The figure as a dict: building plotly subplots costs more than the rest of the page. Its titles are in the
     session's language, cached per language."""
-    from cnnviz.i18n import current
-
     return _cost_chart(model, input_size, current())
 
 
@@ -102,8 +96,6 @@ def layer_counts(model: str, input_size: int | None) -> tuple[int, int]:
 
 def block_dot(model: str, block: str) -> str:
     """One block's DOT source; its captions are in the session's language, cached per language."""
-    from cnnviz.i18n import current
-
     return _block_dot(model, block, current())
 
 
@@ -116,8 +108,6 @@ def _block_dot(model: str, block: str, language: str) -> str:
 
 def departure_counts(arch: str, language: str | None = None) -> list[dict]:
     """``language``: by default the session's (``i18n.current()``), part of the key: the rows hold texts."""
-    from cnnviz.i18n import _, current
-
     with st.spinner(_("Building the paper's version…")):  # shown only past half a second: when the cache misses
         return _departure_counts(arch, language or current())
 
@@ -146,8 +136,6 @@ def _checked_claims(arch: str, language: str) -> list[dict]:
 def checked_claims(arch: str, language: str | None = None) -> list[dict]:
     """An architecture page's claims (``Claim.record``) in ``language``, by default the session's
     (``i18n.current()``): the records hold the explanations' words and the quotes' translations."""
-    from cnnviz.i18n import current
-
     return _checked_claims(arch, language or current())
 
 
@@ -265,7 +253,6 @@ def pretrained_or_random(name: str):
     """(inspected model, error): pretrained where its weights are available and load, else seeded random
     weights; ``error`` says why a checkpoint that is present could not be loaded (a damaged file), in the session's
     language."""
-    from cnnviz.i18n import _
     from cnnviz.imagelab.pretrained import WeightsUnavailable, has_pretrained
 
     with st.spinner(_("Building the network…")):  # shown only past half a second: when the model is not built yet
@@ -342,8 +329,6 @@ def receptive_fields(model: str, *input_size: int | None) -> list:
     The cache's key is the arguments as passed (defaults are not filled in): the concept lab's tables pass the
     model only, pages on a model's input pass its size. The rows hold no words (``LayerRF.recursion``'s are
     translated where shown)."""
-    from cnnviz.i18n import _
-
     with st.spinner(_("Tracing the receptive fields…")):  # shown only past half a second: when the cache misses
         return _receptive_fields(model, *input_size)
 

@@ -22,19 +22,16 @@ from cnnviz.analysis.tracing import JOIN_OPS, TraceNode
 from cnnviz.format import shape_text
 from cnnviz.i18n import N_, _
 from cnnviz.lectures.step_arithmetic import (CHANNELS, JUMP, MACS, OUTPUT_SIZE, PARAMETERS, RECEPTIVE_FIELD, SHAPES,
-                                              STEP_PARAMETERS, Worked, adaptive_worked, conv_padding, conv_worked,
+                                              STEP_PARAMETERS, Worked, adaptive_worked, conv_worked,
                                               field_worked, hw_text, linear_worked, lrn_worked, pair, pool_name,
                                               pool_worked, size_text, terms)
+from cnnviz.lectures.step_text import (ADAPTIVE, POOLS, block_text, conv_text, folded_text, pool_text, short_name,
+                                       with_folded)
 from cnnviz.lectures.walk import KINDS, layer_walk
 
-POOLS = (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd, nn.modules.pooling._AdaptiveAvgPoolNd,
-         nn.modules.pooling._AdaptiveMaxPoolNd, nn.modules.pooling._LPPoolNd)
-ADAPTIVE = (nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)
 JOIN_TITLES = {"add": "ADD", "__add__": "ADD", "__iadd__": "ADD", "add_": "ADD", "cat": "CONCAT",
                "concat": "CONCAT", "stack": "STACK", "mul": "MULTIPLY", "__mul__": "MULTIPLY",
                "sub": "SUBTRACT", "__sub__": "SUBTRACT"}
-FOLDED_NAMES = {"BatchNorm1d": "BN", "BatchNorm2d": "BN", "BatchNormAct2d": N_("BN + activation"), "ReLU": "ReLU",
-                "ReLU6": "ReLU6", "Sigmoid": "sigmoid", "Tanh": "tanh", "StochasticDepth": N_("stochastic depth")}
 
 
 @dataclass(frozen=True)
@@ -167,18 +164,18 @@ class _Walk:
         folded = [n for n in (*draft.before, *draft.after) if n.index in rows]
         row = rows.get(node.index)
         if row is not None and not self.is_step(node):  # a folded row left on its own
-            title, worked, kernel, description = node.kind.upper(), (), None, _folded_text([node])
+            title, worked, kernel, description = node.kind.upper(), (), None, folded_text([node])
         elif row is None:
             title, worked, kernel, description = self.join_parts(node)
         else:
             title, worked, kernel, description = self.row_parts(node, row)
-        description = _with_folded(description, draft.before, draft.after)
+        description = with_folded(description, draft.before, draft.after)
         params = sum(rows[n.index].params for n in members if n.index in rows)
         macs = sum(rows[n.index].macs for n in members if n.index in rows)
         extra = [n for n in folded if rows[n.index].params]
         if extra and row is not None:
             worked += (Worked(STEP_PARAMETERS, _("the layer + its folded layers"),
-                              " + ".join([f"{row.params:,}"] + [f"{rows[n.index].params:,} ({_short(n)})"
+                              " + ".join([f"{row.params:,}"] + [f"{rows[n.index].params:,} ({short_name(n)})"
                                                                  for n in extra]), f"{params:,}"),)
         rf, jump, layer_rf = self.field_of(node)
         if rf is not None and self.is_step(node) and layer_rf is not None and layer_rf.name == self.field_name(node):
@@ -192,7 +189,7 @@ class _Walk:
         if node.call > 1 and not node.first_call:
             title = _("{title} (call {call})").format(title=title, call=node.call)
         if isinstance(module, nn.modules.conv._ConvNd):
-            worked, description = conv_worked(module, row), _conv_text(module, row)
+            worked, description = conv_worked(module, row), conv_text(module, row)
             kernel = pair(module.kernel_size)
         elif isinstance(module, ADAPTIVE):
             worked = adaptive_worked(row)
@@ -200,7 +197,7 @@ class _Walk:
                            else _("adaptive average pool to {size}")).format(size=hw_text(row.output_shape))
             kernel = tuple(row.input_shape[-2:]) if row.output_shape[-2:] == (1, 1) else None
         elif isinstance(module, POOLS):
-            worked, description = pool_worked(module, row), _pool_text(module)
+            worked, description = pool_worked(module, row), pool_text(module)
             kernel = pair(module.kernel_size)
         elif isinstance(module, nn.LocalResponseNorm):
             description = _("local response normalisation over {count} channels").format(count=module.size)
@@ -280,7 +277,7 @@ class _Walk:
         if inner and inner[-1].kind in JOIN_OPS:  # how the block's last step joins its paths, without folded rows
             join = next(n for n in reversed(nodes) if n.module is None and n.name == inner[-1].layer)
             ending = self.join_parts(join)[3]
-        return WalkStep(title, nodes[0].block_kind, _block_text(nodes, inner, ending), block, input_shape,
+        return WalkStep(title, nodes[0].block_kind, block_text(nodes, inner, ending), block, input_shape,
                         last.output_shape, params, macs, rf, jump, tuple(worked), (block,), tuple(inner), None)
 
     # --- shapes and fields ---------------------------------------------------------------------------
@@ -316,101 +313,6 @@ class _Walk:
         return self.field_of(self._producer(node))
 
 
-# --- descriptions ------------------------------------------------------------------------------------------
-KIND_COUNTS = {"conv": N_("{count} conv"), "pool": N_("{count} pool"), "FC": N_("{count} FC")}
-
-
-def _block_text(nodes: list[TraceNode], inner: list[WalkStep], ending: str | None) -> str:
-    """"3 conv layers; adds the block's input back (identity shortcut)", "6 conv + 1 pool layers; concatenates 4
-    tensors along the channels": its layers by kind, and how its last step joins them (``ending``)."""
-    modules = {n.name: n.module for n in nodes if n.module is not None}
-    counts: dict[str, int] = {}
-    for step in inner:
-        if step.kind in JOIN_OPS:
-            continue
-        module = modules[step.layer]
-        kind = ("conv" if isinstance(module, nn.modules.conv._ConvNd) else "pool" if isinstance(module, POOLS)
-                else "FC" if isinstance(module, nn.Linear) else step.kind)
-        counts[kind] = counts.get(kind, 0) + 1
-    kinds = " + ".join(_(KIND_COUNTS[kind]).format(count=n) if kind in KIND_COUNTS
-                       else _("{count} {kind}").format(count=n, kind=kind) for kind, n in counts.items())
-    text = (_("{kinds} layer") if sum(counts.values()) == 1 else _("{kinds} layers")).format(kinds=kinds)
-    joins = [s for s in inner if s.kind in JOIN_OPS]
-    if ending is not None:
-        text = _("{layers}; {join}").format(layers=text, join=ending)
-        joins = joins[:-1]
-    if joins:
-        text = (_("{text} (+ {count} join inside)") if len(joins) == 1
-                else _("{text} (+ {count} joins inside)")).format(text=text, count=len(joins))
-    return text
-
-
-def _conv_text(module: nn.modules.conv._ConvNd, row: LayerRow) -> str:
-    kernel = "x".join(map(str, pair(module.kernel_size)))
-    stride = "x".join(map(str, dict.fromkeys(pair(module.stride))))
-    pads = conv_padding(module, row)
-    if all(low == high for low, high in pads):
-        pad = "x".join(str(p) for p in dict.fromkeys(low for low, _high in pads))
-    else:
-        pad = _("{pads} (before+after per axis)").format(pads=", ".join(f"{low}+{high}" for low, high in pads))
-    template = (_("{count} {kernel} transposed filters at stride {stride}, pad {pad}")
-                if isinstance(module, nn.modules.conv._ConvTransposeNd)
-                else _("{count} {kernel} filters at stride {stride}, pad {pad}"))
-    text = template.format(count=module.out_channels, kernel=kernel, stride=stride, pad=pad)
-    if module.groups > 1:
-        text = (_("{text} (depthwise)").format(text=text) if module.groups == module.in_channels
-                else _("{text}, {count} groups").format(text=text, count=module.groups))
-    if max(pair(module.dilation)) > 1:
-        text = _("{text}, dilation {dilation}").format(text=text, dilation="x".join(map(str, pair(module.dilation))))
-    return text
-
-
-def _pool_text(module: nn.Module) -> str:
-    kernel = "x".join(map(str, dict.fromkeys(pair(module.kernel_size))))
-    kernel = kernel if "x" in kernel else f"{kernel}x{kernel}"
-    stride = pair(module.stride or module.kernel_size)[0]
-    template = (_("{kernel} max pool at stride {stride}") if pool_name(module) == "max"
-                else _("{kernel} average pool at stride {stride}"))
-    text = template.format(kernel=kernel, stride=stride)
-    padding = pair(getattr(module, "padding", 0))
-    if max(padding):
-        text = _("{text}, pad {pad}").format(text=text, pad=padding[0])
-    if getattr(module, "ceil_mode", False):
-        text = _("{text}, rounding up (ceil mode)").format(text=text)
-    return text
-
-
-def _short(node: TraceNode) -> str:
-    module = node.module
-    if isinstance(module, nn.Dropout):
-        return _("dropout {rate}").format(rate=f"{module.p:g}")
-    if isinstance(module, nn.Flatten):
-        if len(node.output_shape) == 1:
-            return _("flatten to {size}").format(size=f"{node.output_shape[0]:,}")
-        return _("flatten")
-    if isinstance(module, ADAPTIVE):
-        template = (_("adaptive max pool (already {size})") if pool_name(module) == "max"
-                    else _("adaptive average pool (already {size})"))
-        return template.format(size=hw_text(node.output_shape))
-    return _(FOLDED_NAMES[node.kind]) if node.kind in FOLDED_NAMES else node.kind
-
-
-def _folded_text(nodes: list[TraceNode]) -> str:
-    names = [_short(n) for n in nodes if n.kind != "Identity"]
-    # Translators: what separates the names of a list (BN, ReLU); Chinese uses its enumeration comma.
-    separator = _(", ")
-    return separator.join(dict.fromkeys(names)) if len(set(names)) < len(names) else separator.join(names)
-
-
-def _with_folded(text: str, before: list[TraceNode], after: list[TraceNode]) -> str:
-    if first := _folded_text(before):
-        text = _("{before}, then {text}").format(before=first, text=text)
-    if then := _folded_text(after):
-        text = _("{text}, then {after}").format(text=text, after=then)
-    return text
-
-
-# --- names: the graph's node keys, the recursion's rows, the notes' labels ----------------------------------
 def _graph_keys(summary: Summary) -> dict[int, str]:
     """Node names as ``analysis.graph.layer_graph`` gives them: a repeated call of a name gets " (k)"."""
     calls: dict[str, int] = {}
