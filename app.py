@@ -5,12 +5,15 @@ import importlib
 import streamlit as st
 
 from cnnviz.i18n import _
+from cnnviz.warmup import started as warmup_started
 from ui import language, presenter, share
 from ui.catalog import page_groups
 
 # plotly reads sys.modules["pandas"]: a pandas half-imported by another thread (the warm-up) breaks its charts, so
-# every run waits here until pandas is whole.
-importlib.import_module("pandas")
+# every run waits here until pandas is whole. The server's first run comes before the warm-up and skips the wait
+# (and the import: a second off the first page).
+if warmup_started():
+    importlib.import_module("pandas")
 
 language.choose()
 presenting = presenter.bind()
@@ -29,6 +32,6 @@ if presenting:
     presenter.top_bar()
 page.run()
 
-from cnnviz.warmup import start_background_imports  # noqa: E402  (after the page: it must not delay it)
+from ui import warmup  # noqa: E402  (after the page: it must not delay it)
 
-start_background_imports()
+warmup.start()

@@ -1,79 +1,166 @@
-"""Time every architecture page in a real browser: server start to home, click to interactive.
+"""How fast every page of the app is interactive in a real browser, beside a bare Streamlit app.
 
-Run: python bench/pages.py   (needs Debian chromium). Prints one line per page and the summary figures.
-"Interactive" means the script has finished and the page's first tab (the layer walk) is drawn.
-Three figures: a cold server's start and home page; a first click made the moment the home page shows
-(the process is still importing torch); and every page and heavy variant once the server has warmed up
-(a few seconds after its first visitor), each page's caches still cold.
+Run: python bench/pages.py [--only PATH ...]   (needs Debian chromium)
+
+Three figures, each printed with its goal and with the same measurement of a bare two-page Streamlit app:
+- cold start: ``streamlit run`` to the home page drawn and idle;
+- in-app navigation on a warm server (its warm-up done): a click on a sidebar link to that page's title
+  drawn and the script finished, every page once, in the sidebar's order;
+- a page link in a fresh tab (what a shared link or a projector's refresh does): a new browser context
+  opens the page's URL, to the title drawn and the script finished, every page once.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import re
 import statistics
 import sys
+import tempfile
+import textwrap
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cnnviz.lectures.story import lecture  # noqa: E402
-from cnnviz.zoo.registry import architectures  # noqa: E402
-from tests.browser import app_server, browser_page, wait_until_idle  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, app_server  # noqa: E402
 from ui.catalog import page_groups  # noqa: E402
 
-HEAVY_VARIANTS = {"VGG": ("vgg16", "vgg19"), "ResNet": ("resnet50", "resnet152"),
-                  "DenseNet": ("densenet121", "densenet264")}
-WARM_UP_SECONDS = 6
+GOALS = {"cold start": (3.0, None), "in-app navigation": (0.5, 1.5), "page link in a fresh tab": (1.8, 2.5)}
+WARM_UP_LIMIT_S = 300
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+BARE_APP = """
+import streamlit as st
+st.navigation([st.Page("one.py", title="One", url_path="one", default=True),
+               st.Page("two.py", title="Two", url_path="two")]).run()
+"""
+BARE_TITLES = {"one": "One", "two": "Two"}
+BARE_PAGE = 'import streamlit as st\nst.title("{title}")\nst.write("A bare Streamlit page.")\n'
 
 
-def _ready(page, heading: str, text: str = "INPUT") -> None:
-    page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=60_000)
-    wait_until_idle(page, 60_000)
-    page.get_by_text(text, exact=False).first.wait_for(timeout=60_000)
+def _title_drawn(page, timeout_ms: int = 60_000, before: str | None = None) -> None:
+    """The page's first heading is there (and is not the previous page's) and its script has finished."""
+    page.wait_for_function(
+        """([idle, before]) => {
+             const h = document.querySelector('[data-testid="stMain"] h1');
+             return h && h.textContent.trim() && h.textContent !== before && document.querySelector(idle);
+           }""", arg=[IDLE, before], timeout=timeout_ms, polling=25)
 
 
-def _open(page, title: str) -> float:
-    clicked = time.perf_counter()
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    _ready(page, title)
-    return time.perf_counter() - clicked
-
-
-def _home(page, url: str) -> float:
+def _warm_up_seconds(log: Path) -> str:
+    """Wait for the server's warm-up (imports, every page's first view) to finish; its time, from the log."""
     started = time.perf_counter()
+    while time.perf_counter() - started < WARM_UP_LIMIT_S:
+        found = re.search(r"warm-up finished in ([\d.]+) s", log.read_text())
+        if found:
+            return f"{found.group(1)} s after the first page"
+        time.sleep(0.5)
+    return f"not finished after {WARM_UP_LIMIT_S} s"
+
+
+def _heading(page) -> str:
+    return page.locator('[data-testid="stMain"] h1').first.text_content()
+
+
+def cold_start(browser, server) -> float:
+    with server() as (url, server_seconds):
+        page = browser.new_page()
+        started = time.perf_counter()
+        page.goto(url)
+        _title_drawn(page)
+        page.close()
+        return server_seconds + time.perf_counter() - started
+
+
+def navigation(browser, url: str, paths: list[str], titles: dict[str, str]) -> dict[str, float]:
+    """One click per page, each from the page before it."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
-    page.get_by_role("heading", name="cnnviz").wait_for(timeout=60_000)
-    return time.perf_counter() - started
+    _title_drawn(page)
+    seconds = {}
+    for path in paths:
+        before = _heading(page)
+        link = page.get_by_test_id("stSidebarNav").get_by_role("link", name=titles[path], exact=True)
+        clicked = time.perf_counter()
+        link.click()
+        _title_drawn(page, before=before)
+        seconds[path] = time.perf_counter() - clicked
+        print(f"  click  {titles.get(path, path):34s} {seconds[path]:5.2f} s", flush=True)
+    page.close()
+    return seconds
+
+
+def fresh_tabs(browser, url: str, paths: list[str], titles: dict[str, str]) -> dict[str, float]:
+    seconds = {}
+    for path in paths:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        opened = time.perf_counter()
+        page.goto(f"{url}/{path}")
+        _title_drawn(page)
+        seconds[path] = time.perf_counter() - opened
+        context.close()
+        print(f"  link   {titles.get(path, path):34s} {seconds[path]:5.2f} s", flush=True)
+    return seconds
+
+
+@contextlib.contextmanager
+def bare_server():
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "app.py").write_text(textwrap.dedent(BARE_APP))
+        for name in ("one", "two"):
+            (root / f"{name}.py").write_text(BARE_PAGE.format(title=name.title()))
+        with app_server(root=root) as served:
+            yield served
+
+
+def _line(name: str, ours: list[float], bare: list[float], worst: str = "") -> None:
+    median_goal, max_goal = GOALS[name]
+    median = statistics.median(ours)
+    goal = f"goal median <= {median_goal:.1f} s" + (f", every page <= {max_goal:.1f} s" if max_goal else "")
+    met = median <= median_goal and (max_goal is None or max(ours) <= max_goal)
+    slowest = f", slowest {max(ours):.2f} s ({worst})" if worst else ""
+    print(f"{name:26s} median {median:5.2f} s{slowest}; bare Streamlit {statistics.median(bare):.2f} s; "
+          f"{goal}: {'met' if met else 'NOT MET'}")
 
 
 def main() -> None:
-    with app_server() as (url, server_seconds), browser_page() as page:
-        home_seconds = server_seconds + _home(page, url)
-        cold_click = _open(page, "LeNet-5")
-    print(f"cold server: start + home page {home_seconds:.2f} s; first click at once (LeNet-5) {cold_click:.2f} s")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", help="URL paths to time (default: every page)")
+    args = parser.parse_args()
+    entries = [entry for group in page_groups().values() for entry in group]
+    titles = {entry.url_path: entry.title for entry in entries}
+    paths = args.only or [entry.url_path for entry in entries if entry.url_path != "home"]
+    from playwright.sync_api import sync_playwright
 
-    timings: list[tuple[str, float]] = []
-    with app_server() as (url, _), browser_page() as page:
-        _home(page, url)
-        time.sleep(WARM_UP_SECONDS)
-        for entry in page_groups()["Architectures"]:
-            if entry.url_path not in architectures():
-                continue
-            timings.append((entry.title, _open(page, entry.title)))
-            print(f"{entry.title:28s} {timings[-1][1]:.2f} s")
-            if entry.title in HEAVY_VARIANTS:
-                default, variant = HEAVY_VARIANTS[entry.title]
-                note = lecture(entry.url_path).variants[variant]
-                clicked = time.perf_counter()
-                page.get_by_test_id("stSelectbox").first.click()
-                page.get_by_role("option", name=f"· {variant}", exact=False).first.click()
-                _ready(page, entry.title, note[:40])
-                timings.append((f"{entry.title}: {variant}", time.perf_counter() - clicked))
-                print(f"{'  variant ' + variant:28s} {timings[-1][1]:.2f} s")
-    seconds = [t for _, t in timings]
-    worst = max(timings, key=lambda item: item[1])
-    print(f"warm server, {len(seconds)} pages and variants: median {statistics.median(seconds):.2f} s; "
-          f"max {worst[1]:.2f} s ({worst[0]})")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        print("cold start")
+        cold = [cold_start(browser, app_server) for _ in range(3)]
+        bare_cold = [cold_start(browser, bare_server) for _ in range(3)]
+        print(f"  cnnviz {', '.join(f'{s:.2f}' for s in cold)} s; bare {', '.join(f'{s:.2f}' for s in bare_cold)} s")
+        with bare_server() as (bare_url, _):
+            bare_nav = list(navigation(browser, bare_url, ["two", "one"] * 3, BARE_TITLES).values())
+            bare_tabs = list(fresh_tabs(browser, bare_url, ["one", "two"] * 3, BARE_TITLES).values())
+        log = Path(tempfile.mkdtemp()) / "server.log"
+        with app_server(log=log) as (url, _):
+            warm = browser.new_page()
+            warm.goto(url)
+            _title_drawn(warm)
+            warm.close()
+            print(f"server warm-up: {_warm_up_seconds(log)}")
+            print("in-app navigation, warm server")
+            clicks = navigation(browser, url, paths, titles)
+            print("page link in a fresh tab, same server")
+            tabs = fresh_tabs(browser, url, paths, titles)
+        browser.close()
+    print()
+    _line("cold start", [statistics.median(cold)], bare_cold)
+    _line("in-app navigation", list(clicks.values()), bare_nav, titles[max(clicks, key=clicks.get)])
+    _line("page link in a fresh tab", list(tabs.values()), bare_tabs, titles[max(tabs, key=tabs.get)])
 
 
 if __name__ == "__main__":

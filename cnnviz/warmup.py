@@ -1,25 +1,36 @@
 """Import the heavy libraries and trace a few small models in the background once the first page is on
-screen, so that the first click on an architecture page does not wait for torch to load and warm up."""
+screen, so that the first click on an architecture page does not wait for torch to load and warm up; then run
+the app's own steps (every page's first view), at a lower CPU priority than the visitors' pages."""
 
 from __future__ import annotations
 
 import atexit
 import importlib
+import os
+import sys
 import threading
+import time
+from collections.abc import Callable, Sequence
 
 HEAVY_MODULES = ("torch", "torchvision.models", "cnnviz.analysis.summary", "cnnviz.analysis.graph",
                  "cnnviz.analysis.charts", "cnnviz.analysis.published", "plotly.graph_objects")
 WARM_UP_MODELS = ("resnet18", "densenet121", "mobilenet_v2", "googlenet", "alexnet")
 _started = threading.Event()
 _stopping = threading.Event()
+finished_s: float | None = None  # how long the whole warm-up took, once it has finished
 
 
-def start_background_imports() -> None:
-    """Idempotent: the first call starts one daemon thread for the whole process."""
+def started() -> bool:
+    return _started.is_set()
+
+
+def start_background_imports(steps: Sequence[Callable[[], object]] = ()) -> None:
+    """Idempotent: the first call starts one daemon thread for the whole process, which imports, traces, then
+    calls each of ``steps`` in order (a step that fails is skipped: the page will show its error itself)."""
     if _started.is_set():
         return
     _started.set()
-    thread = threading.Thread(target=_warm_up, name="cnnviz-warmup", daemon=True)
+    thread = threading.Thread(target=_warm_up, args=(tuple(steps),), name="cnnviz-warmup", daemon=True)
     thread.start()
     atexit.register(_finish, thread)
 
@@ -31,7 +42,20 @@ def _finish(thread: threading.Thread) -> None:
     thread.join(timeout=60)
 
 
-def _warm_up() -> None:
+def lower_priority(niceness: int = 10) -> bool:
+    """Give the calling thread (and the threads it starts from now on) a lower CPU priority, so that background
+    work yields to the visitors' pages. Linux only (a thread's nice value); returns whether it applied."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (AttributeError, OSError):
+        return False
+    return True
+
+
+def _warm_up(steps: tuple[Callable[[], object], ...] = ()) -> None:
+    global finished_s
+    started = time.perf_counter()
+    lower_priority()
     for module in HEAVY_MODULES:
         if _stopping.is_set():
             return
@@ -44,3 +68,12 @@ def _warm_up() -> None:
         if _stopping.is_set():
             return
         summary_of(model)  # kept: the pages reuse these
+    for step in steps:
+        if _stopping.is_set():
+            return
+        try:
+            step()
+        except Exception:  # noqa: BLE001 — a cache warmed in advance only; the page computes (and reports) it
+            pass
+    finished_s = time.perf_counter() - started
+    print(f"cnnviz: warm-up finished in {finished_s:.1f} s", file=sys.stderr, flush=True)  # the server's log

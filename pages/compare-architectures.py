@@ -16,7 +16,7 @@ from cnnviz.lectures.ilsvrc import HUMAN_SOURCE, POINT_COLUMNS, RESULTS, accurac
 from cnnviz.lectures.recipes import LABELS as RECIPE_LABELS
 from cnnviz.lectures.recipes import RECIPES, recipe_table
 from cnnviz.zoo.registry import architectures
-from ui import cached, presenter, url_state
+from ui import cached, linked_tabs, presenter, url_state
 
 NUMBER = st.column_config.NumberColumn(format="localized")
 FLAG_COLOUR = "background-color: rgba(255, 75, 75, 0.15)"
@@ -40,11 +40,11 @@ st.title(_("Compare architectures"))
 st.write(_("The summary tables of the lecture notes (“CNN 架构总结”), computed from the live models: every count "
            "below comes from tracing the model, and every number the notes print in those tables is checked."))
 
-summary_tab, notes_tab, ilsvrc_tab, accuracy_tab, recipes_tab = st.tabs(
-    [_("Summary table"), _("The notes' numbers vs ours"), _("ILSVRC by year"), _("Accuracy vs MACs"),
-     _("Training recipes")])
+TABS = {"summary": N_("Summary table"), "notes": N_("The notes' numbers vs ours"), "ilsvrc": N_("ILSVRC by year"),
+        "accuracy": N_("Accuracy vs MACs"), "recipes": N_("Training recipes")}
 
-with summary_tab:
+
+def summary_section() -> None:
     with st.spinner(_("Tracing every architecture…")):
         table = pd.DataFrame(cached.compare_summary_table(current()))
     with presenter.folded(N_("The summary table")):
@@ -61,7 +61,8 @@ with summary_tab:
     st.latex(r"\text{size (MiB)} = \frac{\text{parameters} \times 4\ \text{bytes (float32)}}{2^{20}\ \text{bytes}}"
              r"\qquad \text{depth} = \max_{\text{paths}} \#\{\text{conv, FC layers on the path}\}")
 
-with notes_tab:
+
+def notes_section() -> None:
     with st.spinner(_("Checking the notes' tables against the models…")):
         verdicts = pd.DataFrame(cached.compare_notes_verdicts(current()))
     flagged = verdicts[verdicts["flagged"]]
@@ -91,7 +92,8 @@ with notes_tab:
         st.dataframe(headers(verdicts[["table", "column", "row", "notes", "all readings"]], COLUMNS),
                      hide_index=True, width="stretch")
 
-with ilsvrc_tab:
+
+def ilsvrc_section() -> None:
     st.plotly_chart(ilsvrc_figure(cached.compare_winner_depths()), width="stretch", key="compare_ilsvrc")
     st.caption(_("Bars: classification winners; diamonds: runners-up. Layers are computed from our models of "
                  "the entries. Human line: {source}.").format(source=_(HUMAN_SOURCE)))
@@ -100,7 +102,8 @@ with ilsvrc_tab:
                                  "top-5 error (%)": e.top5_error, "source": e.source} for e in RESULTS])
         st.dataframe(headers(results, RESULT_COLUMNS), hide_index=True, width="stretch")
 
-with accuracy_tab:
+
+def accuracy_section() -> None:
     with st.spinner(_("Tracing the torchvision classifiers…")):
         points = cached.compare_accuracy_points()
     st.plotly_chart(accuracy_figure(points), width="stretch", key="compare_accuracy")
@@ -119,7 +122,8 @@ with accuracy_tab:
                      column_config={_(POINT_COLUMNS["parameters"]): NUMBER,
                                     "GMACs": st.column_config.NumberColumn(format="%.3f")})
 
-with recipes_tab:
+
+def recipes_section() -> None:
     titles = {key: arch.title for key, arch in architectures().items() if key in RECIPES}
     keys = list(titles)
     chosen = st.multiselect(_("Architectures"), keys, format_func=lambda key: _(titles[key]),
@@ -137,3 +141,9 @@ with recipes_tab:
         for key in chosen:
             if RECIPES[key].notes_disagree:
                 st.warning(f"**{_(titles[key])}**: {_(RECIPES[key].notes_disagree)}", icon=":material/error:")
+
+
+# Only the open tab runs (its id is in the link, ?tab=notes): each one traces or checks many models.
+linked_tabs.open_tab("compare_tab", TABS, {"summary": summary_section, "notes": notes_section,
+                                           "ilsvrc": ilsvrc_section, "accuracy": accuracy_section,
+                                           "recipes": recipes_section})

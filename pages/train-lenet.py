@@ -14,6 +14,7 @@ from cnnviz.training.data import digits_scanned
 from cnnviz.training.lenet_live import LeNetConfig
 from cnnviz.training.progress import fraction_done
 from ui import url_state
+from ui.training_queue import training_turn
 
 DEVICES = {"cpu": "CPU", "cuda": "GPU (CUDA)"}
 ACTIVATIONS = {"tanh": N_("tanh (the paper)"), "relu": "ReLU", lenet.BOTH: N_("both, one after the other")}
@@ -54,9 +55,10 @@ st.caption(_("Before training the ten outputs are nearly equal, so the softmax g
              "learning."))
 
 notice, curves, progress = st.empty(), st.empty(), st.empty()
-if start:
+
+
+def train(chosen: list[str]) -> None:
     data = lenet.lenet_data()
-    chosen = lenet.activations(activation)
     finished: list = []
     bar = progress.progress(0.0, text=_("Starting…"))
     epoch_text = _("{activation}: epoch {done}/{total}, loss {loss}, validation accuracy {accuracy}")
@@ -78,6 +80,15 @@ if start:
     st.session_state["train_lenet_figures"] = {}
     st.session_state.pop(PARTIAL, None)
     progress.empty()
+
+
+trained = False
+if start:
+    chosen = lenet.activations(activation)
+    # In turn with the other sessions' trainings; a full line says so here and the last results stay below.
+    with training_turn("lenet", epochs * len(chosen), notice) as trained:
+        if trained:
+            train(chosen)
 elif PARTIAL in st.session_state:
     partial = st.session_state[PARTIAL]
     stopped = partial["runs"][-1]
@@ -114,7 +125,7 @@ def cached(key: tuple, build):
     return figures[key]
 
 
-if not start:
+if not trained:  # else the curves drawn live stay
     curves.plotly_chart(cached(("curves",), lambda: learning_curves(runs, len(runs[0].train_loss))),
                         width="stretch", key="train_lenet_curves")
 train_n, val_n, test_n = st.session_state["train_lenet_sizes"]

@@ -13,6 +13,7 @@ from cnnviz.training.bundled import load_bundled_or_none, missing_message
 from cnnviz.training.charts import KIND_NAMES, depth_curves, final_by_depth
 from cnnviz.training.plain_vs_residual import LIVE_DEPTHS, QUICK
 from ui import presenter, url_state
+from ui.training_queue import training_turn
 
 KINDS = ["plain", "residual"]
 MOST_LIVE_EPOCHS = 12
@@ -123,8 +124,9 @@ live_depths = left.multiselect(_("Depths"), LIVE_DEPTHS, key=url_state.several("
 live_epochs = right.slider(_("Epochs"), 1, MOST_LIVE_EPOCHS,
                            key=url_state.bind("epochs", "train_residual_live_epochs", QUICK.epochs,
                                               bounds=(1, MOST_LIVE_EPOCHS)))
-if st.button(_("Train the quick sweep"), type="primary", key="train_residual_quick", icon=":material/play_arrow:",
-             disabled=not live_depths):
+
+
+def train() -> None:
     from dataclasses import asdict
 
     from cnnviz.training.data import digits
@@ -157,7 +159,20 @@ if st.button(_("Train the quick sweep"), type="primary", key="train_residual_qui
     st.session_state.pop(PARTIAL, None)
     seconds = sum(run["seconds"] for run in finished)
     st.success(_("Done in {seconds} s of training.").format(seconds=f"{seconds:.0f}"), icon=":material/check_circle:")
-elif PARTIAL in st.session_state:
+
+
+start = st.button(_("Train the quick sweep"), type="primary", key="train_residual_quick",
+                  icon=":material/play_arrow:", disabled=not live_depths)
+trained = False
+if start:
+    from cnnviz.training.plain_vs_residual import quick_config, sweep_plan
+
+    # In turn with the other sessions' trainings: an epoch costs about its depth. A full line says so here.
+    work = sum(depth for _kind, depth in sweep_plan(quick_config(live_depths, live_epochs))) * live_epochs
+    with training_turn("residual", work) as trained:
+        if trained:
+            train()
+if not start and PARTIAL in st.session_state:
     partial = st.session_state[PARTIAL]
     stopped = partial["runs"][-1]
     st.info(_("The last sweep stopped at epoch {done} of {epochs} of {net} (run {run} of {runs}) when the page was "
@@ -166,6 +181,6 @@ elif PARTIAL in st.session_state:
         run=len(partial["runs"]), runs=partial["queue"]), icon=":material/pause_circle:")
     st.plotly_chart(depth_curves(partial["runs"], total_epochs=partial["epochs"]), width="stretch",
                     key="train_residual_live_partial")
-elif "train_residual_live" in st.session_state:
+elif not trained and "train_residual_live" in st.session_state:
     st.plotly_chart(depth_curves(st.session_state["train_residual_live"]), width="stretch",
                     key="train_residual_live_last")

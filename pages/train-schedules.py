@@ -58,26 +58,28 @@ settings = sch.Settings(
 
 with st.spinner(_("Training the small net under this schedule…")):  # shown only past half a second: a new run
     runs = cached.schedule_runs(tuple(sch.SCHEDULES), settings)
-st.plotly_chart(schedule_figure(runs, {name: sch.title(name) for name in runs}), width="stretch",
-                key="train_schedules_chart")
+if runs is not None:  # None: the line was full, and one line says so
+    st.plotly_chart(schedule_figure(runs, {name: sch.title(name) for name in runs}), width="stretch",
+                    key="train_schedules_chart")
 
-# The formulas above, evaluated independently of torch, next to what torch's schedulers set.
-check = sch.check_formulas(runs, settings)
-last_step_lr = runs["step"].lr[-1]
-cols = st.columns(3)
-cols[0].metric(_("GoogLeNet lr in the last epoch"), f"{last_step_lr:.5f}",
-               _("{change} from {lr}").format(change=f"{last_step_lr / sch.STEP_LR - 1:+.1%}", lr=f"{sch.STEP_LR:g}"),
-               delta_color="off")
-cols[1].metric(_("Plateau drops at epochs"), ", ".join(map(str, check.plateau_drops)) or _("none"),
-               help=_("The lr stops at {lr}: AlexNet's and VGG's recipes divide it by {divide} at most {drops} "
-                      "times; torch's default min_lr=0 would go on").format(
-                   lr=f"{sch.PLATEAU_MIN_LR:g}", divide=divide, drops=sch.PLATEAU_DROPS))
-cols[2].metric(_("Formula vs torch"), _("agree") if check.agree else _("differ"),
-               _("largest relative gap {gap}").format(gap=f"{check.largest_gap:.1e}"), delta_color="off")
-st.caption(_("The GoogLeNet schedule is gentle: {gamma} every {every} epochs halves the rate only after {epochs} "
-             "epochs. Divide-on-plateau reacts to the data: it drops when the validation loss stalls, so its epochs "
-             "cannot be known in advance.").format(gamma=f"{sch.STEP_GAMMA:g}", every=sch.STEP_EVERY,
-                                                   epochs=sch.epochs_to_halve()))
+    # The formulas above, evaluated independently of torch, next to what torch's schedulers set.
+    check = sch.check_formulas(runs, settings)
+    last_step_lr = runs["step"].lr[-1]
+    cols = st.columns(3)
+    cols[0].metric(_("GoogLeNet lr in the last epoch"), f"{last_step_lr:.5f}",
+                   _("{change} from {lr}").format(change=f"{last_step_lr / sch.STEP_LR - 1:+.1%}",
+                                                  lr=f"{sch.STEP_LR:g}"),
+                   delta_color="off")
+    cols[1].metric(_("Plateau drops at epochs"), ", ".join(map(str, check.plateau_drops)) or _("none"),
+                   help=_("The lr stops at {lr}: AlexNet's and VGG's recipes divide it by {divide} at most {drops} "
+                          "times; torch's default min_lr=0 would go on").format(
+                       lr=f"{sch.PLATEAU_MIN_LR:g}", divide=divide, drops=sch.PLATEAU_DROPS))
+    cols[2].metric(_("Formula vs torch"), _("agree") if check.agree else _("differ"),
+                   _("largest relative gap {gap}").format(gap=f"{check.largest_gap:.1e}"), delta_color="off")
+    st.caption(_("The GoogLeNet schedule is gentle: {gamma} every {every} epochs halves the rate only after "
+                 "{epochs} epochs. Divide-on-plateau reacts to the data: it drops when the validation loss stalls, "
+                 "so its epochs cannot be known in advance.").format(gamma=f"{sch.STEP_GAMMA:g}", every=sch.STEP_EVERY,
+                                                       epochs=sch.epochs_to_halve()))
 st.warning(_("**What the notes get wrong about ResNet's recipe.** The {warm} warm-up was not ResNet's ImageNet "
              "recipe: the paper used it only for its 110-layer CIFAR-10 net, and only until the training error fell "
              "below 80 % (about 400 iterations), then went back to {lr}. ImageNet training started at {lr}. And "
@@ -127,14 +129,15 @@ st.caption(_("Momentum adds up gradients that agree (the flat direction) and can
 
 with st.spinner(_("Training the small net under this schedule…")):
     pair = cached.schedule_runs(tuple(sch.OPTIMISERS), sch.Settings())
-st.markdown(_("**On the digits** (torch.optim, {epochs} epochs each):").format(epochs=sch.Settings().epochs))
-st.plotly_chart(training_loss_figure(pair, {name: sch.title(name) for name in pair}), width="stretch",
-                key="train_schedules_digits")
-best = sch.lowest_validation_loss(pair)
-st.caption(_("Lowest validation loss: SGD+momentum {momentum}, RMSProp {rmsprop}. Both use their paper's recipe "
-             "unchanged on this small net. Inception v3's RMSProp starts at α = {lr}, {times} times the SGD rate, "
-             "and its ε = {eps} is large: while √G is much smaller than ε, the denominator stays close to ε, so "
-             "the steps are close to plain gradient steps without momentum. torch.optim.RMSprop adds ε outside the "
-             "square root; TensorFlow's RMSProp, which the paper trained with, adds it inside.").format(
-    momentum=f"{best['momentum']:.4f}", rmsprop=f"{best['rmsprop']:.4f}", lr=f"{sch.RMSPROP_LR:g}",
-    times=f"{sch.RMSPROP_LR / sch.MOMENTUM_LR:g}", eps=f"{sch.RMSPROP_EPS:g}"))
+if pair is not None:  # None: the line was full, and one line says so
+    st.markdown(_("**On the digits** (torch.optim, {epochs} epochs each):").format(epochs=sch.Settings().epochs))
+    st.plotly_chart(training_loss_figure(pair, {name: sch.title(name) for name in pair}), width="stretch",
+                    key="train_schedules_digits")
+    best = sch.lowest_validation_loss(pair)
+    st.caption(_("Lowest validation loss: SGD+momentum {momentum}, RMSProp {rmsprop}. Both use their paper's "
+                 "recipe unchanged on this small net. Inception v3's RMSProp starts at α = {lr}, {times} times the SGD "
+                 "rate, and its ε = {eps} is large: while √G is much smaller than ε, the denominator stays close to "
+                 "ε, so the steps are close to plain gradient steps without momentum. torch.optim.RMSprop adds ε "
+                 "outside the square root; TensorFlow's RMSProp, which the paper trained with, adds it inside.").format(
+        momentum=f"{best['momentum']:.4f}", rmsprop=f"{best['rmsprop']:.4f}", lr=f"{sch.RMSPROP_LR:g}",
+        times=f"{sch.RMSPROP_LR / sch.MOMENTUM_LR:g}", eps=f"{sch.RMSPROP_EPS:g}"))

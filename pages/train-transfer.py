@@ -14,6 +14,7 @@ from cnnviz.training.charts import accuracy_by_size, transfer_figure
 from cnnviz.training.data import digits
 from cnnviz.training.transfer import FEATURES, MODES, MOMENTUM, QUICK
 from ui import url_state
+from ui.training_queue import training_turn
 
 CLASSES = len(digits().classes)
 MOST_PER_CLASS, MOST_EPOCHS = 20, 15
@@ -101,8 +102,9 @@ per_class = st.slider(_("Training images per class"), 1, MOST_PER_CLASS,
                                          bounds=(1, MOST_PER_CLASS)))
 epochs = st.slider(_("Epochs"), 1, MOST_EPOCHS,
                    key=url_state.bind("epochs", "train_transfer_epochs", QUICK.epochs, bounds=(1, MOST_EPOCHS)))
-if st.button(_("Run the quick comparison"), type="primary", key="train_transfer_start", icon=":material/play_arrow:",
-             disabled=not modes):
+
+
+def train() -> None:
     from dataclasses import asdict
 
     from cnnviz.training.device import pick_device
@@ -129,6 +131,15 @@ if st.button(_("Run the quick comparison"), type="primary", key="train_transfer_
     bar.empty()
     st.session_state["train_transfer_live"] = runs_to_json(config, finished, pick_device())
     st.session_state.pop(PARTIAL, None)
+
+
+start = st.button(_("Run the quick comparison"), type="primary", key="train_transfer_start",
+                  icon=":material/play_arrow:", disabled=not modes)
+if start:
+    # In turn with the other sessions' trainings; a full line says so here and the last comparison stays below.
+    with training_turn("transfer", len(modes) * per_class * epochs) as trained:
+        if trained:
+            train()
 elif PARTIAL in st.session_state:
     partial = st.session_state[PARTIAL]
     stopped = partial["runs"][-1]

@@ -29,14 +29,15 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(timeout: float = 60):
-    """Start ``streamlit run app.py`` on a free port; yield (base URL, seconds until it answered)."""
+def app_server(timeout: float = 60, root: Path = ROOT, log: Path | None = None):
+    """Start ``streamlit run app.py`` in ``root`` on a free port; yield (base URL, seconds until it answered).
+    ``log``: a file for the server's stderr (its log), else it is dropped."""
     port = _free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=root, stdout=subprocess.DEVNULL, stderr=log.open("w") if log else subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         while True:

@@ -5,6 +5,6 @@ _.inplace  # torch activations switched to out-of-place before hooks (cnnviz/ima
 _.aux1, _.aux2, _.aux_logits  # torchvision's auxiliary heads removed from pretrained classifiers
 _.scaleanchor  # plotly axis property
 _._fc  # EfficientNet's head, replaced for transfer learning
-_.intra_op_num_threads  # ONNX Runtime session option (bench)
+_.intra_op_num_threads, _.inter_op_num_threads, _.log_severity_level  # ONNX Runtime session options
 _.log_message  # the HTTP handler's logging, silenced in a test server
 _.one_torch_thread, _.deterministic, _.no_torchvision_weights  # pytest fixtures

@@ -38,6 +38,9 @@ class HeldPandas(importlib.abc.MetaPathFinder):
 
 
 sys.meta_path.insert(0, HeldPandas())
+import cnnviz.warmup  # noqa: E402
+
+cnnviz.warmup._started.set()  # the thread below plays the warm-up, which starts after the server's first page
 threading.Thread(target=lambda: __import__("pandas"), daemon=True).start()
 inside.wait(30)
 threading.Timer(3, gate.set).start()

@@ -291,7 +291,7 @@ def test_siamese_macs_per_image_is_one_twin():
 def test_architecture_page_cards_show_inference_totals_and_per_image_costs():
     from cnnviz.analysis.summary import ACTIVATIONS_DEFINITION, summary_of
     from cnnviz.format import count
-    from tests.conftest import open_page
+    from tests.conftest import open_link, open_page
 
     googlenet = summary_of("googlenet")
     app = open_page("pages/googlenet.py")
@@ -311,6 +311,6 @@ def test_architecture_page_cards_show_inference_totals_and_per_image_costs():
     assert any(f"{siamese.macs_of_input(0):,} MACs" in c.value for c in app.caption)
 
     vgg = summary_of("vgg16")
-    app = open_page("pages/vgg16.py")
+    app = open_link("vgg16", tab="table")
     assert {m.label: m.value for m in app.metric}["Activations per image"] == count(vgg.total_activations)
     assert any(c.value == ACTIVATIONS_DEFINITION for c in app.caption)

@@ -32,14 +32,26 @@ def test_page_renders(entry):
     assert not app.exception, app.exception
     if entry.url_path in architectures():
         assert app.title[0].value == entry.title
-        assert app.dataframe, "layer table missing"
-        assert app.get("graphviz_chart"), "layer graph missing"
+        # The walk's volume drawing and its graph: an SVG picture, or drawn by the browser where `dot` is missing.
+        assert len(app.get("image")) >= 2 or app.get("graphviz_chart"), "the layer walk's graph is missing"
+        frames = len(app.dataframe)
+        _open_tab(app, entry.url_path, "Layer table")
+        assert len(app.dataframe) == frames + 1, "the layer table is missing, or it ran while its tab was closed"
+        _open_tab(app, entry.url_path, "Where the cost is")
         assert app.get("plotly_chart"), "cost chart missing"
+
+
+def _open_tab(app: AppTest, page: str, title: str) -> None:
+    """Only the open tab runs: open another as a click would."""
+    app.session_state[f"{page}_tab"] = title
+    app.run()
+    assert not app.exception, app.exception
 
 
 def test_variant_switch_and_unfold_update_the_page():
     app = _app()
     app.switch_page("pages/resnet50.py").run()
+    _open_tab(app, "resnet50", "Layer graph")
     app.selectbox(key="resnet50_variant").set_value("resnet152").run()
     assert not app.exception
     assert any("60,192,808" in m.help for m in app.metric if m.help)
@@ -64,3 +76,13 @@ def test_home_page_draws_while_another_thread_imports_pandas():
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert "exceptions: []" in done.stdout, done.stdout + done.stderr[-2000:]
     assert "charts: 1" in done.stdout
+
+
+def test_the_servers_first_page_does_not_wait_for_pandas():
+    """Cold start: the first run comes before the warm-up, so it neither imports pandas nor waits for it."""
+    script = ("import sys; from streamlit.testing.v1 import AppTest; "
+              f"app = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=120); "
+              "import cnnviz.warmup; cnnviz.warmup.start_background_imports = lambda *a, **k: None; "
+              "app.run(); print('exceptions:', [e.message for e in app.exception], 'pandas' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert "exceptions: [] False" in done.stdout, done.stdout + done.stderr[-2000:]

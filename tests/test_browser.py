@@ -22,7 +22,9 @@ def test_three_pages_show_their_tables():
             page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
             page.get_by_role("heading", name=title, exact=True).wait_for(timeout=30_000)
             wait_until_idle(page)
-            page.get_by_role("tab", name="Layer table").click()
+            page.get_by_role("tab", name="Layer table").click()  # only the open tab runs: this one runs now
+            page.locator("text=Totals >> visible=true").first.wait_for(timeout=30_000)
+            wait_until_idle(page)
             table = page.locator("[data-testid=stDataFrame]:visible").first
             table.wait_for(timeout=30_000)
             assert table.is_visible()

@@ -2,8 +2,10 @@
 very first link, the arrow keys stepping through the layers while the graph follows, and a shared link read back
 from its QR code and opened by a student."""
 
+import html
 import io
 import os
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -45,11 +47,18 @@ def _text_size(page) -> float:
 
 
 def _highlighted_node_text(page) -> str:
-    """The text of the graph's marked nodes (a step marks its layer and the BN/ReLU folded into it)."""
-    node = page.locator(f"[data-testid=stGraphVizChart] g.node:has(path[fill='{HIGHLIGHTED}']), "
-                        f"[data-testid=stGraphVizChart] g.node:has(polygon[fill='{HIGHLIGHTED}'])")
-    node.first.wait_for(timeout=30_000)
-    return " ".join(node.evaluate_all("nodes => nodes.map(n => n.textContent)"))
+    """The text of the graph's marked nodes (a step marks its layer and the BN/ReLU folded into it). The graph is
+    an SVG picture drawn by graphviz's ``dot`` on the server: its nodes are read from the picture's source."""
+    pictures = page.locator("[data-testid=stMain] [data-testid=stImage] img")
+    pictures.nth(1).wait_for(timeout=30_000)  # the step's volume drawing, then its graph
+    sources = pictures.evaluate_all("images => Promise.all(images.map(i => fetch(i.src).then(r => r.text())))")
+    texts = []
+    for source in sources:
+        for node in source.split('<g id="node')[1:]:
+            node = node.split("</g>")[0]
+            if f'fill="{HIGHLIGHTED}"' in node:
+                texts += re.findall(r"<text[^>]*>([^<]*)</text>", node)
+    return " ".join(html.unescape(text) for text in texts)
 
 
 def _press(page, key: str) -> None:

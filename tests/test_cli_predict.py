@@ -79,3 +79,33 @@ def test_bad_top_is_a_usage_error(capsys):
     assert main(["predict", str(sample_path("chelsea")), "--top", "0", "--json"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "--top" in err
+
+
+def test_the_fast_engine_runs_where_it_pays_and_prints_nothing_of_its_own(capfd, tmp_path, monkeypatch):
+    from cnnviz.cli.commands import predict as command
+    from cnnviz.imagelab import onnx_engine
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(command, "FAST_ENGINE_CACHED_FROM", 2)
+    monkeypatch.setattr(command, "FAST_ENGINE_FROM", 3)
+    built, build = [], onnx_engine.build
+    monkeypatch.setattr(onnx_engine, "build", lambda *args, **kwargs: built.append(args[2]) or build(*args, **kwargs))
+    two = [str(sample_path("chelsea")), str(sample_path("coffee"))]
+
+    def predict(paths):
+        assert main(["predict", *paths, "--json"]) == 0
+        out, err = capfd.readouterr()
+        assert err == ""  # nothing from the exporter or ONNX Runtime on stderr
+        return [[(p["label"], p["probability"]) for p in item["predictions"]] for item in json.loads(out)]
+
+    def assert_same(ours, reference):
+        assert [[label for label, _ in item] for item in ours] == [[label for label, _ in item] for item in reference]
+        assert [[p for _, p in item] for item in ours] == [pytest.approx([p for _, p in item], abs=1e-4)
+                                                           for item in reference]
+
+    eager = predict(two)
+    assert built == [], "two photos and nothing cached: the export would not pay"
+    assert_same(predict([*two, two[0]]), eager + eager[:1])
+    assert built == ["efficientnet_lite0"] and len(list(tmp_path.rglob("*.onnx"))) == 1
+    assert_same(predict(two), eager)
+    assert built == ["efficientnet_lite0"] * 2, "two photos with the export cached: the engine pays"

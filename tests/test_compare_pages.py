@@ -3,7 +3,7 @@
 import pytest
 
 from cnnviz.lectures.recipes import RECIPES
-from tests.conftest import open_page
+from tests.conftest import open_link, open_page
 
 pytestmark = pytest.mark.slow
 
@@ -11,24 +11,33 @@ pytestmark = pytest.mark.slow
 _page = open_page
 
 
-def test_compare_page_shows_tables_charts_and_flags():
+def test_compare_page_runs_only_its_open_tab():
     app = _page("pages/compare-architectures.py")
     assert app.title[0].value == "Compare architectures"
-    assert len(app.get("plotly_chart")) == 2  # ILSVRC by year, accuracy vs MACs
-    assert len(app.table) == 1 and app.latex
-    summary, verdicts = app.dataframe[0].value, app.dataframe[1].value
+    assert app.latex and len(app.dataframe) == 1  # the summary table, nothing of the other tabs
+    assert not app.get("plotly_chart") and not app.table and not app.metric
+    summary = app.dataframe[0].value
     assert {"single path", "depth", "parameters", "MiB", "MACs", "filter sizes"} <= set(summary.columns)
     assert summary.set_index("architecture").loc["VGG", "depth"] == 16
+
+
+def test_compare_page_tabs_show_charts_flags_and_recipes():
+    for tab in ("ilsvrc", "accuracy"):
+        assert len(open_link("compare-architectures", tab=tab).get("plotly_chart")) == 1
+    app = open_link("compare-architectures", tab="notes")
+    verdicts = app.dataframe[0].value
     flagged = {m.label: m.value for m in app.metric}["Flagged"]
     app.toggle(key="compare_notes_flagged_only").set_value(True).run()
     assert not app.exception
-    assert len(app.dataframe[1].value) == int(flagged) < len(verdicts)
+    assert len(app.dataframe[0].value) == int(flagged) < len(verdicts)
+    app = open_link("compare-architectures", tab="recipes")
+    assert len(app.table) == 1
     warnings = [w.value for w in app.warning]
     assert any(RECIPES["resnet50"].notes_disagree in w for w in warnings)
 
 
 def test_compare_page_with_no_recipes_chosen_says_so():
-    app = _page("pages/compare-architectures.py")
+    app = open_link("compare-architectures", tab="recipes")
     app.multiselect(key="compare_recipes").set_value([]).run()
     assert not app.exception and not app.table
     assert "Pick at least one" in app.info[0].value

@@ -332,10 +332,9 @@ def test_compared_parameters_are_the_inference_model_with_training_only_heads_ap
 
 
 def test_compare_page_reads_each_models_input_size_from_the_registry():
-    from tests.conftest import open_page
+    from tests.conftest import open_link
 
-    app = open_page("pages/compare-architectures.py")
-    assert not app.exception
+    app = open_link("compare-architectures", tab="accuracy")
     (caption,) = [c.value for c in app.caption if "counted at its own input size" in c.value]
     side = resolve("inception_v3")[1].input_size
     assert f"inception_v3 runs at {side}x{side}." in caption

@@ -21,12 +21,16 @@ def test_a_link_restores_variant_size_step_and_unfolded_blocks():
     app = open_link("googlenet", size="256", step="4", unfold="inception3b,inception4a")
     assert app.number_input[0].value == 256
     assert _step_slider(app).value == 4
-    assert app.multiselect[0].value == ["inception3b", "inception4a"]
     # The page shows the numbers of what the link asked for, computed here independently.
     shown = {m.label: m.value for m in app.metric}
     assert shown["MACs per image"] == count(summary_of("googlenet", 256).total_macs)
     assert not _notices(app)
+    # The graph's tab has not run: its setting stays in the link for when it opens.
     assert dict(app.query_params) == {"size": "256", "step": "4", "unfold": "inception3b,inception4a"}
+    app = open_link("googlenet", size="256", tab="graph", unfold="inception3b,inception4a")
+    assert app.multiselect[0].value == ["inception3b", "inception4a"]
+    assert not _notices(app)
+    assert dict(app.query_params) == {"size": "256", "tab": "graph", "unfold": "inception3b,inception4a"}
 
 
 def test_a_link_to_another_variant_shows_that_variant():
@@ -39,13 +43,16 @@ def test_a_link_to_another_variant_shows_that_variant():
 
 @pytest.mark.parametrize("params, widget", [({"variant": "vgg99"}, "variant"), ({"size": "huge"}, "size"),
                                             ({"size": "5000"}, "size"), ({"step": "999"}, "step"),
-                                            ({"step": "x"}, "step"), ({"unfold_all": "maybe"}, "unfold_all")])
+                                            ({"step": "x"}, "step"), ({"unfold_all": "maybe", "tab": "graph"}, "unfold_all"),
+                                            ({"tab": "nowhere"}, "tab")])
 def test_a_bad_value_falls_back_to_the_default_with_one_notice(params, widget):
     app = open_link("vgg16", **params)
     notices = _notices(app)
     assert len(notices) == 1 and f"`{widget}=" in notices[0], notices
     assert widget not in app.query_params  # the default is not written back into the link
-    assert app.selectbox[0].value == "vgg16" and app.number_input[0].value == 224 and _step_slider(app).value == 1
+    assert app.selectbox[0].value == "vgg16" and app.number_input[0].value == 224
+    if params.get("tab") != "graph":
+        assert _step_slider(app).value == 1
 
 
 def test_changing_a_widget_writes_the_link_and_the_default_leaves_it():

@@ -195,21 +195,26 @@ def test_lab_settings_survive_leaving_the_page():
 # The comparison and transfer-learning pages ------------------------------------------------------------------
 
 def test_compare_link():
-    app = open_link("compare-architectures", flagged="1", recipes="vgg16,resnet50")
+    app = open_link("compare-architectures", tab="notes", flagged="1", recipes="vgg16,resnet50")
     assert app.toggle(key="compare_notes_flagged_only").value
+    flagged = int({m.label: m.value for m in app.metric}["Flagged"])
+    assert len(app.dataframe[0].value) == flagged
+    assert app.query_params["recipes"] == "vgg16,resnet50"  # kept for its tab, which has not run
+    app = open_link("compare-architectures", tab="recipes", flagged="1", recipes="vgg16,resnet50")
     assert app.multiselect(key="compare_recipes").value == ["vgg16", "resnet50"]
     assert len(app.table[0].value.columns) == 2  # one column per chosen architecture
-    flagged = int({m.label: m.value for m in app.metric}["Flagged"])
-    assert len(app.dataframe[1].value) == flagged
     app.multiselect(key="compare_recipes").set_value(["alexnet"]).run()
     assert app.query_params["recipes"] == "alexnet" and app.query_params["flagged"] == "1"
+    assert app.query_params["tab"] == "recipes"
 
 
 def test_compare_bad_link():
-    app = open_link("compare-architectures", flagged="2", recipes="vgg16,bogus")
+    app = open_link("compare-architectures", tab="notes", flagged="2", recipes="vgg16,bogus")
     assert not app.toggle(key="compare_notes_flagged_only").value
+    assert len(_notices(app)) == 1
+    app = open_link("compare-architectures", tab="recipes", flagged="2", recipes="vgg16,bogus")
     assert app.multiselect(key="compare_recipes").value == ["vgg16"]
-    assert len(_notices(app)) == 2
+    assert len(_notices(app)) == 1
 
 
 def test_transfer_link():
@@ -237,7 +242,7 @@ def test_transfer_bad_link():
 FOLDED = {"lab-lrn": [("The torch calls", "code"), ("Every value: the formula and torch", "dataframe")],
           "lab-receptive-field": [("Every layer's field", "dataframe")],
           "lab-regularisation": [("Each crop's top class", "dataframe")],
-          "compare-architectures": [("The summary table", "dataframe"), ("The recipes", "table")],
+          "compare-architectures": [("The summary table", "dataframe")],
           "transfer-learning": [("The PyTorch code", "code")]}
 
 

@@ -10,7 +10,7 @@ import torchvision
 from torchvision import transforms
 
 from cnnviz.imagelab import pretrained
-from cnnviz.imagelab.predict import Preprocessing, load_classifier, preprocess, top_k
+from cnnviz.imagelab.predict import Preprocessing, fast_forward, load_classifier, preprocess, top_k
 from cnnviz.imagelab.samples import SAMPLES, sample_image
 
 CATS = {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}
@@ -71,28 +71,29 @@ def test_preprocessing_matches_torchvision_resize_and_crop():
     assert difference.mean() < 1e-3 and difference.max() < 0.02
 
 
-def test_fast_path_gives_the_eager_logits(lite0):
-    fast = load_classifier("efficientnet_lite0")
-    assert fast.forward is not fast.model, "the frozen fast path was not built"
-    batch = preprocess(sample_image("coffee"), fast.preprocessing)
+def test_torchscript_copy_gives_the_eager_logits(lite0):
+    """The engine where onnxruntime is missing (tests/test_predict_engine.py tests ONNX Runtime's)."""
+    frozen = fast_forward(lite0.model, lite0.preprocessing.crop)
+    assert isinstance(frozen, torch.jit.ScriptModule), "the frozen copy was not built"
+    batch = preprocess(sample_image("coffee"), lite0.preprocessing)
     with torch.inference_mode():
-        assert torch.allclose(fast.forward(batch), lite0.model(batch), atol=1e-4)
+        assert torch.allclose(frozen(batch), lite0.model(batch), atol=1e-4)
 
 
-def test_fast_path_is_built_once_on_the_first_prediction(monkeypatch):
+def test_fast_engine_is_built_once_on_the_first_prediction(monkeypatch):
     import threading
 
     from cnnviz.imagelab import predict
 
     built = []
 
-    def counting(model, crop):
-        built.append(crop)
+    def counting(model, crop, name):
+        built.append((crop, name))
         return model
 
-    monkeypatch.setattr(predict, "fast_forward", counting)
+    monkeypatch.setattr(predict, "fast_engine", counting)
     classifier = load_classifier("efficientnet_lite0")
-    assert built == [], "looking inside a classifier must not pay for the TorchScript copy"
+    assert built == [], "looking inside a classifier must not pay for the engine"
     photo, start = sample_image("coffee"), threading.Barrier(4)
 
     def user():
@@ -104,7 +105,7 @@ def test_fast_path_is_built_once_on_the_first_prediction(monkeypatch):
         thread.start()
     for thread in threads:
         thread.join()
-    assert built == [224] and classifier.forward is classifier.model
+    assert built == [(224, "efficientnet_lite0")] and classifier.forward is classifier.model
 
 
 def test_missing_torchvision_weights_say_which_file_goes_where(torch_home):

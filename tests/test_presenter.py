@@ -21,7 +21,7 @@ def _toggle(app, label):
 
 
 def test_present_in_a_link_turns_presenter_mode_on_and_leaving_turns_it_off():
-    app = _app(present="1")
+    app = _app(present="1", tab="table")
     app.switch_page("pages/alexnet.py").run()
     assert not app.exception
     assert _toggle(app, "Presenter mode").value is True

@@ -123,9 +123,9 @@ def test_dilated_layer_against_torch():
 
 
 def test_quiz_on_the_alexnet_page_explains_a_wrong_answer():
-    from tests.conftest import open_page
+    from tests.conftest import open_link
 
-    app = open_page("pages/alexnet.py")
+    app = open_link("alexnet", tab="quiz")
     layer = next(s for s in app.selectbox if s.label == "Ask about layer")
     assert layer.value == "features.6" == quiz.default_layer(quiz.questions(summary_of("alexnet")))  # not conv1
     question = quiz.questions(summary_of("alexnet"))["features.6"]  # conv3: 192 -> 384 channels, 3x3, 13x13

@@ -13,7 +13,11 @@ from cnnviz.i18n import N_, _
 from cnnviz.lectures.ilsvrc import ilsvrc_line
 from cnnviz.lectures.story import lecture
 from cnnviz.zoo.registry import architectures
-from ui import cached, lecture_parts, presenter, stepper, url_state
+from ui import cached, lecture_parts, linked_tabs, presenter, stepper, url_state
+
+TABS = {"walk": N_("Layer walk"), "table": N_("Layer table"), "graph": N_("Layer graph"),
+        "cost": N_("Where the cost is"), "quiz": N_("Check yourself"), "recipe": N_("Training recipe"),
+        "paper": N_("Paper vs implementation"), "source": N_("Builder source")}
 
 
 def render(key: str) -> None:
@@ -88,12 +92,30 @@ def _numbers_and_tabs(key: str, arch, notes, lecture_place) -> None:
         lecture_parts.notes_check(arch, notes)
         lecture_parts.taught_topics(key)
 
-    walk, table, graph, cost, quiz, recipe, paper, source = st.tabs(
-        [_("Layer walk"), _("Layer table"), _("Layer graph"), _("Where the cost is"), _("Check yourself"),
-         _("Training recipe"), _("Paper vs implementation"), _("Builder source")])
-    with walk:
-        stepper.walk(key, name, input_size, summary)
-    with table, presenter.folded(N_("The layer table")):
+    # Only the open tab runs (its id is in the link, ?tab=graph): the others trace, render or build more.
+    linked_tabs.open_tab(f"{key}_tab", TABS, {
+        "walk": lambda: stepper.walk(key, name, input_size, summary),
+        "table": lambda: _layer_table(summary),
+        "graph": lambda: _layer_graph(key, name, input_size, summary),
+        "cost": lambda: st.plotly_chart(cached.cost_chart(name, input_size), width="stretch", key=f"{key}_cost"),
+        "quiz": lambda: lecture_parts.check_yourself(key, summary),
+        "recipe": lambda: lecture_parts.recipe(key),
+        "paper": lambda: lecture_parts.paper_vs_implementation(arch),
+        "source": lambda: _sources(name)})
+
+
+def warm(key: str) -> None:
+    """Fill the caches of the page's first view (for the server's warm-up): the default variant, its numbers,
+    the notes' check and the walk's first step."""
+    name = architectures()[key].default.name
+    cached.summary(name)
+    cached.layer_counts(name, None)
+    cached.checked_claims(key)
+    stepper.warm(name)
+
+
+def _layer_table(summary) -> None:
+    with presenter.folded(N_("The layer table")):
         from cnnviz.analysis.summary import table_records
 
         localized = st.column_config.NumberColumn(format="localized")
@@ -107,32 +129,28 @@ def _numbers_and_tabs(key: str, arch, notes, lecture_place) -> None:
         if summary.aux_traced and summary.aux_params:
             st.caption(_("Rows marked auxiliary (training only) are not in these totals."))
         st.caption(_(ACTIVATIONS_DEFINITION))
-    with graph:
-        names = blocks(summary)
-        everything = st.toggle(_("Unfold every block"), key=url_state.flag("unfold_all", f"{key}_{name}_unfold_all"),
-                               disabled=not names)
-        chosen = () if everything else st.multiselect(
-            _("Unfold blocks"), names, key=url_state.several("unfold", f"{key}_{name}_unfold", names),
-            placeholder=_("Pick blocks to see their layers"))
-        unfold = True if everything else tuple(chosen)
-        dot = cached.graph_dot(name, input_size, unfold)
-        st.graphviz_chart(dot, width="stretch")
-        left, right = st.columns(2)
-        left.download_button(_("Download DOT"), dot, f"{name}.dot", "text/vnd.graphviz", key=f"{key}_dot")
-        rendered = cached.graph_svg(name, input_size, unfold)
-        if rendered is None:
-            right.caption(_("SVG download needs graphviz's `dot` program (Debian: `apt-get install graphviz`)."))
-        else:
-            right.download_button(_("Download SVG"), rendered, f"{name}.svg", "image/svg+xml", key=f"{key}_svg")
-    with cost:
-        st.plotly_chart(cached.cost_chart(name, input_size), width="stretch", key=f"{key}_cost")
-    with quiz:
-        lecture_parts.check_yourself(key, summary)
-    with recipe:
-        lecture_parts.recipe(key)
-    with paper:
-        lecture_parts.paper_vs_implementation(arch)
-    with source:  # each file already in a closed expander
-        for title, code in cached.sources(name):
-            with st.expander(title):
-                st.code(code, language="python")
+
+
+def _layer_graph(key: str, name: str, input_size: int | None, summary) -> None:
+    names = blocks(summary)
+    everything = st.toggle(_("Unfold every block"), key=url_state.flag("unfold_all", f"{key}_{name}_unfold_all"),
+                           disabled=not names)
+    chosen = () if everything else st.multiselect(
+        _("Unfold blocks"), names, key=url_state.several("unfold", f"{key}_{name}_unfold", names),
+        placeholder=_("Pick blocks to see their layers"))
+    unfold = True if everything else tuple(chosen)
+    dot = cached.graph_dot(name, input_size, unfold)
+    st.graphviz_chart(dot, width="stretch")
+    left, right = st.columns(2)
+    left.download_button(_("Download DOT"), dot, f"{name}.dot", "text/vnd.graphviz", key=f"{key}_dot")
+    rendered = cached.graph_svg(name, input_size, unfold)
+    if rendered is None:
+        right.caption(_("SVG download needs graphviz's `dot` program (Debian: `apt-get install graphviz`)."))
+    else:
+        right.download_button(_("Download SVG"), rendered, f"{name}.svg", "image/svg+xml", key=f"{key}_svg")
+
+
+def _sources(name: str) -> None:
+    for title, code in cached.sources(name):  # each file in a closed expander
+        with st.expander(title):
+            st.code(code, language="python")

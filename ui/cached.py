@@ -51,7 +51,21 @@ def _graph_svg(model: str, input_size: int | None, unfold: tuple[str, ...] | boo
     return svg(layer_graph(summary(model, input_size), unfold))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+def graph_picture(model: str, input_size: int | None, unfold: tuple[str, ...] | bool,
+                  highlight: tuple[str, ...] = (), window: int | None = None) -> str | None:
+    """The graph drawn here as SVG (None without graphviz's ``dot``): a picture the browser shows at once, where
+    an interactive graph first loads and compiles a graphviz of its own."""
+    return _graph_picture(model, input_size, unfold, highlight, window, current())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _graph_picture(model: str, input_size: int | None, unfold: tuple[str, ...] | bool, highlight: tuple[str, ...],
+                   window: int | None, language: str) -> str | None:
+    rendered = svg(layer_graph(summary(model, input_size), unfold, highlight, window))
+    return rendered.decode() if rendered else None
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
 def walk_steps(model: str, input_size: int | None, language: str) -> list:
     """The steps' texts are in ``language`` (``cnnviz.i18n.current()`` of the caller: built in its run)."""
     from cnnviz.lectures.stepper import walk_steps as steps
@@ -307,20 +321,35 @@ def image_grad_cam(name: str, photo_id: str, layer: str, _image):
     return inference_queue().run(grad_cam, inspected_model(name, True), _image, layer)
 
 
-# The mini-trainings: small seeded runs, the same for every visitor.
-def schedule_runs(names: tuple[str, ...], settings) -> dict:
-    """One cached run per schedule, keyed only by the settings that schedule uses."""
+# The mini-trainings: small seeded runs, the same for every visitor, taking turns through one bounded queue.
+@st.cache_resource(show_spinner=False)
+def training_queue():
+    """Shared by every session: ``CNNVIZ_TRAINING_WORKERS`` trainings at once, eight waiting per worker."""
+    from cnnviz.training.queueing import training_queue as new_queue
+
+    return new_queue()
+
+
+def schedule_runs(names: tuple[str, ...], settings) -> dict | None:
+    """One cached run per schedule, keyed only by the settings that schedule uses. A run not cached yet waits
+    its turn in the training queue, its place in line shown; None (with one line shown) when the line is full."""
     from cnnviz.training.schedules import used_settings
+    from ui.training_queue import queued
 
     used = {name: used_settings(name, settings) for name in names}
-    return {name: schedule_run(name, s.epochs, s.patience, s.warm_epochs) for name, s in used.items()}
+    return queued(lambda: {name: schedule_run(name, s.epochs, s.patience, s.warm_epochs) for name, s in used.items()},
+                  "schedules", sum(s.epochs for s in used.values()))
 
 
 @st.cache_data(show_spinner=False, max_entries=96)  # the page shows the spinner, in the session's language
 def schedule_run(name: str, epochs: int, patience: int, warm_epochs: int):
+    """``Busy`` and ``InLine`` (no worker free: ``schedule_runs`` waits in view and calls again) are raised, not
+    cached."""
+    from cnnviz.training.queueing import admitted
     from cnnviz.training.schedules import train_with_schedule
 
-    return train_with_schedule(name, epochs, patience, warm_epochs)
+    with admitted(training_queue(), "schedules", epochs):
+        return train_with_schedule(name, epochs, patience, warm_epochs)
 
 
 # The concept labs: receptive fields by the recursion and by back-propagation, on registry models.

@@ -99,14 +99,40 @@ def _draw(name: str, input_size: int | None, step, shown) -> None:
         if shown.rf is not None:
             st.caption(_("Receptive field so far {field} px, jump {jump} px: one step in this output moves {jump} "
                          "pixels in the input.").format(field=shown.rf, jump=f"{shown.jump:g}"))
-        st.image(cached.volume_svg(tuple(shown.input_shape), tuple(shown.output_shape), shown.kernel_hw,
-                                   _("in {shape}").format(shape=shape_text(shown.input_shape)),
-                                   _("out {shape}").format(shape=shape_text(shown.output_shape))),
-                 width="stretch")
+        drawing, picture, dot = _pictures(name, input_size, step, shown)
+        st.image(drawing, width="stretch")
+    height = 640 if presenter.presenting() else 520
     with graph:
-        unfold = (step.layer,) if inside else ()
-        dot = cached.graph_dot(name, input_size, unfold, tuple(shown.graph_nodes), GRAPH_WINDOW)
-        st.graphviz_chart(dot, width="stretch", height=640 if presenter.presenting() else 520)
+        if picture:
+            st.image(picture, width=_width_within(picture, height))
+        else:
+            st.graphviz_chart(dot(), width="stretch", height=height)
+
+
+def _pictures(name: str, input_size: int | None, step, shown):
+    """The step's volume drawing (SVG), the layer graph around it as SVG (None without graphviz's ``dot``), and a
+    call that gives the graph's DOT source for the browser to draw instead."""
+    drawing = cached.volume_svg(tuple(shown.input_shape), tuple(shown.output_shape), shown.kernel_hw,
+                                _("in {shape}").format(shape=shape_text(shown.input_shape)),
+                                _("out {shape}").format(shape=shape_text(shown.output_shape)))
+    graph = (name, input_size, (step.layer,) if shown is not step else (), tuple(shown.graph_nodes), GRAPH_WINDOW)
+    return drawing, cached.graph_picture(*graph), lambda: cached.graph_dot(*graph)
+
+
+def warm(name: str) -> None:
+    """Fill the caches of the walk's first view of ``name`` at its own input size (for the server's warm-up)."""
+    if steps := cached.walk_steps(name, None, current()):
+        _pictures(name, None, steps[0], steps[0])
+
+
+def _width_within(picture: str, height: int) -> int | str:
+    """The width in pixels that keeps a tall SVG within ``height`` pixels; "stretch" where the column is the limit."""
+    size = re.search(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"', picture)
+    if not size or float(size.group(2)) <= 0:
+        return "stretch"
+    width, tall = float(size.group(1)), float(size.group(2))
+    fitted = int(height * width / tall)
+    return fitted if fitted < 400 else "stretch"  # a graph column is about 400 pixels wide at 1280x720
 
 
 def _subscripts(formula: str) -> str:

@@ -1,4 +1,4 @@
-"""ImageNet classification of a photo: each model's own preprocessing, a fast inference path and the top-k."""
+"""ImageNet classification of a photo: each model's own preprocessing, a fast inference engine and the top-k."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from cnnviz.imagelab import pretrained
 DEFAULT_MODEL = "efficientnet_lite0"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+LARGEST_COPIED = 40_000_000  # parameters; larger models run eagerly (see ``fast_engine``)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Prediction:
 @dataclass
 class Classifier:
     """One shared, read-only model per weights. ``model`` is the eager module (hooks, Grad-CAM);
-    ``forward`` is the fastest equivalent we could build for plain predictions."""
+    ``forward`` is the fastest equivalent we could build for plain predictions (``fast_engine``)."""
 
     name: str
     title: str
@@ -49,18 +50,19 @@ class Classifier:
     preprocessing: Preprocessing
     categories: tuple[str, ...]
     weights_file: str
-    fast: bool = False  # build a TorchScript copy (``fast_forward``) for ``forward``
+    fast: bool = False  # build ``fast_engine`` for ``forward`` (else ``forward`` is the eager model)
     _forward: Callable[[torch.Tensor], torch.Tensor] | None = field(default=None, init=False, repr=False)
     _forward_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def forward(self) -> Callable[[torch.Tensor], torch.Tensor]:
-        """Built on first use: a classifier that is only looked inside (``model``) never pays for the copy
-        (seconds of tracing, and the memory of a second model). The lock builds it once for all threads."""
+        """Built on first use: a classifier that is only looked inside (``model``) never pays for the engine
+        (an export or a trace, and the memory of a second model). The lock builds it once for all threads."""
         if self._forward is None:
             with self._forward_lock:
                 if self._forward is None:
-                    self._forward = fast_forward(self.model, self.preprocessing.crop) if self.fast else self.model
+                    crop = self.preprocessing.crop
+                    self._forward = fast_engine(self.model, crop, self.name) if self.fast else self.model
         return self._forward
 
     def logits(self, image: Image.Image) -> torch.Tensor:
@@ -116,6 +118,16 @@ def top_k(logits: torch.Tensor, categories: tuple[str, ...], k: int = 5) -> list
     return [Prediction(categories[i], float(p), int(i)) for p, i in pairs]
 
 
+def fast_engine(model: nn.Module, crop: int, name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The fastest engine that gives the eager model's logits: ONNX Runtime where it is installed
+    (``onnx_engine``), else the TorchScript copy (``fast_forward``), else the eager model itself."""
+    if sum(p.numel() for p in model.parameters()) > LARGEST_COPIED:
+        return model  # AlexNet/VGG: time goes to big matrix products, and a second copy would double memory
+    from cnnviz.imagelab import onnx_engine
+
+    return onnx_engine.build(model, crop, name) or fast_forward(model, crop)
+
+
 def fast_forward(model: nn.Module, crop: int, tolerance: float = 1e-3) -> Callable[[torch.Tensor], torch.Tensor]:
     """A TorchScript-frozen, channels-last copy of ``model``: batch-norm folded into the convolutions,
     symmetric padding done by the convolutions themselves, activations computed in place.
@@ -124,8 +136,8 @@ def fast_forward(model: nn.Module, crop: int, tolerance: float = 1e-3) -> Callab
     the same logits as the eager model on a test input (which catches an in-place activation whose input
     is needed later); otherwise the next simpler one is tried, and finally the eager model is returned.
     """
-    if sum(p.numel() for p in model.parameters()) > 40_000_000:
-        return model  # AlexNet/VGG: time goes to big matrix products, and a frozen copy would double memory
+    if sum(p.numel() for p in model.parameters()) > LARGEST_COPIED:
+        return model
     example = torch.randn(1, 3, crop, crop, generator=torch.Generator().manual_seed(0))
     example = example.contiguous(memory_format=torch.channels_last)
     with torch.inference_mode():

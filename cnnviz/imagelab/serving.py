@@ -3,7 +3,8 @@
 A lecture hall uploading at the same moment must neither run 200 forward passes side by side (each holds
 its activations, so memory would grow with the crowd) nor wait forever. ``workers`` inferences run at
 once; up to ``waiting`` more wait their turn for at most ``wait_s`` seconds; anyone beyond that is told
-"busy" at once, and ``retry_busy`` tries again after a short, jittered pause.
+"busy" at once, and ``retry_busy`` tries again after a short, jittered pause. The queue itself, with its
+tickets, is ``cnnviz.work_queue`` (the live trainings wait in one too).
 """
 
 from __future__ import annotations
@@ -13,29 +14,18 @@ import os
 import random
 import threading
 import time
-import warnings
-from dataclasses import dataclass, field
 from typing import Callable, TypeVar
+
+from cnnviz.work_queue import Busy, WorkQueue, workers_from_env
 
 T = TypeVar("T")
 _threads_lock = threading.Lock()
 _threads_set: int | None = None
 
 
-class Busy(RuntimeError):
-    """Every worker and every waiting place is taken; try again shortly."""
-
-
 def default_workers() -> int:
     """``CNNVIZ_INFERENCE_WORKERS`` if it is a whole number (at least 1), else one per core, at most 4."""
-    fallback = max(1, min(4, os.cpu_count() or 1))
-    value = os.environ.get("CNNVIZ_INFERENCE_WORKERS", "").strip()
-    try:
-        return max(1, int(value)) if value else fallback
-    except ValueError:  # a typo in the deployment's settings must not stop the app
-        warnings.warn(f"CNNVIZ_INFERENCE_WORKERS={value!r} is not a whole number; using {fallback} workers",
-                      stacklevel=2)
-        return fallback
+    return workers_from_env("CNNVIZ_INFERENCE_WORKERS", max(1, min(4, os.cpu_count() or 1)))
 
 
 def configure_torch_threads(workers: int | None = None) -> int:
@@ -76,52 +66,18 @@ def keep_freed_memory() -> bool:
     return bool(libc.mallopt(trim_threshold, 1 << 30) and libc.mallopt(mmap_threshold, 32 << 20))
 
 
-@dataclass
-class InferenceQueue:
-    workers: int = field(default_factory=default_workers)
-    waiting: int = 0  # 0: eight per worker
-    wait_s: float = 20.0
-    peak_admitted: int = field(default=0, init=False)
-    busy_answers: int = field(default=0, init=False)
+class InferenceQueue(WorkQueue):
+    """A ``WorkQueue`` whose jobs run on the cores' share ``configure_torch_threads`` gives each worker."""
 
-    def __post_init__(self) -> None:
-        self.waiting = self.waiting or 8 * self.workers
-        self._places = threading.BoundedSemaphore(self.workers + self.waiting)
-        self._workers = threading.BoundedSemaphore(self.workers)
-        self._lock = threading.Lock()
-        self._admitted = 0
-
-    @property
-    def capacity(self) -> int:
-        return self.workers + self.waiting
+    def __init__(self, workers: int | None = None, waiting: int = 0, wait_s: float = 20.0) -> None:
+        super().__init__(workers or default_workers(), waiting, wait_s)
 
     def run(self, function: Callable[..., T], *args, **kwargs) -> T:
         """Run ``function`` when a worker is free; raise ``Busy`` if the queue is full or the wait too long."""
-        if not self._places.acquire(blocking=False):
-            self._count_busy()
-            raise Busy(f"busy: all {self.capacity} places are taken")
-        try:
-            self._admit(+1)
-            if not self._workers.acquire(timeout=self.wait_s):
-                self._count_busy()
-                raise Busy(f"busy: no worker became free within {self.wait_s:.0f} s")
-            try:
-                configure_torch_threads(self.workers)
-                return function(*args, **kwargs)
-            finally:
-                self._workers.release()
-        finally:
-            self._admit(-1)
-            self._places.release()
-
-    def _admit(self, delta: int) -> None:
-        with self._lock:
-            self._admitted += delta
-            self.peak_admitted = max(self.peak_admitted, self._admitted)
-
-    def _count_busy(self) -> None:
-        with self._lock:
-            self.busy_answers += 1
+        with self.ticket() as ticket:
+            ticket.wait()
+            configure_torch_threads(self.workers)
+            return function(*args, **kwargs)
 
 
 def retry_busy(call: Callable[[], T], attempts: int = 5, pause_s: float = 0.5,

@@ -1,0 +1,70 @@
+"""Live trainings take turns (``cnnviz.training.queueing``), as every training page shows it: while a training
+waits, one line that updates says its place in line and about how long; a full line says so in one line; then
+the page's own progress takes over. Leaving the page while waiting frees the place (Streamlit stops the script
+in the line's next update)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Callable, Iterator, TypeVar
+
+import streamlit as st
+
+from cnnviz.i18n import N_, _
+from cnnviz.training.queueing import InLine, holding, in_background, shown_elsewhere
+from cnnviz.work_queue import Busy, WorkQueue
+from ui import cached
+
+T = TypeVar("T")
+WAITING_SECONDS = N_("In line for training: place {place}, about {seconds} s until it starts.")
+WAITING_MINUTES = N_("In line for training: place {place}, about {minutes} min until it starts.")
+FULL = N_("All {places} training places are taken; try again in a minute.")
+ICON = ":material/hourglass_top:"
+
+
+def waiting_text(place: int, estimate_s: float) -> str:
+    if estimate_s >= 90:
+        return _(WAITING_MINUTES).format(place=place, minutes=round(estimate_s / 60))
+    return _(WAITING_SECONDS).format(place=place, seconds=max(1, round(estimate_s)))
+
+
+def full_text(queue: WorkQueue) -> str:
+    return _(FULL).format(places=queue.capacity)
+
+
+@contextlib.contextmanager
+def training_turn(kind: str, work: float = 1.0, notice=None) -> Iterator[bool]:
+    """``with training_turn("lenet", epochs) as turn: if turn: ...train...``: ``turn`` is True once this
+    session's training may run (one torch thread, lower priority), False when the line is full (the one line
+    shown). ``notice``: where the line goes (an ``st.empty()``; by default here)."""
+    queue = cached.training_queue()
+    notice = st.empty() if notice is None else notice
+    try:
+        ticket = queue.ticket(kind, work)
+    except Busy:
+        notice.warning(full_text(queue), icon=ICON)
+        yield False
+        return
+    with ticket:  # an exception while waiting or training (the page left) frees the place
+        if ticket.place:
+            ticket.wait(None, lambda place, estimate_s: notice.info(waiting_text(place, estimate_s), icon=ICON))
+            notice.empty()
+        with in_background(), holding(ticket):
+            yield True
+
+
+def queued(call: Callable[[], T], kind: str, work: float = 1.0, notice=None) -> T | None:
+    """``call()``, whose trainings inside cached functions (``queueing.admitted``) wait their turn in view here:
+    a cache hit runs at once, a miss runs when a worker is free. None, with the one line shown, when the line
+    is full. (A cached function must not draw: Streamlit would replay the line on every later hit.)"""
+    notice = st.empty() if notice is None else notice
+    try:
+        with shown_elsewhere():
+            return call()
+    except InLine:
+        pass  # no worker free: take a place in line where it can be shown, and call again in turn
+    except Busy:
+        notice.warning(full_text(cached.training_queue()), icon=ICON)
+        return None
+    with training_turn(kind, work, notice) as turn:
+        return call() if turn else None
