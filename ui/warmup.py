@@ -62,7 +62,7 @@ def _schedules() -> None:
     from cnnviz.training import schedules
     from ui import cached
 
-    for name in schedules.SCHEDULES:  # the page's default settings, one cached run per schedule
+    for name in (*schedules.SCHEDULES, *schedules.OPTIMISERS):  # the page's defaults, one cached run each
         used = schedules.used_settings(name, schedules.Settings())
         cached.schedule_run(name, used.epochs, used.patience, used.warm_epochs)
 
