@@ -7,7 +7,7 @@ import logging
 from functools import partial
 
 from cnnviz import i18n
-from cnnviz.warmup import start_background_imports
+from cnnviz.warmup import start_background_imports, started
 from cnnviz.zoo.registry import architectures
 
 
@@ -16,6 +16,8 @@ def start() -> None:
     Under AppTest (the test suite) only the imports run: each test run has caches of its own."""
     from streamlit import config
 
+    if started():  # every run calls this: after the first, there is nothing to build
+        return
     steps = [] if config.get_option("global.appTest") else _steps()
     # The cached calls ask for a session they do not need; Streamlit would log a warning for each one.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_not_the_warm_up)
