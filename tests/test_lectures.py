@@ -14,7 +14,8 @@ from cnnviz.lectures.glossary import GLOSSARY, architecture_page_terms, page_tex
 from cnnviz.lectures.key_ideas import key_facts
 from cnnviz.lectures.notes_check import CLAIMS
 from cnnviz.lectures.paper_vs_impl import departures_for
-from cnnviz.lectures.quiz import LayerQuestion, from_layer, measure, new_numbers
+from cnnviz.lectures.quiz import LayerQuestion
+from cnnviz.lectures.quiz_layers import from_layer, measure, new_numbers
 from cnnviz.lectures.story import lecture
 from cnnviz.lectures.walk import layer_walk
 from cnnviz.zoo.registry import architectures, resolve

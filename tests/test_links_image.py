@@ -45,6 +45,15 @@ def test_predictions_link_opens_its_photo_and_networks():
     assert dict(app.query_params) == {"photo": "coffee", "models": "resnet18,vgg16"}
 
 
+def test_predictions_networks_travel_with_every_run():
+    """The chosen networks go to the browser on every run, not only on the run that set them: a browser that draws
+    the multiselect afresh (a run cut short on a busy server) would otherwise start it empty."""
+    app = open_link("image-predictions", models="resnet18")
+    app.radio(key=f"{PREDICT}_photo_source").set_value("upload").run()  # a run that does not touch the networks
+    chosen = app.multiselect(key=f"{PREDICT}_models")
+    assert chosen.proto.set_value and chosen.value == ["resnet18"]
+
+
 def test_predictions_widgets_write_the_url_and_an_upload_leaves_no_photo():
     app = open_link("image-predictions", models="resnet18")
     assert "photo" not in app.query_params  # the first sample is the default: left out

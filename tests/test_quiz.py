@@ -6,7 +6,7 @@ from torch import nn
 
 from cnnviz.analysis.receptive_field.recursion import receptive_fields
 from cnnviz.analysis.summary import summary_of
-from cnnviz.lectures import quiz
+from cnnviz.lectures import quiz, quiz_layers
 from cnnviz.zoo.registry import architectures
 
 VARIANTS = [v for arch in architectures().values() for v in arch.variants]
@@ -16,14 +16,14 @@ def _asked(name: str):
     variant = next(v for v in VARIANTS if v.name == name)
     summary = summary_of(name)
     fields = receptive_fields(variant)
-    return summary, fields, quiz.questions(summary, fields)
+    return summary, fields, quiz_layers.questions(summary, fields)
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
 def test_every_quiz_answer_equals_pytorch(variant):
     summary, fields, asked = _asked(variant.name)
     assert asked, "every model has a square convolution or pooling layer to ask about"
-    default = quiz.default_layer(asked)
+    default = quiz_layers.default_layer(asked)
     assert default in asked
     if len(asked) > 2:
         assert default != next(iter(asked)), "the default is a mid-network layer, not the first"
@@ -31,7 +31,7 @@ def test_every_quiz_answer_equals_pytorch(variant):
     rows = {r.name: r for r in summary.layers}
     field_rows = {f.name: f for f in fields}
     for name, question in asked.items():
-        module = quiz.module_of(summary, name)
+        module = quiz_layers.module_of(summary, name)
         row = rows[name]
         with torch.no_grad():
             out = module(torch.zeros((1, *row.input_shape), device="meta"))
@@ -39,8 +39,8 @@ def test_every_quiz_answer_equals_pytorch(variant):
         assert question.activations == out[0].numel(), name
         assert question.params == sum(p.numel() for p in module.parameters()), name
         assert question.weight_bytes == sum(p.numel() * p.element_size() for p in module.parameters()), name
-        assert question.macs == quiz.measure_module(module, row.input_shape)[2], name  # PyTorch's FLOP counter
-        assert quiz.measure(question) == quiz.measure_module(module, row.input_shape), name
+        assert question.macs == quiz_layers.measure_module(module, row.input_shape)[2], name  # PyTorch's FLOP counter
+        assert quiz_layers.measure(question) == quiz_layers.measure_module(module, row.input_shape), name
         if question.has_field:
             assert question.field_and_jump == (field_rows[name].rf, field_rows[name].jump), name
 
@@ -57,7 +57,7 @@ def test_googlenet_pools_round_up_like_torchvision():
 def test_squeezenet_pool_after_fire4_is_27():
     _, _, asked = _asked("squeezenet1_0")
     question = asked["features.6"]
-    assert question.ceil_mode and question.output_size == 27 == quiz.measure(question)[0]
+    assert question.ceil_mode and question.output_size == 27 == quiz_layers.measure(question)[0]
 
 
 def test_resnet_conv1_has_no_bias():
@@ -109,16 +109,16 @@ def test_new_numbers_keep_the_layers_kind_and_agree_with_torch():
     _, _, asked = _asked("googlenet")
     for seed in range(1, 30):
         for original in (asked["maxpool1"], asked["conv1.conv"]):
-            question = quiz.new_numbers(original, seed)
+            question = quiz_layers.new_numbers(original, seed)
             assert (question.pooling, question.bias, question.ceil_mode) == \
                 (original.pooling, original.bias, original.ceil_mode)
-            assert (question.output_size, question.params, question.macs) == quiz.measure(question)
+            assert (question.output_size, question.params, question.macs) == quiz_layers.measure(question)
 
 
 def test_dilated_layer_against_torch():
     question = quiz.LayerQuestion(32, 16, 8, 3, 1, 2, dilation=2, bias=False, field_in=5, jump_in=2)
     layer = nn.Conv2d(16, 8, 3, 1, 2, dilation=2, bias=False)
-    assert quiz.measure(question) == quiz.measure_module(layer, (16, 32, 32))
+    assert quiz_layers.measure(question) == quiz_layers.measure_module(layer, (16, 32, 32))
     assert question.field_and_jump == (5 + (2 * (3 - 1) + 1 - 1) * 2, 2)  # F_eff = D(F - 1) + 1 = 5
 
 
@@ -127,8 +127,8 @@ def test_quiz_on_the_alexnet_page_explains_a_wrong_answer():
 
     app = open_link("alexnet", tab="quiz")
     layer = next(s for s in app.selectbox if s.label == "Ask about layer")
-    assert layer.value == "features.6" == quiz.default_layer(quiz.questions(summary_of("alexnet")))  # not conv1
-    question = quiz.questions(summary_of("alexnet"))["features.6"]  # conv3: 192 -> 384 channels, 3x3, 13x13
+    assert layer.value == "features.6" == quiz_layers.default_layer(quiz_layers.questions(summary_of("alexnet")))  # not conv1
+    question = quiz_layers.questions(summary_of("alexnet"))["features.6"]  # conv3: 192 -> 384 channels, 3x3, 13x13
     assert question.bias and (question.in_channels, question.filters, question.output_size) == (192, 384, 13)
     next(n for n in app.number_input if n.label == "Parameters").set_value(question.params - question.filters)
     next(b for b in app.button if b.label == "Check").click().run()

@@ -11,8 +11,8 @@ from cnnviz.analysis.summary import Summary
 from cnnviz.i18n import N_, _
 from cnnviz.lectures.glossary import architecture_page_terms, page_texts
 from cnnviz.lectures.key_ideas import key_facts
-from cnnviz.lectures.quiz import (LayerQuestion, default_layer, measure, measure_module, module_of, new_numbers,
-                                  questions)
+from cnnviz.lectures.quiz import LayerQuestion
+from cnnviz.lectures.quiz_layers import default_layer, measure, measure_module, module_of, new_numbers, questions
 from cnnviz.lectures.spec import Lecture
 from cnnviz.lectures.worked import worked
 from cnnviz.zoo.spec import Architecture, Variant

@@ -117,7 +117,11 @@ def several(param: str, key: str, choices: Sequence, default: Sequence = (), ite
             notice(param, ",".join(map(str, known[most:])), _("the first {count}").format(count=most))
         return known[:most]
 
-    return bind(param, key, list(default), parse=parse, show=lambda values: ",".join(map(str, values)))
+    bind(param, key, list(default), parse=parse, show=lambda values: ",".join(map(str, values)))
+    # Sent with the widget on every run, not only when it changed: a multiselect the browser draws afresh without
+    # it (a run cut short by the next one, on a busy server) starts from an empty choice.
+    st.session_state[key] = list(st.session_state[key])
+    return key
 
 
 def notice(param: str, raw: str, instead: str) -> None:

@@ -6,7 +6,8 @@ from cnnviz.analysis.summary import Summary
 from cnnviz.i18n import _
 from cnnviz.labs.bottleneck import separable_ratio
 from cnnviz.lectures.mobilenet_scaling import scaling_facts
-from cnnviz.lectures.quiz import LayerQuestion, measure
+from cnnviz.lectures.quiz import LayerQuestion
+from cnnviz.lectures.quiz_layers import measure
 
 
 def _summary_of(name: str) -> Summary:

@@ -87,13 +87,15 @@ def _first_conv(model: str):
 
 
 def _conv_macs(c_in: int, c_out: int, k: int, size: int) -> int:
-    from cnnviz.lectures.quiz import LayerQuestion, measure
+    from cnnviz.lectures.quiz import LayerQuestion
+    from cnnviz.lectures.quiz_layers import measure
 
     return measure(LayerQuestion(size, c_in, c_out, k, 1, k // 2))[2]
 
 
 def _conv_params(c_in: int, c_out: int, k: int) -> int:
-    from cnnviz.lectures.quiz import LayerQuestion, measure
+    from cnnviz.lectures.quiz import LayerQuestion
+    from cnnviz.lectures.quiz_layers import measure
 
     return measure(LayerQuestion(8, c_in, c_out, k, 1, k // 2))[1]
 
