@@ -268,10 +268,10 @@ def test_admitted_runs_under_a_held_ticket_without_queueing_again():
 @pytest.fixture
 def small_queue(monkeypatch):
     """The app's training queue replaced by one with one worker and one waiting place."""
-    from ui import cached
+    from ui.cached import trainings
 
     queue = queueing.training_queue(workers=1, waiting=1)
-    monkeypatch.setattr(cached, "training_queue", lambda: queue)
+    monkeypatch.setattr(trainings, "training_queue", lambda: queue)
     return queue
 
 

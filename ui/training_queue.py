@@ -13,7 +13,7 @@ import streamlit as st
 from cnnviz.i18n import N_, _
 from cnnviz.training.queueing import InLine, holding, in_background, shown_elsewhere
 from cnnviz.work_queue import Busy, WorkQueue
-from ui import cached
+from ui.cached import trainings
 
 T = TypeVar("T")
 WAITING_SECONDS = N_("In line for training: place {place}, about {seconds} s until it starts.")
@@ -37,7 +37,7 @@ def training_turn(kind: str, work: float = 1.0, notice=None) -> Iterator[bool]:
     """``with training_turn("lenet", epochs) as turn: if turn: ...train...``: ``turn`` is True once this
     session's training may run (one torch thread, lower priority), False when the line is full (the one line
     shown). ``notice``: where the line goes (an ``st.empty()``; by default here)."""
-    queue = cached.training_queue()
+    queue = trainings.training_queue()
     notice = st.empty() if notice is None else notice
     try:
         ticket = queue.ticket(kind, work)
@@ -64,7 +64,7 @@ def queued(call: Callable[[], T], kind: str, work: float = 1.0, notice=None) -> 
     except InLine:
         pass  # no worker free: take a place in line where it can be shown, and call again in turn
     except Busy:
-        notice.warning(full_text(cached.training_queue()), icon=ICON)
+        notice.warning(full_text(trainings.training_queue()), icon=ICON)
         return None
     with training_turn(kind, work, notice) as turn:
         return call() if turn else None

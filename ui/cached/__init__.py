@@ -1,0 +1,23 @@
+"""The one place that defines the app's caches (shared across sessions and threads), one module per page group.
+Pages call them as ``cached.summary(...)``; a test that replaces one replaces it in its module."""
+
+from ui.cached.architectures import (summary, graph_dot, graph_svg, graph_picture, walk_steps, volume_svg, sources,
+                                     cost_chart, layer_counts, block_dot, departure_counts, checked_claims,
+                                     checked_claims_with_keys, receptive_fields)
+from ui.cached.compare import (compare_summary_table, compare_notes_verdicts, compare_winner_depths,
+                               compare_accuracy_points, transfer_stages, transfer_freezing)
+from ui.cached.image_lab import (inference_queue, classifier, image_predictions, inspected_model,
+                                 pretrained_or_random, sample_photo, inspected_layers, image_filter_figure,
+                                 image_feature_maps, image_grad_cam, ten_crop_prediction)
+from ui.cached.trainings import training_queue, schedule_runs, schedule_run
+from ui.cached.labs import (lab_measured_field, lab_effective_field, topic_activation_spread,
+                            topic_bottleneck_spectrum, topic_cifar_resnets)
+
+__all__ = ['summary', 'graph_dot', 'graph_svg', 'graph_picture', 'walk_steps', 'volume_svg', 'sources', 'cost_chart',
+           'layer_counts', 'block_dot', 'departure_counts', 'checked_claims', 'checked_claims_with_keys',
+           'receptive_fields', 'compare_summary_table', 'compare_notes_verdicts', 'compare_winner_depths',
+           'compare_accuracy_points', 'transfer_stages', 'transfer_freezing', 'inference_queue', 'classifier',
+           'image_predictions', 'inspected_model', 'pretrained_or_random', 'sample_photo', 'inspected_layers',
+           'image_filter_figure', 'image_feature_maps', 'image_grad_cam', 'ten_crop_prediction', 'training_queue',
+           'schedule_runs', 'schedule_run', 'lab_measured_field', 'lab_effective_field', 'topic_activation_spread',
+           'topic_bottleneck_spectrum', 'topic_cifar_resnets']
