@@ -14,6 +14,7 @@ from cnnviz.imagelab.pretrained import (PRETRAINED_TITLES, TORCHVISION_TITLES, W
 from cnnviz.imagelab.samples import sample_path
 from cnnviz.lectures.topics import pytorch_example
 from ui import cached, url_state
+from ui.uploaded_classifier import UPLOADED, show_uploaded_predictions, uploaded_classifier
 from ui.busy import when_free
 from ui.photo import pick_photo
 
@@ -27,6 +28,8 @@ photo = pick_photo(PAGE)
 
 
 def _label(name: str) -> str:
+    if name == UPLOADED:
+        return _("{file} (your ONNX file)").format(file=uploaded.title)
     if has_pretrained(name):
         return PRETRAINED_TITLES[name]
     return _("{model} (weights not downloaded)").format(model=PRETRAINED_TITLES[name])
@@ -35,9 +38,11 @@ def _label(name: str) -> str:
 SIDE_BY_SIDE = 4
 
 
-chosen = st.multiselect(_("Networks (up to four side by side)"), list(PRETRAINED_TITLES), format_func=_label,
+uploaded = uploaded_classifier()  # the ONNX file uploaded on "Your network", if it is an ImageNet classifier
+models = [*PRETRAINED_TITLES, *([UPLOADED] if uploaded else [])]
+chosen = st.multiselect(_("Networks (up to four side by side)"), models, format_func=_label,
                         max_selections=SIDE_BY_SIDE,
-                        key=url_state.several("models", f"{PAGE}_models", list(PRETRAINED_TITLES), [DEFAULT_MODEL],
+                        key=url_state.several("models", f"{PAGE}_models", models, [DEFAULT_MODEL],
                                               most=SIDE_BY_SIDE))
 if not chosen:
     st.info(_("Pick at least one network."))
@@ -107,4 +112,4 @@ def _rounded(values) -> str:
 
 for column, name in zip(st.columns(len(chosen)), chosen, strict=True):
     with column:
-        _show(name)
+        show_uploaded_predictions(photo, PAGE) if name == UPLOADED else _show(name)

@@ -57,6 +57,9 @@ IMAGE_LAB: list[PageEntry] = [
     PageEntry(N_("Inside the network"), "inside-the-network",
               N_("Feature maps, first-layer filters, Grad-CAM and a unit's receptive field on your photo."),
               ":material/layers:"),
+    PageEntry(N_("Attribution lab"), "attribution-lab",
+              N_("Six attribution maps of your photo, their sanity check, adversarial photos, what a channel wants."),
+              ":material/visibility:"),
 ]
 
 # Mini-trainings: real training on data that ships offline.
@@ -84,6 +87,9 @@ def page_groups() -> dict[str, list[PageEntry]]:
     archs.append(PageEntry(N_("Compare architectures"), "compare-architectures",
                            N_("The notes' summary tables computed live, ILSVRC by year, accuracy vs MACs, recipes."),
                            ":material/compare:"))
+    archs.append(PageEntry(N_("Your network"), "your-network",
+                           N_("Any timm architecture by name, or your own ONNX file: layers, graph, cost and fields."),
+                           ":material/upload_file:"))
     archs.append(PageEntry(N_("Transfer learning"), "transfer-learning",
                            N_("Freeze the encoder and train a new head, or fine-tune: what trains, counted."),
                            ":material/swap_horiz:"))

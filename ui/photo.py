@@ -24,6 +24,9 @@ SOURCES = {"sample": N_("Sample photo"), "upload": N_("Upload a file"), "camera"
 CAMERA_NAME = N_("camera photo")  # the name of a photo taken with the camera
 STORED_SIDE = 1024  # what the session keeps: enough for every model's input, bounded memory per user
 PARAM = "photo"
+# MB: the photo uploader's transport cap, under the server's (an ONNX model may be larger) and above MAX_BYTES, so that
+# a photo over the app's limit still arrives and gets its one-line reason.
+UPLOAD_CAP_MB = 64
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,8 @@ def pick_photo(page: str) -> Photo:
                 # No type filter: a refused type or size is then the app's one-line message, not a browser chip.
                 st.file_uploader(_("{formats}, up to {size} MiB").format(formats=_(ACCEPTED_TEXT),
                                                                          size=MAX_BYTES // 2**20),
-                                 key=f"{page}_photo_upload", on_change=_on_file, args=(page, "upload"))
+                                 key=f"{page}_photo_upload", on_change=_on_file, args=(page, "upload"),
+                                 max_upload_size=UPLOAD_CAP_MB)
             else:
                 st.camera_input(_("Take a photo"), key=f"{page}_photo_camera",
                                 on_change=_on_file, args=(page, "camera"))
@@ -124,8 +128,12 @@ def _store(name: str, data: bytes, source: str, page: str | None = None) -> None
     """Decode and keep the photo; on a bad file keep the previous one and remember the one-line error (the file's
     name and the ``ImageError``)."""
     try:
-        image = decode_image(data, longest_side=STORED_SIDE)
+        st.session_state[PHOTO_KEY] = decoded(name, data, source)
     except ImageError as error:
         st.session_state[f"{page}_photo_error"] = (name, error)
-        return
-    st.session_state[PHOTO_KEY] = Photo(hashlib.sha256(data).hexdigest()[:16], name, source, image)
+
+
+def decoded(name: str, data: bytes, source: str = "sample") -> Photo:
+    """The photo a session keeps of a file (raises ``ImageError``): the server's warm-up builds the first sample's the
+    same way, so that its caches are the ones a visitor's page asks for."""
+    return Photo(hashlib.sha256(data).hexdigest()[:16], name, source, decode_image(data, longest_side=STORED_SIDE))

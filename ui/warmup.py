@@ -36,7 +36,7 @@ def _in_language(language: str, step) -> None:
 def _steps() -> list:
     """Each step imports what it needs when it runs: this list is built in the visitor's run, torch is not."""
     steps = [partial(_architecture, key) for key in architectures()]
-    steps += [_compare, _topics, _schedules, _image_lab]
+    steps += [_compare, _your_network, _topics, _schedules, _image_lab, _attribution_lab]
     return steps
 
 
@@ -50,6 +50,14 @@ def _compare() -> None:
     from ui import cached
 
     cached.compare_summary_table(i18n.current())
+
+
+def _your_network() -> None:
+    """The default timm architecture, traced on the meta device."""
+    from ui import cached
+    from ui.any_network import DEFAULT_MODEL
+
+    cached.timm_network(DEFAULT_MODEL, None)
 
 
 def _topics() -> None:
@@ -76,3 +84,24 @@ def _image_lab() -> None:
 
     cached.classifier(DEFAULT_MODEL)
     cached.pretrained_or_random(DEFAULT_MODEL)
+
+
+def _attribution_lab() -> None:
+    """The six maps of the first sample photo, for its top-1 class, with the page's default settings."""
+    from cnnviz.imagelab.attribution import IG_STEPS, METHODS, OCCLUSION_PATCH, OCCLUSION_STRIDE
+    from cnnviz.imagelab.inside import default_cam_layer
+    from cnnviz.imagelab.predict import DEFAULT_MODEL
+    from cnnviz.imagelab.samples import SAMPLES, sample_bytes
+    from ui import cached
+    from ui.cached import attribution
+    from ui.photo import decoded
+
+    first = next(iter(SAMPLES))
+    photo = decoded(first, sample_bytes(first))
+    inspected, _error = cached.pretrained_or_random(DEFAULT_MODEL)
+    view = inspected.view(photo.image)
+    target = int(attribution.class_probabilities(DEFAULT_MODEL, photo.id, view).argmax())
+    cam_layer = default_cam_layer(cached.inspected_layers(DEFAULT_MODEL))
+    for method in METHODS:
+        settings = attribution.method_settings(method, OCCLUSION_PATCH, OCCLUSION_STRIDE, IG_STEPS)
+        attribution.attribution_map(DEFAULT_MODEL, photo.id, view, target, method, cam_layer, settings)

@@ -10,6 +10,8 @@ from ui.cached.image_lab import (inference_queue, classifier, image_predictions,
                                  pretrained_or_random, sample_photo, inspected_layers, image_filter_figure,
                                  image_feature_maps, image_grad_cam, ten_crop_prediction)
 from ui.cached.trainings import training_queue, schedule_runs, schedule_run
+from ui.cached.any_network import (timm_network, onnx_network, network_graph_dot, network_cost_chart,
+                                   onnx_classifier, uploaded_predictions)
 from ui.cached.labs import (lab_measured_field, lab_effective_field, topic_activation_spread,
                             topic_bottleneck_spectrum, topic_cifar_resnets)
 
@@ -20,4 +22,6 @@ __all__ = ['summary', 'graph_dot', 'graph_svg', 'graph_picture', 'walk_steps', '
            'image_predictions', 'inspected_model', 'pretrained_or_random', 'sample_photo', 'inspected_layers',
            'image_filter_figure', 'image_feature_maps', 'image_grad_cam', 'ten_crop_prediction', 'training_queue',
            'schedule_runs', 'schedule_run', 'lab_measured_field', 'lab_effective_field', 'topic_activation_spread',
-           'topic_bottleneck_spectrum', 'topic_cifar_resnets']
+           'topic_bottleneck_spectrum', 'topic_cifar_resnets',
+           'timm_network', 'onnx_network', 'network_graph_dot', 'network_cost_chart', 'onnx_classifier',
+           'uploaded_predictions']

@@ -27,6 +27,21 @@ def chosen_variant(args):
     return variant
 
 
+def any_network(args):
+    """The timm model (``timm:NAME``) or ONNX file (``*.onnx``) named by ``args.name``, analysed."""
+    from cnnviz.any_network import NeedsInputSize, NetworkError
+    from cnnviz.any_network.by_name import network_by_name
+
+    if args.variant:
+        raise UsageError("--variant applies to the registry's models only")
+    try:
+        return network_by_name(args.name, args.input_size)
+    except NeedsInputSize as error:
+        raise UsageError(f"{args.name}: {error} (--input-size N)") from None
+    except NetworkError as error:
+        raise UsageError(f"{args.name}: {error}") from None
+
+
 def cannot_take(variant, input_size: int | None, error: Exception) -> UsageError:
     size = input_size or variant.input_size
     return UsageError(f"{variant.name} cannot take a {size}x{size} input: {str(error).splitlines()[0]}")

@@ -1,16 +1,19 @@
-"""``rf NAME``: receptive field, jump (effective stride) and start of every layer of a registered model."""
+"""``rf NAME``: receptive field, jump (effective stride) and start of every layer of a registered model, a timm
+model or an ONNX file."""
 
 from __future__ import annotations
 
 import argparse
 
-from cnnviz.cli.commands import Result, cannot_take, chosen_variant
+from cnnviz.cli.commands import Result, UsageError, any_network, cannot_take, chosen_variant
 
-HELP = "receptive field of every layer of a registered model (the last conv stage's in input pixels)"
+HELP = ("receptive field of every layer of a registered model, a timm model (timm:NAME) or an ONNX file (the last "
+        "conv stage's in input pixels)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name", help="model name, e.g. alexnet, vgg16, resnet50 (or an architecture key)")
+    parser.add_argument("name", help="model name, e.g. alexnet, vgg16, resnet50 (or an architecture key), "
+                                     "timm:convnext_tiny, or path/to/model.onnx")
     parser.add_argument("--variant", help="variant of the architecture, e.g. vgg19_bn")
     parser.add_argument("--input-size", type=int, help="square input size in pixels (changes only the map sizes)")
     parser.add_argument("--measure", action="store_true",
@@ -20,19 +23,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> Result:
     from cnnviz.analysis.receptive_field.measure import measured_receptive_field
     from cnnviz.analysis.receptive_field.recursion import last_stage, receptive_fields
+    from cnnviz.any_network.by_name import names_any_network
 
-    variant = chosen_variant(args)
-    try:
-        fields = receptive_fields(variant, args.input_size)
+    if names_any_network(args.name):
+        if args.measure:
+            raise UsageError("--measure applies to the registry's models only")
+        network = any_network(args)
+        if not network.fields:
+            raise UsageError(f"{args.name}: no 2-D feature maps, so no receptive field to follow")
+        fields, name = network.fields, network.summary.model
         stage = last_stage(fields)
-    except (RuntimeError, ValueError) as error:
-        raise cannot_take(variant, args.input_size, error) from None
+    else:
+        variant = chosen_variant(args)
+        name = variant.name
+        try:
+            fields = receptive_fields(variant, args.input_size)
+            stage = last_stage(fields)
+        except (RuntimeError, ValueError) as error:
+            raise cannot_take(variant, args.input_size, error) from None
     layers = [f.to_dict() for f in fields]
     stride = stage.to_dict()["jump"]
-    data = {"model": variant.name, "layer": stage.name, "receptive_field": stage.rf, "effective_stride": stride,
+    data = {"model": name, "layer": stage.name, "receptive_field": stage.rf, "effective_stride": stride,
             "layers": layers}
     # The text rounds fractional jumps (after adaptive pooling or a transposed convolution) to 4 decimals.
-    lines = [f"{variant.name}: receptive field {stage.rf} px at {stage.name}, effective stride {round(stride, 4)}",
+    lines = [f"{name}: receptive field {stage.rf} px at {stage.name}, effective stride {round(stride, 4)}",
              f"{'layer':44s} {'kind':16s} {'k':>5s} {'s':>4s} {'rf':>6s} {'jump':>6s} {'start':>7s}"]
     for f in layers:
         rf = "x".join(map(str, f["rf_hw"])) if f["rf_hw"][0] != f["rf_hw"][1] else str(f["rf"])

@@ -1,0 +1,43 @@
+"""The image lab's choice of the session's uploaded ONNX file (from "Your network"), where it is an ImageNet
+classifier: one image in, 1,000 scores out."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz.any_network import onnx_file
+from cnnviz.i18n import _
+from ui import cached
+from ui.any_network import ONNX_KEY
+
+UPLOADED = "your_network"  # its id among the image lab's model choices (and in that page's link)
+
+
+def uploaded_classifier():
+    """The session's uploaded ONNX file as an image-lab classifier (``OnnxClassifier``), or None."""
+    stored = st.session_state.get(ONNX_KEY)
+    if stored is None or len(stored[1]) > onnx_file.MAX_BYTES:
+        return None
+    name, data = stored
+    return cached.onnx_classifier(onnx_file.OnnxFile(name, data).digest, name, data)
+
+
+def show_uploaded_predictions(photo, page: str) -> None:
+    """The uploaded classifier's top-5 of ``photo``, as the image lab shows its own networks'."""
+    from cnnviz.imagelab.figures import top_k_bars
+    from cnnviz.imagelab.predict import Prediction
+    from ui.busy import when_free
+
+    model = uploaded_classifier()
+    st.subheader(model.title)
+    name, data = st.session_state[ONNX_KEY]
+    digest = onnx_file.OnnxFile(name, data).digest
+    with st.spinner(_("Running the photo through {model}…").format(model=model.title)):
+        predictions = when_free(lambda: cached.uploaded_predictions(digest, photo.id, model, photo.image))
+    if predictions is None:
+        return
+    figure = top_k_bars([Prediction(**p) for p in predictions], _("Top-5 of {model}").format(model=model.title))
+    st.plotly_chart(figure, width="stretch", key=f"{page}_chart_{UPLOADED}")
+    spec = model.preprocessing
+    st.caption(_("Your ONNX file, through ONNX Runtime. Input: short side resized to {resize} px, central {crop}x{crop} "
+                 "crop, normalised with ImageNet's mean and std.").format(resize=spec.resize, crop=spec.crop))
