@@ -66,6 +66,17 @@ def keep_freed_memory() -> bool:
     return bool(libc.mallopt(trim_threshold, 1 << 30) and libc.mallopt(mmap_threshold, 32 << 20))
 
 
+def release_freed_memory() -> bool:
+    """Hand memory that is free inside the process back to the OS (glibc's ``malloc_trim``). ``keep_freed_memory``
+    keeps it for the next forward pass; after a job that needed far more than a forward pass (the gradients of a
+    batch, in the attribution lab) that would keep the job's peak for the life of the server. Returns whether it
+    applied (glibc only)."""
+    try:
+        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
+    except (OSError, AttributeError):
+        return False
+
+
 class InferenceQueue(WorkQueue):
     """A ``WorkQueue`` whose jobs run on the cores' share ``configure_torch_threads`` gives each worker."""
 

@@ -19,6 +19,16 @@ from ui.cached.image_lab import inference_queue, inspected_model
 _MAP_SIDE = 112  # the sanity check's maps are kept and compared at half the input's resolution
 
 
+def _queued(function, *args, **kwargs):
+    """``function`` through the image lab's queue; then the memory its gradients took goes back to the OS."""
+    from cnnviz.imagelab.serving import release_freed_memory
+
+    try:
+        return inference_queue().run(function, *args, **kwargs)
+    finally:
+        release_freed_memory()
+
+
 def _network(name: str):
     """A private pixel-space view of the shared pretrained model: each job hooks its own."""
     from cnnviz.imagelab.attribution import pixel_space
@@ -66,7 +76,7 @@ def class_probabilities(name: str, picture_id: str, _view: Image.Image) -> np.nd
         with torch.inference_mode():
             return torch.softmax(_network(name)(_pixels(_view))[0].double(), dim=0).numpy()
 
-    return inference_queue().run(run)
+    return _queued(run)
 
 
 @st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
@@ -76,7 +86,7 @@ def attribution_map(name: str, picture_id: str, _view: Image.Image, target: int,
     from cnnviz.imagelab.attribution import attribute
 
     with progress_bar(_progress_text) as progress:
-        return inference_queue().run(lambda: attribute(_network(name), _pixels(_view), target, method,
+        return _queued(lambda: attribute(_network(name), _pixels(_view), target, method,
                                                               cam_layer=cam_layer, progress=progress,
                                                               **dict(settings)))
 
@@ -107,7 +117,7 @@ def sanity_stage(name: str, picture_id: str, _view: Image.Image, target: int, ca
         return {method: _shrunk(heatmap) for method, heatmap in maps.items()}
 
     with progress_bar(_progress_text) as progress:
-        return inference_queue().run(run, progress)
+        return _queued(run, progress)
 
 
 def _shrunk(heatmap: np.ndarray) -> np.ndarray:
@@ -121,7 +131,7 @@ def attacked(name: str, picture_id: str, _view: Image.Image, attack: str, levels
     """The ``adversarial.Attacked`` photo of the top-1 class."""
     from cnnviz.imagelab.adversarial import attacked as run
 
-    return inference_queue().run(lambda: run(_network(name), _pixels(_view), attack, levels))
+    return _queued(lambda: run(_network(name), _pixels(_view), attack, levels))
 
 
 @st.cache_data(show_spinner=False, max_entries=128, ttl=3600)
@@ -130,7 +140,7 @@ def smallest_flip(name: str, picture_id: str, _view: Image.Image, attack: str, l
     from cnnviz.imagelab.adversarial import smallest_flip as run
 
     with progress_bar(_progress_text) as progress:
-        return inference_queue().run(lambda: run(_network(name), _pixels(_view), label, attack,
+        return _queued(lambda: run(_network(name), _pixels(_view), label, attack,
                                                         progress=progress))
 
 
@@ -141,7 +151,7 @@ def channel_picture(name: str, layer: str, channel: int, _progress_text: str | N
     inspected = inspected_model(name, True)
     spec = inspected.preprocessing
     with progress_bar(_progress_text) as progress:
-        return inference_queue().run(visualise_channel, inspected.model, spec.mean, spec.std, layer,
+        return _queued(visualise_channel, inspected.model, spec.mean, spec.std, layer,
                                             channel, progress=progress)
 
 
@@ -152,5 +162,5 @@ def channel_patches(name: str, picture_ids: tuple[str, ...], _views: dict, layer
 
     inspected = inspected_model(name, True)
     spec = inspected.preprocessing
-    return inference_queue().run(strongest_patches, inspected.model, spec.mean, spec.std, _views, layer,
+    return _queued(strongest_patches, inspected.model, spec.mean, spec.std, _views, layer,
                                         channel, _field)
