@@ -35,7 +35,8 @@ MOST_OCCLUSIONS = 100  # positions per job; a smaller stride is raised until the
 # f(photo) - f(black) (200 points: 2%): ReLU6 and batch norm make the path's integrand rough. The page shows the gap.
 IG_STEPS, MOST_IG_STEPS = 32, 96
 GREY, BLACK = 0.5, 0.0  # the occluding patch and the integrated-gradients baseline, in pixel space
-PER_EVAL = 8  # images per forward pass in occlusion and integrated gradients
+PER_EVAL = 8  # images per forward pass in occlusion (no gradients: little memory)
+IG_PER_EVAL = 4  # images per forward and backward pass in integrated gradients: each keeps its activations
 
 
 class PixelSpace(nn.Module):
@@ -157,7 +158,7 @@ def integrated_gradients(net: nn.Module, pixels: torch.Tensor, target: int, step
 
     forward = _Counting(net, steps, progress)
     return IntegratedGradients(forward).attribute(pixels, baselines=BLACK, target=target, n_steps=steps,
-                                                  internal_batch_size=PER_EVAL).detach()
+                                                  internal_batch_size=IG_PER_EVAL).detach()
 
 
 def gradient_map(net: PixelSpace, pixels: torch.Tensor, target: int, method: str) -> torch.Tensor:
