@@ -54,7 +54,8 @@ def test_an_uploaded_file_is_counted_and_kept_in_the_session():
     data = tiny_graph([1, 3, 32, 32]).SerializeToString()
     app = _upload("tiny.onnx", data)
     assert _metrics(app)["Parameters"] == f"{TINY_PARAMS:,}" and not app.error
-    assert app.session_state["your_network_onnx"] == ("tiny.onnx", data)
+    kept = app.session_state["your_network_onnx"]
+    assert (kept.name, kept.data) == ("tiny.onnx", data)
 
 
 @pytest.mark.parametrize("data, message", [

@@ -2,8 +2,8 @@
 layer table, layer graph, cost chart and receptive fields, and its place among the classics.
 
 Its caches (``ui.cached.any_network``) are keyed by the timm name and input size or by the ONNX file's sha256 and
-input size. An uploaded file stays in the session (``ONNX_KEY``: file name and bytes, which the image lab reads too); it cannot
-travel in a link, so a link to an uploaded network opens the page without it.
+input size. An uploaded file stays in the session (``ONNX_KEY``: its ``OnnxFile``, which the image lab reads too);
+it cannot travel in a link, so a link to an uploaded network opens the page without it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from cnnviz.i18n import N_, _, current
 from ui import cached, linked_tabs, presenter, url_state
 
 PAGE = "your_network"
-ONNX_KEY = "your_network_onnx"  # (file name, bytes) of the session's uploaded ONNX file
+ONNX_KEY = "your_network_onnx"  # the session's uploaded ``OnnxFile`` (name, bytes, digest)
 ERROR_KEY = "your_network_onnx_error"  # (file name, NetworkError) of a refused upload, worded when drawn
 DEFAULT_MODEL = "convnext_tiny"
 SOURCES = {"timm": N_("A timm architecture by name"), "onnx": N_("An ONNX file")}
@@ -96,7 +96,7 @@ def _on_upload() -> None:
     if uploaded.size > onnx_file.MAX_BYTES:  # refused before it is read into memory
         st.session_state[ERROR_KEY] = (uploaded.name, onnx_file.too_large(uploaded.size))
         return
-    st.session_state[ONNX_KEY] = (uploaded.name, uploaded.getvalue())
+    st.session_state[ONNX_KEY] = onnx_file.OnnxFile(uploaded.name, uploaded.getvalue())
 
 
 def _onnx_choice() -> tuple[Network | None, tuple]:
@@ -118,11 +118,10 @@ def _onnx_choice() -> tuple[Network | None, tuple]:
     if stored is None:
         st.info(_("Upload an ONNX file to see its layers (for instance one written by `torch.onnx.export`)."))
         return None, ()
-    name, data = stored
+    name, data, digest = stored.name, stored.data, stored.digest
     if len(data) > onnx_file.MAX_BYTES:
         st.error(f"{name}: {onnx_file.too_large(len(data)).text()}", icon=":material/error:")
         return None, ()
-    digest = onnx_file.OnnxFile(name, data).digest
     input_size = None
     for _attempt in range(2):
         try:

@@ -16,10 +16,9 @@ UPLOADED = "your_network"  # its id among the image lab's model choices (and in 
 def uploaded_classifier():
     """The session's uploaded ONNX file as an image-lab classifier (``OnnxClassifier``), or None."""
     stored = st.session_state.get(ONNX_KEY)
-    if stored is None or len(stored[1]) > onnx_file.MAX_BYTES:
+    if stored is None or len(stored.data) > onnx_file.MAX_BYTES:
         return None
-    name, data = stored
-    return cached.onnx_classifier(onnx_file.OnnxFile(name, data).digest, name, data)
+    return cached.onnx_classifier(stored.digest, stored.name, stored.data)
 
 
 def show_uploaded_predictions(photo, page: str) -> None:
@@ -30,8 +29,7 @@ def show_uploaded_predictions(photo, page: str) -> None:
 
     model = uploaded_classifier()
     st.subheader(model.title)
-    name, data = st.session_state[ONNX_KEY]
-    digest = onnx_file.OnnxFile(name, data).digest
+    digest = st.session_state[ONNX_KEY].digest
     with st.spinner(_("Running the photo through {model}…").format(model=model.title)):
         predictions = when_free(lambda: cached.uploaded_predictions(digest, photo.id, model, photo.image))
     if predictions is None:

@@ -7,6 +7,7 @@ tensor once the input's size is fixed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ class OnnxFile:
     name: str  # the file's name, as uploaded
     data: bytes
 
-    @property
+    @functools.cached_property  # a file of up to MAX_BYTES, kept in the session: hashed once, not on every run
     def digest(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
