@@ -112,4 +112,7 @@ def _rounded(values) -> str:
 
 for column, name in zip(st.columns(len(chosen)), chosen, strict=True):
     with column:
-        show_uploaded_predictions(photo, PAGE) if name == UPLOADED else _show(name)
+        if name == UPLOADED:
+            show_uploaded_predictions(photo, PAGE)
+        else:
+            _show(name)

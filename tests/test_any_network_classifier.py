@@ -49,3 +49,4 @@ def test_the_image_lab_offers_the_uploaded_classifier(resnet18):
     choice.set_value(["your_network"]).run()
     assert not app.exception, app.exception
     assert [s.value for s in app.subheader] == ["resnet18.onnx"] and not app.error
+    assert "`None`" not in [m.value for m in app.markdown]  # no call's result is written out by Streamlit's magic
