@@ -8,13 +8,15 @@ from cnnviz.i18n import _
 from cnnviz.warmup import started as warmup_started
 from ui import language, presenter, share
 from ui.catalog import page_groups
+from ui.first_visit import skip_direct_run_check
 
 # plotly reads sys.modules["pandas"]: a pandas half-imported by another thread (the warm-up) breaks its charts, so
 # every run waits here until pandas is whole. The server's first run comes before the warm-up and skips the wait
 # (and the import: a second off the first page).
 if warmup_started():
     importlib.import_module("pandas")
-
+else:  # the server's first run
+    skip_direct_run_check()
 language.choose()
 presenting = presenter.bind()
 st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide",

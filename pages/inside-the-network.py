@@ -9,8 +9,8 @@ import streamlit as st
 from cnnviz import i18n
 from cnnviz.i18n import N_, _
 from cnnviz.imagelab import figures
-from cnnviz.imagelab.inside import (FILTERS_SHOWN, MAPS_SHOWN, cam_overlay, default_cam_layer, default_map_layer,
-                                    field_boxes, first_convolution)
+from cnnviz.imagelab.inside import (CHANNEL_STEP, CHANNELS_FIRST, FILTERS_SHOWN, MAPS_SHOWN, cam_overlay,
+                                    default_cam_layer, default_map_layer, field_boxes, first_convolution)
 from cnnviz.imagelab.predict import crop_box
 from cnnviz.imagelab.pretrained import PRETRAINED_TITLES, TORCHVISION_TITLES, has_pretrained
 from cnnviz.zoo.registry import model_names
@@ -50,8 +50,6 @@ view = inspected.view(photo.image)
 spec = inspected.preprocessing
 
 
-CHANNEL_STEP, CHANNELS_FIRST = 4, 16  # the slider's stops; a 4x4 grid at first
-
 
 def _channels(raw: str) -> int:
     """``?channels=24``: a slider stop, from one step to MAPS_SHOWN."""
@@ -83,7 +81,8 @@ def feature_maps() -> None:
         picture, grid = st.columns([1, 3])
         picture.plotly_chart(figures.picture(view, _("Input: {crop}x{crop}").format(crop=spec.crop), 300),
                              width="stretch", key=f"{PAGE}_maps_input")
-        grid.plotly_chart(figures.feature_grid(maps, count, layer), width="stretch", key=f"{PAGE}_maps")
+        grid.plotly_chart(cached.image_feature_grid(name, pretrained, photo.id, layer, count, i18n.current(), maps),
+                         width="stretch", key=f"{PAGE}_maps")
         st.caption(_("Channels ranked by their mean activation over the {height}x{width} map; one colour scale for "
                      "all, so brighter means a stronger response in any panel.").format(height=maps.shape[1],
                                                                                          width=maps.shape[2]))

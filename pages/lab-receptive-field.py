@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz.analysis.receptive_field.effective import MODELS, extent
-from cnnviz.analysis.receptive_field.recursion import last_stage, unit_box
+from cnnviz.analysis.receptive_field.recursion import GROWTH_MODELS, last_stage, unit_box
 from cnnviz.imagelab.pretrained import has_pretrained
 from cnnviz.i18n import N_, _
 from cnnviz.imagelab.samples import SAMPLES
@@ -23,7 +23,6 @@ from ui.busy import when_free
 from ui.unit_picker import pick_unit
 
 PAGE = "lab_rf"
-GROWTH_MODELS = ["alexnet", "vgg16", "googlenet", "resnet50", "mobilenet_v2"]  # the growth chart's first choice
 TABS = {"layers": N_("Layer by layer"), "growth": N_("Growth across models"), "photo": N_("On a photo")}
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from cnnviz.format import megabytes
 from cnnviz.i18n import N_, _
-from cnnviz.lectures.transfer_stages import MODES, Stage, freezing_figure
+from cnnviz.lectures.transfer_stages import MODES, PRETRAINED_NETWORKS as MODELS, Stage, freezing_figure
 from cnnviz.lectures.topics import TRANSFER_STRATEGIES, fine_tuning_overtakes, measured_by_size
 from cnnviz.lectures.transfer_table import freezing_code, stage_rows
 from cnnviz.training.bundled import load_bundled_or_none, missing_message
@@ -21,7 +21,6 @@ from cnnviz.zoo.registry import resolve
 from ui import cached, presenter, url_state
 from ui.catalog import page_groups
 
-MODELS = ("resnet50", "efficientnet_lite0", "vgg16", "mobilenet_v2", "densenet121", "alexnet_paper")
 ROOT = Path(__file__).resolve().parents[1]
 NUMBER = st.column_config.NumberColumn(format="localized")
 

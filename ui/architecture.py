@@ -105,11 +105,12 @@ def _numbers_and_tabs(key: str, arch, notes, lecture_place) -> None:
 
 
 def warm(key: str) -> None:
-    """Fill the caches of the page's first view (for the server's warm-up): the default variant, its numbers,
-    the notes' check and the walk's first step."""
+    """Fill the caches of the page's first view (for the server's warm-up): the default variant, its numbers and
+    key idea, the notes' check and the walk's first step."""
     name = architectures()[key].default.name
     cached.summary(name)
     cached.layer_counts(name, None)
+    cached.key_facts(key, name)
     cached.checked_claims(key)
     stepper.warm(name)
 

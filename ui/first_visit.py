@@ -17,6 +17,16 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 
+def skip_direct_run_check() -> None:
+    """Streamlit checks once per process, at the first element drawn, whether it runs in a Python REPL instead of
+    under ``streamlit run``; the check reads the source of every frame on the stack (``inspect.stack()``), 0.4 s of
+    a new server's first page. The app runs under ``streamlit run`` (or AppTest): there is nothing to warn about."""
+    from streamlit import delta_generator
+
+    if hasattr(delta_generator, "_use_warning_has_been_displayed"):
+        delta_generator._use_warning_has_been_displayed = True
+
+
 def through_app() -> None:
     if not PagesManager.uses_pages_directory:
         return

@@ -10,7 +10,6 @@ import streamlit as st
 from cnnviz.analysis.summary import Summary
 from cnnviz.i18n import N_, _
 from cnnviz.lectures.glossary import architecture_page_terms, page_texts
-from cnnviz.lectures.key_ideas import key_facts
 from cnnviz.lectures.quiz import LayerQuestion
 from cnnviz.lectures.quiz_layers import default_layer, measure, measure_module, module_of, new_numbers, questions
 from cnnviz.lectures.spec import Lecture
@@ -54,7 +53,7 @@ def _stacked(latex: str) -> str:
 
 
 def key_idea(arch: Architecture, lecture: Lecture | None, variant: Variant, summary: Summary) -> None:
-    facts = key_facts(arch.key, summary)
+    facts = cached.key_facts(arch.key, variant.name)
     block = lecture.key_block.get(variant.name) if lecture else None
     if not (facts or block or (lecture and lecture.formulas)):
         return

@@ -7,7 +7,7 @@ import logging
 from functools import partial
 
 from cnnviz import i18n
-from cnnviz.warmup import start_background_imports, started
+from cnnviz.warmup import settle, start_background_imports, started
 from cnnviz.zoo.registry import architectures
 
 
@@ -18,6 +18,7 @@ def start() -> None:
 
     if started():  # every run calls this: after the first, there is nothing to build
         return
+    settle()  # the server's first run is over: what it imported stays, and later runs' collections skip it
     steps = [] if config.get_option("global.appTest") else _steps()
     # The cached calls ask for a session they do not need; Streamlit would log a warning for each one.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_not_the_warm_up)
@@ -36,8 +37,18 @@ def _in_language(language: str, step) -> None:
 def _steps() -> list:
     """Each step imports what it needs when it runs: this list is built in the visitor's run, torch is not."""
     steps = [partial(_architecture, key) for key in architectures()]
-    steps += [_compare, _your_network, _topics, _schedules, _image_lab, _attribution_lab]
+    steps += [_compare, _your_network, _topics, _schedules, _image_lab, _transfer_learning, _receptive_fields,
+              _inside_the_network, _regularisation, _attribution_lab]
     return steps
+
+
+def _first_photo():
+    """The photo every image page shows first: the first sample."""
+    from cnnviz.imagelab.samples import SAMPLES, sample_bytes
+    from ui.photo import decoded
+
+    first = next(iter(SAMPLES))
+    return decoded(first, sample_bytes(first))
 
 
 def _architecture(key: str) -> None:
@@ -78,12 +89,58 @@ def _schedules() -> None:
 
 
 def _image_lab() -> None:
-    """The image lab's default network, loaded once for every page that shows it."""
+    """The image lab's default network, loaded once for every page that shows it, and its top-5 of the first photo
+    (which also prepares its fast engine)."""
     from cnnviz.imagelab.predict import DEFAULT_MODEL
     from ui import cached
 
     cached.classifier(DEFAULT_MODEL)
     cached.pretrained_or_random(DEFAULT_MODEL)
+    photo = _first_photo()
+    cached.image_predictions(DEFAULT_MODEL, photo.id, photo.image)
+
+
+def _transfer_learning() -> None:
+    """The stages and the frozen share of every network the page offers, in its first mode with 10 new classes."""
+    from cnnviz.lectures.transfer_stages import MODES, PRETRAINED_NETWORKS
+    from ui import cached
+
+    first_mode = next(iter(MODES))
+    for model in PRETRAINED_NETWORKS:
+        cached.transfer_stages(model)
+        cached.transfer_freezing(model, first_mode, 10, 1 if first_mode == "top" else 0)
+
+
+def _receptive_fields() -> None:
+    """The receptive-field lab's growth chart: the fields of its first five models."""
+    from cnnviz.analysis.receptive_field.recursion import GROWTH_MODELS
+    from ui import cached
+
+    for model in GROWTH_MODELS:
+        cached.receptive_fields(model)
+
+
+def _inside_the_network() -> None:
+    """Its first tab: the default network's feature maps of the first photo at the default layer, and their figure."""
+    from cnnviz.imagelab.inside import CHANNELS_FIRST, default_map_layer
+    from cnnviz.imagelab.predict import DEFAULT_MODEL
+    from ui import cached
+
+    photo = _first_photo()
+    inspected, _error = cached.pretrained_or_random(DEFAULT_MODEL)
+    layer = default_map_layer(cached.inspected_layers(DEFAULT_MODEL), inspected.preprocessing.crop)
+    maps = cached.image_feature_maps(DEFAULT_MODEL, inspected.pretrained, photo.id, layer, photo.image)
+    cached.image_feature_grid(DEFAULT_MODEL, inspected.pretrained, photo.id, layer, CHANNELS_FIRST, i18n.current(),
+                              maps)
+
+
+def _regularisation() -> None:
+    """The regularisation lab's ten crops of the first photo (ten forward passes)."""
+    from cnnviz.imagelab.predict import DEFAULT_MODEL
+    from ui import cached
+
+    photo = _first_photo()
+    cached.ten_crop_prediction(DEFAULT_MODEL, photo.id, photo.image)
 
 
 def _attribution_lab() -> None:
@@ -91,13 +148,10 @@ def _attribution_lab() -> None:
     from cnnviz.imagelab.attribution import IG_STEPS, METHODS, OCCLUSION_PATCH, OCCLUSION_STRIDE
     from cnnviz.imagelab.inside import default_cam_layer
     from cnnviz.imagelab.predict import DEFAULT_MODEL
-    from cnnviz.imagelab.samples import SAMPLES, sample_bytes
     from ui import cached
     from ui.cached import attribution
-    from ui.photo import decoded
 
-    first = next(iter(SAMPLES))
-    photo = decoded(first, sample_bytes(first))
+    photo = _first_photo()
     inspected, _error = cached.pretrained_or_random(DEFAULT_MODEL)
     view = inspected.view(photo.image)
     target = int(attribution.class_probabilities(DEFAULT_MODEL, photo.id, view).argmax())

@@ -153,6 +153,7 @@ def strongest_channels(maps: np.ndarray, count: int = 16) -> list[int]:
 
 
 MAPS_SHOWN = 32  # the most channels the page shows
+CHANNEL_STEP, CHANNELS_FIRST = 4, 16  # the page's slider: its stops, and a 4x4 grid at first
 
 
 @dataclass(frozen=True)

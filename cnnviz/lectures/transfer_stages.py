@@ -18,6 +18,8 @@ from cnnviz.analysis.summary import Summary, summary_of
 from cnnviz.zoo.registry import resolve
 
 # Mode id (kept in the link) -> its label, marked for translation: the page translates it when showing it.
+# The networks the transfer-learning page offers, its default first.
+PRETRAINED_NETWORKS = ("resnet50", "efficientnet_lite0", "vgg16", "mobilenet_v2", "densenet121", "alexnet_paper")
 MODES = {"freeze": N_("Freeze the encoder, train a new head"), "top": N_("Fine-tune the top stages and the new head"),
          "all": N_("Fine-tune everything")}
 

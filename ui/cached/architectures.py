@@ -17,6 +17,19 @@ def summary(model: str, input_size: int | None = None) -> Summary:
     return summary_of(model, input_size)
 
 
+def key_facts(arch: str, model: str, input_size: int | None = None) -> list[tuple[str, str]]:
+    """The key idea's facts, in the session's language. Cached: some trace the other variants (MobileNet's widths)
+    or build and run a layer (AlexNet's grouped convolutions), half a second on every view otherwise."""
+    return _key_facts(arch, model, input_size, current())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _key_facts(arch: str, model: str, input_size: int | None, language: str) -> list[tuple[str, str]]:
+    from cnnviz.lectures.key_ideas import key_facts as computed
+
+    return computed(arch, summary(model, input_size))
+
+
 def graph_dot(model: str, input_size: int | None, unfold: tuple[str, ...] | bool,
               highlight: tuple[str, ...] = (), window: int | None = None) -> str:
     """The DOT source; its captions (params, MACs, input) are in the session's language, cached per language."""

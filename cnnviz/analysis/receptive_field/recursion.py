@@ -19,6 +19,8 @@ from torch import nn
 from cnnviz.analysis.receptive_field.geometry import Axis, GeometryTrace, trace_geometry
 from cnnviz.analysis.tracing import JOIN_OPS
 from cnnviz.i18n import N_, _
+
+GROWTH_MODELS = ("alexnet", "vgg16", "googlenet", "resnet50", "mobilenet_v2")  # the lab's growth chart's first choice
 from cnnviz.zoo.spec import Variant
 
 
