@@ -111,6 +111,8 @@ def warm(key: str) -> None:
     cached.summary(name)
     cached.layer_counts(name, None)
     cached.key_facts(key, name)
+    if (notes := lecture(key)) and (block := notes.key_block.get(name)):
+        cached.block_picture(name, block)
     cached.checked_claims(key)
     stepper.warm(name)
 

@@ -15,13 +15,14 @@ from cnnviz.lectures.quiz_layers import default_layer, measure, measure_module, 
 from cnnviz.lectures.spec import Lecture
 from cnnviz.lectures.worked import worked
 from cnnviz.zoo.spec import Architecture, Variant
-from ui import cached, url_state
+from ui import cached, stepper, url_state
 
 
 def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 or float(value).is_integer() else f"{value:.4g}"
 
 
+KEY_BLOCK_HEIGHT = 520  # pixels: a tall block (an Inception module) fits beside its facts
 # A training recipe's fields (``cnnviz.lectures.recipes.Recipe``) as the table's row labels.
 RECIPE_FIELDS = {"batch_size": N_("batch size"), "optimizer": N_("optimizer"), "learning_rate": N_("learning rate"),
                  "schedule": N_("schedule"), "weight_decay": N_("weight decay"), "dropout": N_("dropout"),
@@ -73,7 +74,10 @@ def key_idea(arch: Architecture, lecture: Lecture | None, variant: Variant, summ
                        width="stretch")
     if block and right is not None:
         right.caption(_(lecture.key_caption))
-        right.graphviz_chart(cached.block_dot(variant.name, block), width="stretch")
+        if picture := cached.block_picture(variant.name, block):
+            right.image(picture, width=stepper.width_within(picture, KEY_BLOCK_HEIGHT))
+        else:
+            right.graphviz_chart(cached.block_dot(variant.name, block), width="stretch")
 
 
 def notes_check(arch: Architecture, lecture: Lecture | None) -> None:

@@ -104,7 +104,7 @@ def _draw(name: str, input_size: int | None, step, shown) -> None:
     height = 640 if presenter.presenting() else 520
     with graph:
         if picture:
-            st.image(picture, width=_width_within(picture, height))
+            st.image(picture, width=width_within(picture, height))
         else:
             st.graphviz_chart(dot(), width="stretch", height=height)
 
@@ -125,7 +125,7 @@ def warm(name: str) -> None:
         _pictures(name, None, steps[0], steps[0])
 
 
-def _width_within(picture: str, height: int) -> int | str:
+def width_within(picture: str, height: int) -> int | str:
     """The width in pixels that keeps a tall SVG within ``height`` pixels; "stretch" where the column is the limit."""
     size = re.search(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"', picture)
     if not size or float(size.group(2)) <= 0:

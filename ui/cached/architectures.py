@@ -109,6 +109,20 @@ def layer_counts(model: str, input_size: int | None) -> tuple[int, int]:
     return counted.conv_layers, counted.fc_layers
 
 
+def block_picture(model: str, block: str) -> str | None:
+    """One block drawn here as SVG (None without graphviz's ``dot``), in the session's language: shown at once,
+    where the browser's interactive graph first loads and runs a graphviz of its own."""
+    return _block_picture(model, block, current())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _block_picture(model: str, block: str, language: str) -> str | None:
+    from cnnviz.analysis.graph import block_graph
+
+    rendered = svg(block_graph(summary(model, None), block))
+    return rendered.decode() if rendered else None
+
+
 def block_dot(model: str, block: str) -> str:
     """One block's DOT source; its captions are in the session's language, cached per language."""
     return _block_dot(model, block, current())
