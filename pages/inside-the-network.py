@@ -79,7 +79,8 @@ def feature_maps() -> None:
         maps = when_free(lambda: cached.image_feature_maps(name, pretrained, photo.id, layer, photo.image))
     if maps is not None:
         picture, grid = st.columns([1, 3])
-        picture.plotly_chart(figures.picture(view, _("Input: {crop}x{crop}").format(crop=spec.crop), 300),
+        picture.plotly_chart(cached.figure(("model input", name, photo.id), lambda: figures.picture(
+            view, _("Input: {crop}x{crop}").format(crop=spec.crop), 300)),
                              width="stretch", key=f"{PAGE}_maps_input")
         grid.plotly_chart(cached.image_feature_grid(name, pretrained, photo.id, layer, count, i18n.current(), maps),
                          width="stretch", key=f"{PAGE}_maps")

@@ -116,7 +116,8 @@ st.caption(_("Krizhevsky et al. 2012, Table 2 (ILSVRC-2012 validation set), the 
              "larger ImageNet release.").format(single=single, seven=seven, points=f"{single - seven:.1f}",
                                                 fewer=f"{(single - seven) / single:.0%}"))
 accuracies = reg.ensemble_accuracy()
-st.plotly_chart(figures.ensemble_curve(accuracies), width="stretch", key=f"{PAGE}_ensemble")
+st.plotly_chart(cached.figure("ensemble", lambda: figures.ensemble_curve(accuracies)), width="stretch",
+                key=f"{PAGE}_ensemble")
 st.caption(_("A computed toy: 10 classes, each classifier's scores are the true class plus its own random noise. "
              "One classifier is right {one} of the time; the average of {count} is right {all} of the time. Real "
              "networks trained on the same data make correlated mistakes, so real ensembles gain less than "

@@ -61,7 +61,8 @@ st.caption(_("MACs assume 'same' padding on a {size}x{size} map: every layer doe
                  size=size, stack=stack_weights, single=single_weights, ratio=f"{stack_weights / single_weights:.3f}",
                  more=more))
 
-st.plotly_chart(figures.stacking_steps(layers), width="stretch", key=f"{PAGE}_steps")
+st.plotly_chart(cached.figure(("stacking", layers), lambda: figures.stacking_steps(layers)), width="stretch",
+                key=f"{PAGE}_steps")
 st.caption(_("One output unit, traced back: each 3x3 layer below it widens the window by 2 pixels ({steps}).").format(
     steps=", ".join(map(str, stacking.rf_steps(layers)))))
 

@@ -12,7 +12,7 @@ from cnnviz.training import sweep_results
 from cnnviz.training.bundled import load_bundled_or_none, missing_message
 from cnnviz.training.charts import KIND_NAMES, depth_curves, final_by_depth
 from cnnviz.training.plain_vs_residual import LIVE_DEPTHS, QUICK
-from ui import presenter, url_state
+from ui import cached, presenter, url_state
 from ui.training_queue import training_turn
 
 KINDS = ["plain", "residual"]
@@ -61,7 +61,9 @@ kinds = right.multiselect(_("Nets"), KINDS, format_func=lambda kind: _(KIND_NAME
 if not chosen or not kinds:
     st.warning(_("Pick at least one depth and one kind of net."))
 else:
-    st.plotly_chart(depth_curves(runs, chosen, tuple(kinds)), width="stretch", key="train_residual_curves")
+    curves = cached.figure(("bundled depths", tuple(chosen), tuple(kinds)),
+                           lambda: depth_curves(runs, chosen, tuple(kinds)))
+    st.plotly_chart(curves, width="stretch", key="train_residual_curves")
 
 compared = sweep_results.compare_depths(runs)
 shallow, deep, last = compared.shallow, compared.deep, compared.loss
@@ -78,7 +80,8 @@ b.metric(_("Residual: {deep} vs {shallow} layers").format(deep=deep, shallow=sha
 c.metric(_("{depth} layers: plain vs residual").format(depth=deep),
          times_the_loss.format(ratio=f"{compared.plain_over_residual:.0f}"),
          help=_("same parameters, same initial weights' distribution, same data order"))
-st.plotly_chart(final_by_depth(runs), width="stretch", key="train_residual_final")
+st.plotly_chart(cached.figure("bundled final losses", lambda: final_by_depth(runs)), width="stretch",
+                key="train_residual_final")
 table = pd.DataFrame(sweep_results.table_rows(runs)).rename(columns=_)
 with presenter.folded(N_("Every run in a table")):
     st.dataframe(table, hide_index=True, width="stretch",
@@ -111,7 +114,8 @@ if first:
                    "do.").format(batch=config["batch_size"], lr=config["lr"], warmup=config["warmup_epochs"],
                                  shift=config["shift"]))
     st.write(" ".join(parts))
-    st.plotly_chart(depth_curves(first["runs"]), width="stretch", key="train_residual_first")
+    st.plotly_chart(cached.figure("bundled first setup", lambda: depth_curves(first["runs"])), width="stretch",
+                    key="train_residual_first")
 
 st.subheader(_("Run it yourself"))
 st.write(_("A smaller sweep, live: by default depths {depths} and {epochs} epochs (lr ÷10 from epoch {milestone}), "

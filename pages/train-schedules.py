@@ -59,7 +59,8 @@ settings = sch.Settings(
 with st.spinner(_("Training the small net under this schedule…")):  # shown only past half a second: a new run
     runs = cached.schedule_runs(tuple(sch.SCHEDULES), settings)
 if runs is not None:  # None: the line was full, and one line says so
-    st.plotly_chart(schedule_figure(runs, {name: sch.title(name) for name in runs}), width="stretch",
+    titles = {name: sch.title(name) for name in runs}
+    st.plotly_chart(cached.figure(("schedules", settings), lambda: schedule_figure(runs, titles)), width="stretch",
                     key="train_schedules_chart")
 
     # The formulas above, evaluated independently of torch, next to what torch's schedulers set.
@@ -109,8 +110,10 @@ rms_lr = right.select_slider(_("RMSProp α"), opt.RMSPROP_RATES,
                                                 choices=opt.RMSPROP_RATES))
 race = opt.race(lr, mu, rms_lr)
 left, right = st.columns(2)
-left.plotly_chart(valley_figure(race.paths, opt.VALLEY), width="stretch", key="train_schedules_valley")
-right.plotly_chart(loss_by_step(race.losses), width="stretch", key="train_schedules_valley_loss")
+left.plotly_chart(cached.figure(("valley", lr, mu, rms_lr), lambda: valley_figure(race.paths, opt.VALLEY)),
+                  width="stretch", key="train_schedules_valley")
+right.plotly_chart(cached.figure(("valley losses", lr, mu, rms_lr), lambda: loss_by_step(race.losses)),
+                   width="stretch", key="train_schedules_valley_loss")
 if race.diverged:
     st.warning(_("{optimisers} diverged: α = {lr} is above 2 / {b} = {limit} for the steep direction, so each step "
                  "overshoots by more than it corrects.").format(optimisers=_(" and ").join(race.diverged),
@@ -131,7 +134,8 @@ with st.spinner(_("Training the small net under this schedule…")):
     pair = cached.schedule_runs(tuple(sch.OPTIMISERS), sch.Settings())
 if pair is not None:  # None: the line was full, and one line says so
     st.markdown(_("**On the digits** (torch.optim, {epochs} epochs each):").format(epochs=sch.Settings().epochs))
-    st.plotly_chart(training_loss_figure(pair, {name: sch.title(name) for name in pair}), width="stretch",
+    titles = {name: sch.title(name) for name in pair}
+    st.plotly_chart(cached.figure("optimisers", lambda: training_loss_figure(pair, titles)), width="stretch",
                     key="train_schedules_digits")
     best = sch.lowest_validation_loss(pair)
     st.caption(_("Lowest validation loss: SGD+momentum {momentum}, RMSProp {rmsprop}. Both use their paper's "

@@ -13,7 +13,7 @@ from cnnviz.training.bundled import load_bundled_or_none, missing_message
 from cnnviz.training.charts import accuracy_by_size, transfer_figure
 from cnnviz.training.data import digits
 from cnnviz.training.transfer import FEATURES, MODES, MOMENTUM, QUICK
-from ui import url_state
+from ui import cached, url_state
 from ui.training_queue import training_turn
 
 CLASSES = len(digits().classes)
@@ -48,7 +48,8 @@ def results(bundle: dict, made_by: bool, key: str) -> None:
                                                                  count=f"{run['trainable_params']:,}"),
                       delta_color="off",
                       help=_("Test accuracy; training time on this machine; parameters the optimiser updates"))
-    st.plotly_chart(transfer_figure(runs), width="stretch", key=f"train_transfer_{key}_chart")
+    chart = cached.figure("bundled transfer", lambda: transfer_figure(runs)) if made_by else transfer_figure(runs)
+    st.plotly_chart(chart, width="stretch", key=f"train_transfer_{key}_chart")
     table = pd.DataFrame(transfer_results.table_rows(runs, {mode: _mode(mode) for mode in MODES})).rename(columns=_)
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={_("trainable parameters"): st.column_config.NumberColumn(format="localized")})
@@ -83,7 +84,9 @@ else:
     results(bundle, True, "bundled")
     if bundle.get("by_size"):
         st.markdown(_("**With fewer images per class** (same settings otherwise):"))
-        st.plotly_chart(accuracy_by_size(transfer_results.accuracy_points(bundle)), width="stretch",
+        by_size = cached.figure("bundled transfer by size",
+                                lambda: accuracy_by_size(transfer_results.accuracy_points(bundle)))
+        st.plotly_chart(by_size, width="stretch",
                         key="train_transfer_by_size")
         fewest, accuracy = transfer_results.fewest_images(bundle)
         st.caption(_("With {count} images per class: {accuracies}. Chance is {chance}.").format(

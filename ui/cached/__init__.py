@@ -12,6 +12,7 @@ from ui.cached.image_lab import (inference_queue, classifier, image_predictions,
 from ui.cached.trainings import training_queue, schedule_runs, schedule_run
 from ui.cached.any_network import (timm_network, onnx_network, network_graph_dot, network_cost_chart,
                                    onnx_classifier, uploaded_predictions)
+from ui.cached.figures import figure
 from ui.cached.labs import (lab_measured_field, lab_effective_field, topic_activation_spread,
                             topic_bottleneck_spectrum, topic_cifar_resnets)
 
@@ -24,4 +25,4 @@ __all__ = ['summary', 'key_facts', 'graph_dot', 'graph_svg', 'graph_picture', 'w
            'schedule_runs', 'schedule_run', 'lab_measured_field', 'lab_effective_field', 'topic_activation_spread',
            'topic_bottleneck_spectrum', 'topic_cifar_resnets',
            'timm_network', 'onnx_network', 'network_graph_dot', 'network_cost_chart', 'onnx_classifier',
-           'uploaded_predictions']
+           'uploaded_predictions', 'figure']
