@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import statistics
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psutil
 
@@ -181,6 +183,17 @@ def seconds_line(label: str, seconds: list[float]) -> str:
         return f"{label}: none"
     return (f"{label}: median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s "
             f"({len(seconds)} timed)")
+
+
+def warm_up_seconds(log: Path, limit_s: float) -> str:
+    """Wait for the server's warm-up (imports, every page's first view) to finish; its time, from its log."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit_s:
+        found = re.search(r"warm-up finished in ([\d.]+) s", log.read_text())
+        if found:
+            return f"{found.group(1)} s after the first page"
+        time.sleep(0.5)
+    return f"not finished after {limit_s:.0f} s"
 
 
 def clock() -> float:

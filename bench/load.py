@@ -9,6 +9,10 @@ The script starts its own app server and one headless Chromium with a browser co
 (Playwright's async API, so the sessions really act at the same time), and samples the server's resident
 memory (the process and its children, every 0.2 s) throughout.
 
+Both modes run on a warm server, as a class meets one started before the lesson: one visitor opens the home page
+and the server's warm-up (every page's first view) finishes before the sessions arrive (``--cold``: they arrive
+at once, during the warm-up).
+
 upload: every session opens /image-predictions and picks "Upload a file"; then all of them upload a distinct
 12-megapixel JPEG (4000x3000, made beforehand from the bundled sample photos, each cropped, turned and
 noised its own way so that no two files share a digest) at the same moment. Timed per session: from the
@@ -41,7 +45,8 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._sessions import (ERROR_BOX, IDLE, ServerMemory, chromium, clock, gather_limited, gb,  # noqa: E402
-                             heading_drawn, one_line, open_session, page_state, seconds_line, settle)
+                             heading_drawn, one_line, open_session, page_state, seconds_line, settle,
+                             warm_up_seconds)
 from cnnviz.imagelab.samples import SAMPLES, sample_image  # noqa: E402
 from tests.browser import app_server  # noqa: E402
 from ui.catalog import page_groups  # noqa: E402
@@ -58,6 +63,7 @@ BROWSED = ("alexnet", "vgg16", "resnet50", "googlenet", "densenet121", "mobilene
 QUEUED_TEXT = "In line for training"
 FULL_TEXT = "training places are taken"
 CLICK_FAILURES_ALLOWED = 3
+WARM_UP_LIMIT_S = 600
 
 
 def make_photos(folder: Path, count: int) -> list[Path]:
@@ -82,6 +88,13 @@ def make_photos(folder: Path, count: int) -> list[Path]:
         Image.fromarray(pixels).save(path, quality=90)
         paths.append(path)
     return paths
+
+
+async def _first_visit(url: str, timeout_s: float) -> None:
+    """One visitor on the home page: the server starts its warm-up after the first page."""
+    async with chromium() as browser:
+        session = await open_session(browser, 0, url, [], timeout_s)
+        await session.context.close()
 
 
 async def _prepare_upload(browser, number: int, url: str, timeout_s: float):
@@ -308,15 +321,21 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900, help="seconds one session may wait for a step")
     parser.add_argument("--training-timeout", type=float, default=2400,
                         help="train mode: seconds a training may take, its wait in line included (default 2400)")
+    parser.add_argument("--cold", action="store_true", help="do not wait for the server's warm-up")
     args = parser.parse_args()
     if args.sessions < 1:
         parser.error("--sessions must be at least 1")
     trainings = args.trainings if args.trainings is not None else max(1, round(args.sessions / 5))
     if args.mode == "train" and not 1 <= trainings < args.sessions:
         parser.error("--trainings must leave at least one browsing session")
-    with app_server(timeout=120) as (url, server_seconds):
+    log = Path(tempfile.mkdtemp()) / "server.log"
+    with app_server(timeout=120, log=log) as (url, server_seconds):
         print(f"app server {url} answered in {server_seconds:.1f} s", flush=True)
         with ServerMemory(url) as memory:
+            if not args.cold:
+                asyncio.run(_first_visit(url, args.timeout))
+                print(f"server warm-up: {warm_up_seconds(log, WARM_UP_LIMIT_S)}; server memory now "
+                      f"{gb(memory.now())}", flush=True)
             if args.mode == "upload":
                 with tempfile.TemporaryDirectory() as folder:
                     started = clock()

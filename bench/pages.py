@@ -5,7 +5,8 @@ Run: python bench/pages.py [--only PATH ...]   (needs Debian chromium)
 Three figures, each printed with its goal and with the same measurement of a bare two-page Streamlit app:
 - cold start: ``streamlit run`` to the home page drawn and idle;
 - in-app navigation on a warm server (its warm-up done): a click on a sidebar link to that page's title
-  drawn and the script finished, every page once, in the sidebar's order;
+  drawn and the script finished, every page once, in the sidebar's order; each click waits until the browser has
+  finished drawing the page before (its charts draw after the script ends), as a reader's click would;
 - a page link in a fresh tab (what a shared link or a projector's refresh does): a new browser context
   opens the page's URL, to the title drawn and the script finished, every page once.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import statistics
 import sys
 import tempfile
@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._sessions import warm_up_seconds  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, app_server  # noqa: E402
 from ui.catalog import page_groups  # noqa: E402
 
@@ -49,15 +50,10 @@ def _title_drawn(page, timeout_ms: int = 60_000, before: str | None = None) -> N
            }""", arg=[IDLE, before], timeout=timeout_ms, polling=25)
 
 
-def _warm_up_seconds(log: Path) -> str:
-    """Wait for the server's warm-up (imports, every page's first view) to finish; its time, from the log."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < WARM_UP_LIMIT_S:
-        found = re.search(r"warm-up finished in ([\d.]+) s", log.read_text())
-        if found:
-            return f"{found.group(1)} s after the first page"
-        time.sleep(0.5)
-    return f"not finished after {WARM_UP_LIMIT_S} s"
+def _settled(page) -> None:
+    """The browser has nothing left to draw or fetch: its main thread is idle and the network quiet."""
+    page.wait_for_load_state("networkidle")
+    page.evaluate("() => new Promise(done => requestIdleCallback(() => done(), {timeout: 5000}))")
 
 
 def _heading(page) -> str:
@@ -74,35 +70,36 @@ def cold_start(browser, server) -> float:
         return server_seconds + time.perf_counter() - started
 
 
-def navigation(browser, url: str, paths: list[str], titles: dict[str, str]) -> dict[str, float]:
-    """One click per page, each from the page before it."""
+def navigation(browser, url: str, paths: list[str], titles: dict[str, str]) -> list[tuple[str, float]]:
+    """One click per page, each from the page before it: (page, seconds) in the order clicked."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
     _title_drawn(page)
-    seconds = {}
+    seconds = []
     for path in paths:
+        _settled(page)
         before = _heading(page)
         link = page.get_by_test_id("stSidebarNav").get_by_role("link", name=titles[path], exact=True)
         clicked = time.perf_counter()
         link.click()
         _title_drawn(page, before=before)
-        seconds[path] = time.perf_counter() - clicked
-        print(f"  click  {titles.get(path, path):34s} {seconds[path]:5.2f} s", flush=True)
+        seconds.append((path, time.perf_counter() - clicked))
+        print(f"  click  {titles.get(path, path):34s} {seconds[-1][1]:5.2f} s", flush=True)
     page.close()
     return seconds
 
 
-def fresh_tabs(browser, url: str, paths: list[str], titles: dict[str, str]) -> dict[str, float]:
-    seconds = {}
+def fresh_tabs(browser, url: str, paths: list[str], titles: dict[str, str]) -> list[tuple[str, float]]:
+    seconds = []
     for path in paths:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         opened = time.perf_counter()
         page.goto(f"{url}/{path}")
         _title_drawn(page)
-        seconds[path] = time.perf_counter() - opened
+        seconds.append((path, time.perf_counter() - opened))
         context.close()
-        print(f"  link   {titles.get(path, path):34s} {seconds[path]:5.2f} s", flush=True)
+        print(f"  link   {titles.get(path, path):34s} {seconds[-1][1]:5.2f} s", flush=True)
     return seconds
 
 
@@ -143,19 +140,19 @@ def main() -> None:
         bare_cold = [cold_start(browser, bare_server) for _ in range(3)]
         print(f"  cnnviz {', '.join(f'{s:.2f}' for s in cold)} s; bare {', '.join(f'{s:.2f}' for s in bare_cold)} s")
         with bare_server() as (bare_url, _):
-            bare_nav = list(navigation(browser, bare_url, ["two", "one"] * 3, BARE_TITLES).values())
-            bare_tabs = list(fresh_tabs(browser, bare_url, ["one", "two"] * 3, BARE_TITLES).values())
+            bare_nav = [s for _, s in navigation(browser, bare_url, ["two", "one"] * 3, BARE_TITLES)]
+            bare_tabs = [s for _, s in fresh_tabs(browser, bare_url, ["one", "two"] * 3, BARE_TITLES)]
         log = Path(tempfile.mkdtemp()) / "server.log"
         with app_server(log=log) as (url, _):
             warm = browser.new_page()
             warm.goto(url)
             _title_drawn(warm)
             warm.close()
-            print(f"server warm-up: {_warm_up_seconds(log)}")
+            print(f"server warm-up: {warm_up_seconds(log, WARM_UP_LIMIT_S)}")
             print("in-app navigation, warm server")
-            clicks = navigation(browser, url, paths, titles)
+            clicks = dict(navigation(browser, url, paths, titles))
             print("page link in a fresh tab, same server")
-            tabs = fresh_tabs(browser, url, paths, titles)
+            tabs = dict(fresh_tabs(browser, url, paths, titles))
         browser.close()
     print()
     _line("cold start", [statistics.median(cold)], bare_cold)
