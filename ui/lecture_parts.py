@@ -69,15 +69,21 @@ def key_idea(arch: Architecture, lecture: Lecture | None, variant: Variant, summ
             st.latex(_stacked(numbers[index]))  # the same formula with this model's numbers
     left, right = st.columns([1, 1]) if block else (st.container(), None)
     if facts:
-        left.dataframe(pd.DataFrame([(_(what), _(value)) for what, value in facts],
-                                    columns=[_("what"), _("computed from this model")]), hide_index=True,
-                       width="stretch")
+        # A markdown table, not a data grid: its long values wrap instead of being cut at the column's edge.
+        rows = [f"| {_('what')} | {_('computed from this model')} |", "|---|---|"]
+        rows += [f"| {_cell(_(what))} | {_cell(_(value))} |" for what, value in facts]
+        left.markdown("\n".join(rows))
     if block and right is not None:
         right.caption(_(lecture.key_caption))
         if picture := cached.block_picture(variant.name, block):
             right.image(picture, width=stepper.width_within(picture, KEY_BLOCK_HEIGHT))
         else:
             right.graphviz_chart(cached.block_dot(variant.name, block), width="stretch")
+
+
+def _cell(text: str) -> str:
+    """Text inside a markdown table cell: a pipe would end the cell."""
+    return text.replace("|", "\\|")
 
 
 def notes_check(arch: Architecture, lecture: Lecture | None) -> None:
