@@ -82,7 +82,7 @@ def feature_maps() -> None:
         picture.plotly_chart(cached.figure(("model input", name, photo.id), lambda: figures.picture(
             view, _("Input: {crop}x{crop}").format(crop=spec.crop), 300)),
                              width="stretch", key=f"{PAGE}_maps_input")
-        grid.plotly_chart(cached.image_feature_grid(name, pretrained, photo.id, layer, count, i18n.current(), maps),
+        grid.plotly_chart(cached.image_feature_grid(name, pretrained, photo.id, layer, count, maps),
                          width="stretch", key=f"{PAGE}_maps")
         st.caption(_("Channels ranked by their mean activation over the {height}x{width} map; one colour scale for "
                      "all, so brighter means a stronger response in any panel.").format(height=maps.shape[1],

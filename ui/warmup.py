@@ -130,8 +130,7 @@ def _inside_the_network() -> None:
     inspected, _error = cached.pretrained_or_random(DEFAULT_MODEL)
     layer = default_map_layer(cached.inspected_layers(DEFAULT_MODEL), inspected.preprocessing.crop)
     maps = cached.image_feature_maps(DEFAULT_MODEL, inspected.pretrained, photo.id, layer, photo.image)
-    cached.image_feature_grid(DEFAULT_MODEL, inspected.pretrained, photo.id, layer, CHANNELS_FIRST, i18n.current(),
-                              maps)
+    cached.image_feature_grid(DEFAULT_MODEL, inspected.pretrained, photo.id, layer, CHANNELS_FIRST, maps)
 
 
 def _regularisation() -> None:

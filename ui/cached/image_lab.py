@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.i18n import _
+from ui.cached.figures import figure
 
 
 @st.cache_resource(show_spinner=False)
@@ -93,13 +94,13 @@ def image_feature_maps(name: str, pretrained: bool, photo_id: str, layer: str, _
     return strongest_maps(maps)
 
 
-@st.cache_data(show_spinner=False, max_entries=48, ttl=3600)
-def image_feature_grid(name: str, pretrained: bool, photo_id: str, layer: str, count: int, language: str,
-                       _maps) -> dict:
-    """The feature maps' figure, in ``language``: plotly takes a fifth of a second to build its facets."""
+def image_feature_grid(name: str, pretrained: bool, photo_id: str, layer: str, count: int, maps) -> dict:
+    """The feature maps' figure (``maps``: ``image_feature_maps`` of the same arguments), kept as a first-view
+    figure: plotly takes a fifth of a second to build its facets. The page and the warm-up share this key."""
     from cnnviz.imagelab import figures
 
-    return figures.feature_grid(_maps, count, layer).to_dict()
+    return figure(("feature maps", name, pretrained, photo_id, layer, count),
+                  lambda: figures.feature_grid(maps, count, layer))
 
 
 @st.cache_data(show_spinner=False, max_entries=48, ttl=3600)  # the page shows the spinner, in its language
