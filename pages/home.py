@@ -8,6 +8,7 @@ import streamlit as st
 
 from cnnviz.i18n import _
 from cnnviz.zoo.registry import architectures
+from ui import folds
 from ui.catalog import START, page_groups
 
 st.title(_("cnnviz — classic CNN architectures, live"))
@@ -16,13 +17,19 @@ st.write(_("Every model here is a live PyTorch model: {architectures} architectu
            "Each page traces its model on PyTorch's `meta` device (no weights are allocated), so every shape, "
            "parameter count and multiply-accumulate on screen is computed, not copied from a paper.").format(
     architectures=len(architectures()), variants=variants))
-with st.expander(_("Why these architectures: ImageNet (ILSVRC) winners by year"), expanded=True):
+
+
+def ilsvrc_chart() -> None:
     from cnnviz.lectures.ilsvrc import ilsvrc_figure
 
-    # Also loads the browser's plotly bundle while the visitor reads, so the first architecture page is quicker.
     st.plotly_chart(ilsvrc_figure(), width="stretch", key="home_ilsvrc")
     st.caption(_("Top-5 classification error on the ILSVRC test set. The compare page adds each network's "
                  "computed depth, parameters and MACs."))
+
+
+# Folded: the chart's scripts would double what a new visitor's browser loads before the page settles.
+folds.fold(_("Why these architectures: ImageNet (ILSVRC) winners by year"), "ilsvrc", "home_ilsvrc_open",
+           ilsvrc_chart)
 for group, entries in page_groups().items():
     if entries is START:
         continue

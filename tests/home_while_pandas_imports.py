@@ -45,6 +45,8 @@ threading.Thread(target=lambda: __import__("pandas"), daemon=True).start()
 inside.wait(30)
 threading.Timer(3, gate.set).start()
 
-app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+app.query_params["ilsvrc"] = "1"  # the home page's chart, opened by its link
+app.run()
 print("exceptions:", [e.message for e in app.exception])
 print("charts:", len(app.get("plotly_chart")))

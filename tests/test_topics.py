@@ -110,13 +110,19 @@ def test_transfer_measurements_come_from_the_bundle():
 
 def test_resnet_page_shows_the_topics():
     app = open_page("pages/resnet50.py")
-    app.toggle(key="resnet50_topic_run").set_value(True).run()
-    assert not app.exception
     expanders = [e.label for e in app.expander]
     assert {"He initialisation, computed", "Why a 1x1 bottleneck loses little",
             "Deeper is not always better: ResNet-1202 on CIFAR-10"} <= set(expanders)
+    # Folded: nothing inside is drawn until the topic is opened.
+    assert not app.get("plotly_chart") and not any("19,421,274" in md.value for md in app.markdown)
+    for topic in ("he_init", "bottleneck", "resnet1202"):
+        app.session_state[f"resnet50_{topic}_open"] = True
+    app.run()
+    app.toggle(key="resnet50_topic_run").set_value(True).run()
+    assert not app.exception
     assert any(m.label == "Top C/4 = 60 directions" for m in app.metric)
     assert any("19,421,274" in md.value for md in app.markdown)
+    assert app.query_params["he_init"] == "1"  # an opened topic is in the page's link
 
 
 def test_googlenet_page_shows_the_bottleneck_topic():

@@ -15,7 +15,7 @@ from cnnviz.lectures.quiz_layers import default_layer, measure, measure_module, 
 from cnnviz.lectures.spec import Lecture
 from cnnviz.lectures.worked import worked
 from cnnviz.zoo.spec import Architecture, Variant
-from ui import cached, stepper, url_state
+from ui import cached, folds, stepper, url_state
 
 
 def _number(value: float) -> str:
@@ -37,8 +37,9 @@ def story(lecture: Lecture | None) -> None:
 def terms(arch: Architecture, lecture: Lecture | None) -> None:
     """The jargon this page uses, each defined in one sentence (found in the English texts, shown translated)."""
     with st.expander(_("Terms on this page")):
-        for term, definition in architecture_page_terms(page_texts(arch, lecture)):
-            st.markdown(f"**{_(term)}** — {_(definition)}")
+        # One block, not one per term: every markdown element costs a new visitor's browser a parse of its own.
+        st.markdown("\n\n".join(f"**{_(term)}** — {_(definition)}"
+                                 for term, definition in architecture_page_terms(page_texts(arch, lecture))))
 
 
 def variant_note(lecture: Lecture | None, variant: Variant) -> None:
@@ -103,10 +104,9 @@ def notes_check(arch: Architecture, lecture: Lecture | None) -> None:
     right = [c for c in claims if c["correct"]]
     if right:
         with st.expander(_("Numbers in the notes that the computation confirms ({count})").format(count=len(right))):
-            for claim in right:
-                st.markdown("- " + _("“{quote}” — computed {computed} {unit}.").format(
-                    quote=_quote(claim), computed=_number(claim["computed"]), unit=_(claim["unit"]))
-                    + f" {_explanation(claim)}")
+            st.markdown("\n".join("- " + _("“{quote}” — computed {computed} {unit}.").format(
+                quote=_quote(claim), computed=_number(claim["computed"]), unit=_(claim["unit"]))
+                + f" {_explanation(claim)}" for claim in right))
 
 
 def _quote(claim: dict) -> str:
@@ -238,15 +238,15 @@ def paper_vs_implementation(arch: Architecture) -> None:
 def taught_topics(key: str) -> None:
     """What the notes teach beside the architecture: He initialisation and the 1202-layer ResNet on ResNet's page,
     why a 1x1 bottleneck loses little on ResNet's and GoogLeNet's."""
+    # Folded until opened: their charts and tables are not part of the page's first view.
     if key == "resnet50":
-        with st.expander(_("He initialisation, computed")):
-            _he_initialisation()
+        folds.fold(_("He initialisation, computed"), "he_init", f"{key}_he_init_open", _he_initialisation)
     if key in ("resnet50", "googlenet"):
-        with st.expander(_("Why a 1x1 bottleneck loses little")):
-            _bottleneck_spectrum(key)
+        folds.fold(_("Why a 1x1 bottleneck loses little"), "bottleneck", f"{key}_bottleneck_open",
+                   lambda: _bottleneck_spectrum(key))
     if key == "resnet50":
-        with st.expander(_("Deeper is not always better: ResNet-1202 on CIFAR-10")):
-            _cifar_resnets()
+        folds.fold(_("Deeper is not always better: ResNet-1202 on CIFAR-10"), "resnet1202",
+                   f"{key}_resnet1202_open", _cifar_resnets)
 
 
 def _he_initialisation() -> None:
