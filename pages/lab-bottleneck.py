@@ -7,13 +7,15 @@ through_app()
 import pandas as pd
 import streamlit as st
 
-from cnnviz.i18n import _
+from cnnviz.i18n import N_, _
 from cnnviz.labs import bottleneck as bn
 from cnnviz.labs import figures
-from ui import cached, url_state
+from ui import cached, linked_tabs, url_state
 
 PAGE = "lab_bottleneck"
 # The notes' 5x5 question, as checked on GoogLeNet's page (``cnnviz.lectures.notes_check``).
+TABS = {"notes": N_("The notes' 5x5 question"), "inception": N_("Inception module"), "resnet": N_("ResNet bottleneck"),
+        "mobilenet": N_("MobileNet"), "fire": N_("SqueezeNet fire")}
 NOTES_5X5 = ("googlenet-naive-weights", "googlenet-naive-macs", "googlenet-reduced-weights", "googlenet-reduced-macs")
 
 
@@ -55,10 +57,8 @@ st.latex(r"\text{weights} = k^2\,C_\text{in}\,C_\text{out} + C_\text{out},\qquad
 st.caption(_("A 1x1 convolution that first reduces the channels makes the expensive k x k convolution cheaper. "
              "Biases are counted in weights; MACs count multiplications of weights, not bias additions."))
 
-notes, inception, resnet, mobilenet, squeeze = st.tabs(
-    [_("The notes' 5x5 question"), _("Inception module"), _("ResNet bottleneck"), "MobileNet", _("SqueezeNet fire")])
 
-with notes:
+def notes_section() -> None:
     a, b, c, d = st.columns(4)
     c_in = _count(a, "C_in", "in", 64, 2048)
     reduce = _count(b, _("1x1 reduction to"), "reduce", 32, 2048)
@@ -96,7 +96,8 @@ with notes:
                 quote=claim["quote"], computed=f"{claim['computed']:,.0f}{per_map}", explanation=why),
                 icon=":material/error:")
 
-with inception:
+
+def inception_section() -> None:
     st.caption(_("Four branches side by side, concatenated. Naive: 1x1, 3x3, 5x5 and a 3x3 max-pool straight on "
                  "the input. Reduced (GoogLeNet): 1x1 convolutions before the 3x3 and 5x5 and after the pool."))
     cols = st.columns(7)
@@ -124,7 +125,8 @@ with inception:
               "pooled channels, so depth only grows from module to module.").format(ratio=f"{ratio:.2f}",
                                                                                     channels=module.c_in))
 
-with resnet:
+
+def resnet_section() -> None:
     a, b = st.columns(2)
     mid = _count(a, _("Bottleneck width"), "res_mid", 64, 1024,
                  help=_("The block's input and output have 4x this many channels (torchvision's "
@@ -151,7 +153,8 @@ with resnet:
                  "2 parameters per channel). The bottleneck block works on 4x more channels than ResNet-34's block "
                  "for about the same cost: that is how ResNet-50 goes deeper and wider at ResNet-34's price."))
 
-with mobilenet:
+
+def mobilenet_section() -> None:
     a, b, c, d = st.columns(4)
     m = _count(a, _("Input channels M"), "mb_m", 32, 2048)
     n = _count(b, _("Output channels N"), "mb_n", 64, 2048)
@@ -173,7 +176,8 @@ with mobilenet:
     st.caption(_("With k = 3 the separable convolution costs about 1/9 of the standard one once N is large: "
                  "{ratio}x cheaper here.").format(ratio=f"{1 / bn.separable_ratio(n, k):.1f}"))
 
-with squeeze:
+
+def fire_section() -> None:
     a, b, c, d, e = st.columns(5)
     c_in = _count(a, "C_in", "fire_in", 96, 2048)
     s1 = _count(b, _("squeeze 1x1"), "fire_s", 16, 1024)
@@ -191,3 +195,9 @@ with squeeze:
         ratio=f"{bn.weights(plain) / bn.weights(fire):.1f}", channels=e1 + e3))
     st.caption(_("Defaults: fire2 of SqueezeNet 1.0 (torchvision's `Fire` module is what torch counts). The squeeze "
                  "layer feeds only a few channels to the 3x3 filters, and half the expand filters are 1x1."))
+
+
+# Only the open tab runs (its id is in the link, ?tab=fire): each builds and counts torch modules.
+linked_tabs.open_tab(f"{PAGE}_tab", TABS, {"notes": notes_section, "inception": inception_section,
+                                           "resnet": resnet_section, "mobilenet": mobilenet_section,
+                                           "fire": fire_section})

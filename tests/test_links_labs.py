@@ -53,25 +53,39 @@ def test_1x1_gap_bad_link():
     assert len(_notices(app)) == 3 and not app.error
 
 
-def test_bottleneck_link():
-    app = open_link("lab-bottleneck", **{"in": "128"}, reduce="16", inc_3x3="64", res_mid="32", mb_k="5",
-                    fire_e3="32")
-    values = {key: app.number_input(key=f"lab_bottleneck_{key}").value
-              for key in ("in", "reduce", "inc_3x3", "res_mid", "mb_k", "fire_e3")}
-    assert values == {"in": 128, "reduce": 16, "inc_3x3": 64, "res_mid": 32, "mb_k": 5, "fire_e3": 32}
+BOTTLENECK_LINK = {"in": "128", "reduce": "16", "inc_3x3": "64", "res_mid": "32", "mb_k": "5", "fire_e3": "32"}
+BOTTLENECK_TABS = {"notes": ("in", "reduce"), "inception": ("inc_3x3",), "resnet": ("res_mid",),
+                   "mobilenet": ("mb_k",), "fire": ("fire_e3",)}
+
+
+@pytest.mark.parametrize("tab", list(BOTTLENECK_TABS))
+def test_bottleneck_link(tab):
+    """One link carries every tab's numbers; the open tab (?tab=) shows its own, the others wait in the link."""
+    app = open_link("lab-bottleneck", tab=tab, **BOTTLENECK_LINK)
+    shown = {n.key.removeprefix("lab_bottleneck_") for n in app.number_input}
+    assert set(BOTTLENECK_TABS[tab]) <= shown and not shown & {p for t in BOTTLENECK_TABS if t != tab
+                                                              for p in BOTTLENECK_TABS[t]}
+    assert all(app.number_input(key=f"lab_bottleneck_{p}").value == int(BOTTLENECK_LINK[p])
+               for p in BOTTLENECK_TABS[tab])
     tables = [str(frame.value) for frame in app.dataframe]
-    assert any("128 → 16" in t for t in tables) and any("128 → 32 → 128" in t for t in tables)
-    assert any("standard 5x5" in t for t in tables) and not app.error
+    expected = {"notes": "128 → 16", "inception": "64 → 64", "resnet": "128 → 32 → 128", "mobilenet": "standard 5x5",
+                "fire": "16 → 32"}[tab]
+    assert any(expected in t for t in tables) and not app.error
+    assert all(app.query_params[p] == v for p, v in BOTTLENECK_LINK.items())  # the other tabs' numbers stay
+
+
+def test_bottleneck_link_back_to_a_default():
+    app = open_link("lab-bottleneck", tab="mobilenet", mb_k="5", res_mid="32")
     app.number_input(key="lab_bottleneck_mb_k").set_value(3).run()
     assert "mb_k" not in app.query_params and app.query_params["res_mid"] == "32"
 
 
-def test_bottleneck_bad_link():
-    app = open_link("lab-bottleneck", reduce="-3", mb_k="12", fire_in="abc")
-    assert app.number_input(key="lab_bottleneck_reduce").value == 32
-    assert app.number_input(key="lab_bottleneck_mb_k").value == 3
-    assert app.number_input(key="lab_bottleneck_fire_in").value == 96
-    assert len(_notices(app)) == 3 and not app.error
+@pytest.mark.parametrize("tab, param, bad, default", [("notes", "reduce", "-3", 32), ("mobilenet", "mb_k", "12", 3),
+                                                      ("fire", "fire_in", "abc", 96)])
+def test_bottleneck_bad_link(tab, param, bad, default):
+    app = open_link("lab-bottleneck", tab=tab, **{param: bad})
+    assert app.number_input(key=f"lab_bottleneck_{param}").value == default
+    assert len(_notices(app)) == 1 and not app.error
 
 
 def test_lrn_link():
