@@ -185,3 +185,17 @@ def test_draft_decoding_keeps_the_requested_short_side():
 def test_longest_side_limits_the_result():
     image = decode_image(_encode(_halves(size=(600, 200)), "PNG"), longest_side=150)
     assert image.size == (150, 50)
+
+
+@pytest.mark.parametrize("size", [(4000, 3000), (4032, 3024), (3000, 4000)])
+def test_a_phone_photo_is_stored_from_a_quarter_size_decode(size, monkeypatch):
+    """The session's copy of a 12-megapixel photo needs libjpeg to decode only a quarter of each side."""
+    from ui.photo import STORED_SIDE, decoded
+
+    data = _encode(Image.new("RGB", size, (90, 120, 150)), "JPEG")
+    loaded = []
+    load = Image.Image.load
+    monkeypatch.setattr(Image.Image, "load", lambda self: (loaded.append(self.size), load(self))[1])
+    photo = decoded("phone.jpg", data, "upload")
+    assert max(photo.image.size) <= STORED_SIDE
+    assert loaded[0] == (size[0] // 4, size[1] // 4)

@@ -22,7 +22,10 @@ from ui import url_state
 PHOTO_KEY = "image_lab_photo"
 SOURCES = {"sample": N_("Sample photo"), "upload": N_("Upload a file"), "camera": N_("Camera")}
 CAMERA_NAME = N_("camera photo")  # the name of a photo taken with the camera
-STORED_SIDE = 1024  # what the session keeps: enough for every model's input, bounded memory per user
+# What the session keeps: enough for every model's input, bounded memory per user. 1000, not 1024: a 12-megapixel
+# photo (4000x3000, 4032x3024) then decodes at a quarter of its size (libjpeg's DCT scaling), in half the time and a
+# quarter of the memory that 1024 needs, which only half size covers.
+STORED_SIDE = 1000
 PARAM = "photo"
 # MB: the photo uploader's transport cap, under the server's (an ONNX model may be larger) and above MAX_BYTES, so that
 # a photo over the app's limit still arrives and gets its one-line reason.
