@@ -4,7 +4,7 @@ import pytest
 
 from cnnviz.analysis.summary import summary_of
 from cnnviz.format import count
-from tests.conftest import leave_and_return, open_link
+from tests.conftest import leave_and_return, open_link, open_page
 
 NOTICE = "does not fit this page"
 
@@ -95,3 +95,10 @@ def test_a_block_opens_into_its_layers_and_next_walks_through_them():
     assert app.query_params["step"] == str(block + 1) and "sub" not in app.query_params
     app.button(key=f"{prefix}_back").click().run()  # and back: the previous block's last layer
     assert app.query_params["step"] == str(block) and app.query_params["sub"] == str(layers)
+
+
+def test_the_notes_quotes_are_shown_as_written():
+    """A quote's asterisks and dollar signs are the notes' own characters, not markdown's emphasis or a formula."""
+    app = open_page("pages/alexnet.py")
+    confirmed = next(md.value for md in app.markdown if "224 to 227" in md.value)
+    assert r"224\*224\*3" in confirmed and r"55\*55\*96" in confirmed

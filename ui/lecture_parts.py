@@ -113,7 +113,13 @@ def _quote(claim: dict) -> str:
     """The quote as the notes wrote it, with its translation where the session reads another language."""
     from cnnviz.lectures.course_notes import quoted
 
-    return quoted(claim["quote"], claim.get("english") or None)
+    return _literal(quoted(claim["quote"], claim.get("english") or None))
+
+
+def _literal(text: str) -> str:
+    """Text shown as written inside markdown: the notes' "224*224*3" would otherwise turn 224 into italics, and a
+    dollar sign would start a formula."""
+    return re.sub(r"([\\*_`$~])", r"\\\1", text)
 
 
 def _notes_name(claim: dict) -> str:
