@@ -72,7 +72,8 @@ def _your_network() -> None:
 
 
 def _topics() -> None:
-    """The lecture topics on the architecture pages (He initialisation, CIFAR ResNets)."""
+    """The lecture topics on the architecture pages (He initialisation, CIFAR ResNets): folded there, and ready
+    when a student opens one."""
     from ui import cached
 
     cached.topic_activation_spread()
