@@ -7,8 +7,8 @@ import streamlit as st
 from cnnviz.i18n import _
 from cnnviz.warmup import started as warmup_started
 from ui import language, presenter, share
-from ui.catalog import page_groups
-from ui.first_visit import skip_direct_run_check
+from ui.catalog import HOME, page_groups
+from ui.first_visit import home_by_its_file_name, skip_direct_run_check
 
 # plotly reads sys.modules["pandas"]: a pandas half-imported by another thread (the warm-up) breaks its charts, so
 # every run waits here until pandas is whole. The server's first run comes before the warm-up and skips the wait
@@ -22,8 +22,9 @@ presenting = presenter.bind()
 st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "auto")
 presenter.apply_style()
+home_by_its_file_name(HOME)
 navigation = {_(group): [st.Page(e.path, title=_(e.title), url_path=e.url_path, icon=e.icon,
-                                 default=e.url_path == "home")
+                                 default=e.url_path == HOME)
                          for e in entries]
               for group, entries in page_groups().items()}
 page = st.navigation(navigation, expanded=True)  # every page listed, though the sidebar has more below

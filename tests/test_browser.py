@@ -47,3 +47,15 @@ def test_a_page_link_is_the_first_request_of_a_new_server(path, heading):
         nav = page.get_by_test_id("stSidebarNav")
         assert nav.get_by_text("Concept labs").count() == 1  # app.py's groups, not the folder's file list
         assert page.url.rstrip("/").endswith(path)
+
+
+def test_a_link_to_home_by_its_file_name_opens_the_home_page():
+    """Every page's link is its file name; the home page's too (/home), though Streamlit serves it at /. First as a
+    new server's first visitor (Streamlit's legacy pages/ mode), then as a later one."""
+    with app_server() as (url, _), browser_page() as page:
+        for visitor in ("first", "later"):
+            page.goto(f"{url}/home")
+            page.get_by_role("heading", name="cnnviz — classic CNN architectures, live").wait_for(timeout=60_000)
+            wait_until_idle(page, 60_000)
+            assert page.get_by_role("dialog").count() == 0, (visitor, page.get_by_role("dialog").all_inner_texts())
+            assert page.get_by_test_id("stException").count() == 0, visitor

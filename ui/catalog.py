@@ -22,7 +22,8 @@ class PageEntry:
         return f"pages/{self.url_path}.py"
 
 
-START = [PageEntry(N_("Home"), "home", N_("What is here."), ":material/home:")]
+HOME = "home"  # the default page: served at /, and at /home by its file name (ui.first_visit)
+START = [PageEntry(N_("Home"), HOME, N_("What is here."), ":material/home:")]
 
 # Concept labs: each number computed by formula and measured in torch.
 CONCEPT_LABS: list[PageEntry] = [

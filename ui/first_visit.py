@@ -27,6 +27,14 @@ def skip_direct_run_check() -> None:
         delta_generator._use_warning_has_been_displayed = True
 
 
+def home_by_its_file_name(home_url_path: str) -> None:
+    """A link to /home (the home page's file name, as every other page's link is its file name) opens the home
+    page. Streamlit serves the default page only at /, and would draw a "Page not found" dialog over it."""
+    manager = get_script_run_ctx().pages_manager
+    if manager.intended_page_name == home_url_path and not manager.intended_page_script_hash:
+        manager.set_script_intent("", "")
+
+
 def through_app() -> None:
     if not PagesManager.uses_pages_directory:
         return
