@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from functools import partial
 
@@ -36,10 +37,16 @@ def _in_language(language: str, step) -> None:
 
 def _steps() -> list:
     """Each step imports what it needs when it runs: this list is built in the visitor's run, torch is not."""
-    steps = [partial(_architecture, key) for key in architectures()]
+    steps = [_emoji_pattern] + [partial(_architecture, key) for key in architectures()]
     steps += [_compare, _your_network, _topics, _schedules, _image_lab, _transfer_learning, _receptive_fields,
               _inside_the_network, _regularisation, _attribution_lab]
     return steps
+
+
+def _emoji_pattern() -> None:
+    """Streamlit compiles its emoji pattern (0.25 s) the first time an alert or a button shows a text that is not
+    ASCII, as every Chinese or Korean one is: here, instead of in a Chinese or Korean visitor's page."""
+    importlib.import_module("streamlit.emojis")
 
 
 def _first_photo():
