@@ -22,7 +22,12 @@ Update = Callable[[int, float], None]  # (place in line, estimated seconds until
 
 
 class Busy(RuntimeError):
-    """Every worker and every waiting place is taken, or the wait was too long; try again shortly."""
+    """Every worker and every waiting place is taken, or the wait was too long; ``frees_in_s``: about when the
+    first running job ends, which frees a place."""
+
+    def __init__(self, message: str, frees_in_s: float = 0.0) -> None:
+        super().__init__(message)
+        self.frees_in_s = frees_in_s
 
 
 def workers_from_env(variable: str, fallback: int) -> int:
@@ -66,7 +71,7 @@ class WorkQueue:
             admitted = len(self._line) + len(self._running)
             if admitted >= self.capacity:
                 self.busy_answers += 1
-                raise Busy(f"busy: all {self.capacity} places are taken")
+                raise Busy(f"busy: all {self.capacity} places are taken", self._frees_in_s())
             ticket = Ticket(self, kind, work)
             self._line.append(ticket)
             self.peak_admitted = max(self.peak_admitted, admitted + 1)
@@ -103,14 +108,22 @@ class WorkQueue:
     def _expected_s(self, ticket: Ticket) -> float:  # with the lock held
         return self._rate(ticket.kind) * ticket.work
 
+    def _ends_in_s(self) -> list[float]:  # with the lock held
+        """When each running job ends if it takes its expected time (one more second once past it)."""
+        now = time.monotonic()
+        return [max(1.0, self._expected_s(t) - (now - t.started)) for t in self._running]
+
+    def _frees_in_s(self) -> float:  # with the lock held
+        """When the first place frees: the first running job's end."""
+        return min(self._ends_in_s(), default=0.0)
+
     def _estimate_s(self, ticket: Ticket) -> float:  # with the lock held
         """When ``ticket`` starts if every job takes its expected time: the jobs ahead, handed to the workers
         as they become free (a running job past its expected time is given one more second)."""
         place = self._place(ticket)
         if place <= 0:
             return 0.0
-        now = time.monotonic()
-        free_at = [max(1.0, self._expected_s(t) - (now - t.started)) for t in self._running]
+        free_at = self._ends_in_s()
         free_at += [0.0] * (self.workers - len(free_at))
         heapq.heapify(free_at)
         for ahead in self._line[:place - 1]:
@@ -165,7 +178,7 @@ class Ticket:
                     self.queue.busy_answers += 1
                     self.queue._line.remove(self)
                     self.queue._start_next()
-                    raise Busy(f"busy: no worker became free within {timeout_s:.0f} s")
+                    raise Busy(f"busy: no worker became free within {timeout_s:.0f} s", self.queue._frees_in_s())
                 estimate = self.queue._estimate_s(self)
             if on_update:
                 on_update(place, estimate)  # outside the lock: it may draw, or raise to leave

@@ -284,10 +284,10 @@ def test_lenet_says_a_full_line_in_one_line_then_trains_in_turn(small_queue, mon
     from ui import training_queue
 
     app = open_link("train-lenet", activation="tanh", epochs="1")
-    held = [small_queue.ticket(), small_queue.ticket()]  # one training running, one in line
+    held = [small_queue.ticket("lenet", 300), small_queue.ticket()]  # one training running (3 min), one in line
     app.button(key="train_lenet_start").click().run()
     assert not app.exception, app.exception
-    assert _full_lines(app) == ["All 2 training places are taken; try again in a minute."]
+    assert _full_lines(app) == ["All 2 training places are taken; the first frees in about 3 min."]
     assert not [m for m in app.metric if m.label == "Test accuracy"]  # nothing trained
 
     held[1].leave()  # a place in line is free, the worker still busy: the page waits, showing its place
@@ -309,7 +309,7 @@ def test_schedules_show_the_line_instead_of_the_chart_and_do_not_cache_it(small_
     cached.schedule_run.clear()
     held = [small_queue.ticket(), small_queue.ticket()]
     app = open_link("train-schedules", epochs="20")
-    assert _full_lines(app) == ["All 2 training places are taken; try again in a minute."] * 2  # both charts
+    assert _full_lines(app) == ["All 2 training places are taken; the first frees in about 1 s."] * 2  # both charts
     assert not [m for m in app.metric if m.label == "Formula vs torch"]
     assert len(app.get("plotly_chart")) == 2  # the valley race's two charts, which train nothing
     for ticket in held:
@@ -330,6 +330,26 @@ def test_schedules_show_the_line_instead_of_the_chart_and_do_not_cache_it(small_
     assert places and set(places) == {1} and not _full_lines(app)
     assert len(app.get("plotly_chart")) == 4
     assert small_queue.ticket().place == 0  # every place freed
+
+
+def test_a_full_line_says_when_its_first_place_frees():
+    queue = WorkQueue(workers=2, waiting=1, first_guess_s={"lenet": 10.0})
+    held = [queue.ticket("lenet", 6), queue.ticket("lenet", 3), queue.ticket("lenet", 1)]  # 60 s, 30 s, in line
+    with pytest.raises(Busy) as busy:
+        queue.ticket("lenet")
+    assert 29 < busy.value.frees_in_s <= 30  # the shorter running training's end
+    held[1].started -= 40  # now past its expected end: given one more second
+    with pytest.raises(Busy) as busy:
+        queue.ticket("lenet")
+    assert busy.value.frees_in_s == 1.0
+
+
+def test_the_full_line_reads_in_seconds_then_minutes():
+    from ui.training_queue import full_text
+
+    queue = WorkQueue(workers=1, waiting=8)
+    assert full_text(queue, Busy("", 44.6)) == "All 9 training places are taken; the first frees in about 45 s."
+    assert full_text(queue, Busy("", 1000)) == "All 9 training places are taken; the first frees in about 17 min."
 
 
 def test_the_waiting_line_reads_in_seconds_then_minutes():

@@ -18,18 +18,24 @@ from ui.cached import trainings
 T = TypeVar("T")
 WAITING_SECONDS = N_("In line for training: place {place}, about {seconds} s until it starts.")
 WAITING_MINUTES = N_("In line for training: place {place}, about {minutes} min until it starts.")
-FULL = N_("All {places} training places are taken; try again in a minute.")
+FULL_SECONDS = N_("All {places} training places are taken; the first frees in about {seconds} s.")
+FULL_MINUTES = N_("All {places} training places are taken; the first frees in about {minutes} min.")
 ICON = ":material/hourglass_top:"
 
 
 def waiting_text(place: int, estimate_s: float) -> str:
-    if estimate_s >= 90:
-        return _(WAITING_MINUTES).format(place=place, minutes=round(estimate_s / 60))
-    return _(WAITING_SECONDS).format(place=place, seconds=max(1, round(estimate_s)))
+    return _in_seconds_or_minutes(WAITING_SECONDS, WAITING_MINUTES, estimate_s, place=place)
 
 
-def full_text(queue: WorkQueue) -> str:
-    return _(FULL).format(places=queue.capacity)
+def full_text(queue: WorkQueue, busy: Busy) -> str:
+    """The one line of a full queue, with about when a place frees (the running training's expected end)."""
+    return _in_seconds_or_minutes(FULL_SECONDS, FULL_MINUTES, busy.frees_in_s, places=queue.capacity)
+
+
+def _in_seconds_or_minutes(seconds_text: str, minutes_text: str, seconds: float, **values) -> str:
+    if seconds >= 90:
+        return _(minutes_text).format(minutes=round(seconds / 60), **values)
+    return _(seconds_text).format(seconds=max(1, round(seconds)), **values)
 
 
 @contextlib.contextmanager
@@ -41,8 +47,8 @@ def training_turn(kind: str, work: float = 1.0, notice=None) -> Iterator[bool]:
     notice = st.empty() if notice is None else notice
     try:
         ticket = queue.ticket(kind, work)
-    except Busy:
-        notice.warning(full_text(queue), icon=ICON)
+    except Busy as busy:
+        notice.warning(full_text(queue, busy), icon=ICON)
         yield False
         return
     with ticket:  # an exception while waiting or training (the page left) frees the place
@@ -63,8 +69,8 @@ def queued(call: Callable[[], T], kind: str, work: float = 1.0, notice=None) -> 
             return call()
     except InLine:
         pass  # no worker free: take a place in line where it can be shown, and call again in turn
-    except Busy:
-        notice.warning(full_text(trainings.training_queue()), icon=ICON)
+    except Busy as busy:
+        notice.warning(full_text(trainings.training_queue(), busy), icon=ICON)
         return None
     with training_turn(kind, work, notice) as turn:
         return call() if turn else None
