@@ -31,7 +31,10 @@ def home_by_its_file_name(home_url_path: str) -> None:
     """A link to /home (the home page's file name, as every other page's link is its file name) opens the home
     page. Streamlit serves the default page only at /, and would draw a "Page not found" dialog over it."""
     manager = get_script_run_ctx().pages_manager
-    if manager.intended_page_name == home_url_path and not manager.intended_page_script_hash:
+    # Streamlit's page manager is internal: where a later version changes it, /home shows the dialog again instead
+    # of every page failing.
+    asked_home = getattr(manager, "intended_page_name", None) == home_url_path
+    if asked_home and not getattr(manager, "intended_page_script_hash", None) and hasattr(manager, "set_script_intent"):
         manager.set_script_intent("", "")
 
 
