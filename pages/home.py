@@ -30,10 +30,16 @@ def ilsvrc_chart() -> None:
 # Folded: the chart's scripts would double what a new visitor's browser loads before the page settles.
 folds.fold(_("Why these architectures: ImageNet (ILSVRC) winners by year"), "ilsvrc", "home_ilsvrc_open",
            ilsvrc_chart)
+# A page link's label is one line, clipped; here each has a second line, which wraps.
+st.html("""<style>
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] { align-items: baseline; }
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] > span:last-child,
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"] p { white-space: normal; }
+</style>""")
 for group, entries in page_groups().items():
     if entries is START:
         continue
     st.subheader(_(group))
-    for entry in entries:
-        st.page_link(entry.path, label=_(entry.title), icon=entry.icon)
-        st.caption(_(entry.line))
+    for entry in entries:  # the line under the title is part of the link: one element per page instead of two
+        line = _(entry.line).replace("[", r"\[").replace("]", r"\]")  # inside :gray[...]
+        st.page_link(entry.path, label=f"{_(entry.title)}  \n:gray[{line}]", icon=entry.icon)

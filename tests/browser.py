@@ -22,17 +22,17 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
-def app_server(timeout: float = 60, root: Path = ROOT, log: Path | None = None):
-    """Start ``streamlit run app.py`` in ``root`` on a free port; yield (base URL, seconds until it answered).
-    ``log``: a file for the server's stderr (its log), else it is dropped."""
-    port = _free_port()
+def app_server(timeout: float = 60, root: Path = ROOT, log: Path | None = None, port: int | None = None):
+    """Start ``streamlit run app.py`` in ``root`` on ``port`` (default: a free one); yield (base URL, seconds until
+    it answered). ``log``: a file for the server's stderr (its log), else it is dropped."""
+    port = port or free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",

@@ -21,8 +21,11 @@ def _app() -> AppTest:
 def test_home_links_every_page():
     app = _app()
     assert not app.exception
-    links = [el for el in app.get("page_link")]
-    assert len(links) == len(ENTRIES) - 1  # every page but home itself
+    links = {el.proto.page: el.proto.label for el in app.get("page_link")}
+    entries = [entry for entry in ENTRIES if entry.url_path != "home"]
+    assert list(links) == [entry.url_path for entry in entries]  # every page but home itself, in the sidebar's order
+    for entry in entries:  # its title, and its line below it in gray
+        assert links[entry.url_path] == f"{entry.title}  \n:gray[{entry.line}]"
 
 
 @pytest.mark.parametrize("entry", [e for e in ENTRIES if e.url_path != "home"], ids=lambda e: e.url_path)
