@@ -11,12 +11,20 @@ from cnnviz.zoo.registry import architectures
 from ui import folds
 from ui.catalog import START, page_groups
 
+# A page link's label is one line, clipped; here each has a second line, which wraps. The style rides on the intro's
+# element: one of its own would be one more element, and st.html one more script for a new visitor's browser.
+LINK_STYLE = """<style>
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] { align-items: baseline; }
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] > span:last-child,
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"] p { white-space: normal; }
+</style>"""
+
 st.title(_("cnnviz — classic CNN architectures, live"))
 variants = sum(len(a.variants) for a in architectures().values())
-st.write(_("Every model here is a live PyTorch model: {architectures} architectures in {variants} variants. "
-           "Each page traces its model on PyTorch's `meta` device (no weights are allocated), so every shape, "
-           "parameter count and multiply-accumulate on screen is computed, not copied from a paper.").format(
-    architectures=len(architectures()), variants=variants))
+st.markdown(_("Every model here is a live PyTorch model: {architectures} architectures in {variants} variants. "
+              "Each page traces its model on PyTorch's `meta` device (no weights are allocated), so every shape, "
+              "parameter count and multiply-accumulate on screen is computed, not copied from a paper.").format(
+    architectures=len(architectures()), variants=variants) + LINK_STYLE, unsafe_allow_html=True)
 
 
 def ilsvrc_chart() -> None:
@@ -30,12 +38,6 @@ def ilsvrc_chart() -> None:
 # Folded: the chart's scripts would double what a new visitor's browser loads before the page settles.
 folds.fold(_("Why these architectures: ImageNet (ILSVRC) winners by year"), "ilsvrc", "home_ilsvrc_open",
            ilsvrc_chart)
-# A page link's label is one line, clipped; here each has a second line, which wraps.
-st.html("""<style>
-[data-testid="stMain"] [data-testid="stPageLink-NavLink"] { align-items: baseline; }
-[data-testid="stMain"] [data-testid="stPageLink-NavLink"] > span:last-child,
-[data-testid="stMain"] [data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"] p { white-space: normal; }
-</style>""")
 for group, entries in page_groups().items():
     if entries is START:
         continue
