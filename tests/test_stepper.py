@@ -183,3 +183,15 @@ def test_volume_svg_fits_2048_and_1_channel_volumes_in_its_view_box():
     points = _points(svg)
     assert points and all(0 <= x <= width and 0 <= y <= height for x, y in points)
     assert {"2048", "1", "7"} <= set(_texts(svg))
+
+
+def test_formulas_take_subscripts_after_one_letter_symbols_only():
+    from ui.stepper import with_subscripts
+
+    assert with_subscripts("l_k = l_{k−1} + (F_eff − 1)·j_{k−1}") == \
+        "l<sub>k</sub> = l<sub>k−1</sub> + (F<sub>eff</sub> − 1)·j<sub>k−1</sub>"
+    steps = walked("conv_autoencoder")[1]
+    formulas = {w.formula for step in steps for layer in (step, *step.layers) for w in layer.worked}
+    transposed = next(f for f in formulas if "output_padding" in f)  # the decoder's up-convolutions: a name
+    assert "output_padding" in with_subscripts(transposed)
+    assert "H<sub>in</sub>" in with_subscripts(next(f for f in formulas if "H_in" in f))

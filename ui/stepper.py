@@ -93,7 +93,7 @@ def _draw(name: str, input_size: int | None, step, shown) -> None:
         st.write(shown.description)
         header = (_("formula"), _("with this layer's numbers"), _("result"))
         rows = ["| | " + " | ".join(header) + " |", "|---|---|---|---|"]
-        rows += [f"| **{_(w.what)}** | {_subscripts(w.formula)} | {_subscripts(w.worked)} | **{w.result}** |"
+        rows += [f"| **{_(w.what)}** | {with_subscripts(w.formula)} | {with_subscripts(w.worked)} | **{w.result}** |"
                  for w in shown.worked]
         st.markdown("\n".join(rows), unsafe_allow_html=True)
         if shown.rf is not None:
@@ -135,7 +135,11 @@ def width_within(picture: str, height: int) -> int | str:
     return fitted if fitted < 400 else "stretch"  # a graph column is about 400 pixels wide at 1280x720
 
 
-def _subscripts(formula: str) -> str:
+# A one-letter symbol before the underscore: C_in and l_{k−1} take subscripts; output_padding is a name and stays.
+_SYMBOL = r"(?<![A-Za-z])([A-Za-z])_"
+
+
+def with_subscripts(formula: str) -> str:
     """C_in, l_{k−1} as subscripts (the table is markdown; the formulas are plain text)."""
-    formula = re.sub(r"_\{([^}]*)\}", r"<sub>\1</sub>", formula)
-    return re.sub(r"_([A-Za-z]+)", r"<sub>\1</sub>", formula)
+    formula = re.sub(_SYMBOL + r"\{([^}]*)\}", r"\1<sub>\2</sub>", formula)
+    return re.sub(_SYMBOL + r"([A-Za-z]+)", r"\1<sub>\2</sub>", formula)
