@@ -193,41 +193,56 @@ def test_residual_sweep_stopped_by_leaving_shows_its_curves_so_far(monkeypatch, 
 
 # --- Schedules and optimisers ---
 
+OPTIMISERS_TAB = "SGD with momentum vs RMSProp"
+
+
 def test_schedules_link_opens_its_settings():
+    """One link carries both tabs' settings: each tab shows its own."""
     from cnnviz.training import optimisers as opt
     from cnnviz.training import schedules as sch
 
-    app = open_link("train-schedules", epochs="20", patience="3", warm="4", lr="0.05", mu="0.9", rms="0.05")
+    link = {"epochs": "20", "patience": "3", "warm": "4", "lr": "0.05", "mu": "0.9", "rms": "0.05"}
+    app = open_link("train-schedules", **link)
     assert [app.slider(key=f"train_schedules_{k}").value for k in ("epochs", "patience", "warm")] == [20, 3, 4]
-    assert [app.select_slider(key=f"train_schedules_{k}").value for k in ("lr", "mu", "rms")] == [0.05, 0.9, 0.05]
     last = next(m for m in app.metric if m.label == "GoogLeNet lr in the last epoch")
     assert last.value == f"{sch.step_decay(20)[-1]:.5f}"  # the formula, not torch's scheduler
+    assert not app.select_slider  # the optimisers' tab is closed: it does not run
+    app = open_link("train-schedules", tab="optimisers", **link)
+    assert [app.select_slider(key=f"train_schedules_{k}").value for k in ("lr", "mu", "rms")] == [0.05, 0.9, 0.05]
     race = next(m.value for m in app.markdown if "steps" in m.value and "**" in m.value)
     for name, steps in opt.race(0.05, 0.9, 0.05).reached.items():
         assert f"**{name}**: f < {opt.TARGET:g} " + (f"after {steps} steps" if steps is not None else "not") in race
-    assert not _notices(app)
+    assert not app.slider and not _notices(app)
 
 
 def test_schedules_widgets_write_the_url_and_bad_links_fall_back():
     from cnnviz.training import optimisers as opt
 
-    app = open_link("train-schedules", epochs="25", mu="0.7", rms="fast")
-    assert len(_notices(app)) == 3 and not app.exception
+    app = open_link("train-schedules", epochs="25")
+    assert len(_notices(app)) == 1 and not app.exception
     assert app.slider(key="train_schedules_epochs").value == 100
-    assert app.select_slider(key="train_schedules_mu").value == opt.DEFAULT_MU
     assert dict(app.query_params) == {}
     app.slider(key="train_schedules_patience").set_value(6).run()
+    assert dict(app.query_params) == {"patience": "6"}
+
+    app = open_link("train-schedules", tab="optimisers", mu="0.7", rms="fast")
+    assert len(_notices(app)) == 2 and not app.exception
+    assert app.select_slider(key="train_schedules_mu").value == opt.DEFAULT_MU
     app.select_slider(key="train_schedules_rms").set_value(0.2).run()
-    assert dict(app.query_params) == {"patience": "6", "rms": "0.2"}
+    assert dict(app.query_params) == {"tab": "optimisers", "rms": "0.2"}
 
 
 def test_schedules_keep_their_settings_when_left():
     app = open_page("pages/train-schedules.py")
     app.slider(key="train_schedules_warm").set_value(5).run()
+    app.session_state["train_schedules_tab"] = OPTIMISERS_TAB  # as a click on the tab would
+    app.run()
     app.select_slider(key="train_schedules_lr").set_value(0.08).run()
     leave_and_return(app, "train-schedules")
+    assert app.select_slider(key="train_schedules_lr").value == 0.08  # the open tab too was kept
+    app.session_state["train_schedules_tab"] = "Three schedules"
+    app.run()
     assert app.slider(key="train_schedules_warm").value == 5
-    assert app.select_slider(key="train_schedules_lr").value == 0.08
 
 
 # --- Transfer learning ---

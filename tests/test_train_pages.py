@@ -56,10 +56,13 @@ def test_lenet_tiny_training_shows_ln10_and_accuracy():
 def test_schedules_widgets_rerun():
     app = _page("pages/train-schedules.py")
     app.slider(key="train_schedules_epochs").set_value(20).run()
-    app.select_slider(key="train_schedules_lr").set_value(0.11).run()  # diverging SGD: a message, not a crash
-    assert not app.exception, app.exception
     agree = next(m for m in app.metric if m.label == "Formula vs torch")
     assert agree.value == "agree"
+    app.session_state["train_schedules_tab"] = "SGD with momentum vs RMSProp"  # as a click on the tab would
+    app.run()
+    app.select_slider(key="train_schedules_lr").set_value(0.11).run()  # diverging SGD: a message, not a crash
+    assert not app.exception, app.exception
+    assert any("diverged" in w.value for w in app.warning)
 
 
 @pytest.mark.slow

@@ -309,16 +309,22 @@ def test_schedules_show_the_line_instead_of_the_chart_and_do_not_cache_it(small_
     cached.schedule_run.clear()
     held = [small_queue.ticket(), small_queue.ticket()]
     app = open_link("train-schedules", epochs="20")
-    assert _full_lines(app) == ["All 2 training places are taken; the first frees in about 1 s."] * 2  # both charts
+    full = ["All 2 training places are taken; the first frees in about 1 s."]
+    assert _full_lines(app) == full and not app.get("plotly_chart")  # the schedules' chart
     assert not [m for m in app.metric if m.label == "Formula vs torch"]
+    app.session_state["train_schedules_tab"] = "SGD with momentum vs RMSProp"  # as a click on the tab would
+    app.run()
+    assert _full_lines(app) == full  # the digits' chart
     assert len(app.get("plotly_chart")) == 2  # the valley race's two charts, which train nothing
     for ticket in held:
         ticket.leave()
     app.run()  # the Busy answers were not cached: this time it trains
     assert not app.exception, app.exception
-    assert not _full_lines(app)
+    assert not _full_lines(app) and len(app.get("plotly_chart")) == 3
+    app.session_state["train_schedules_tab"] = "Three schedules"
+    app.run()
+    assert not _full_lines(app) and len(app.get("plotly_chart")) == 1
     assert next(m for m in app.metric if m.label == "Formula vs torch").value == "agree"
-    assert len(app.get("plotly_chart")) == 4
 
     # The worker busy, a place free: a setting not cached yet waits its turn in view, then trains.
     places = []
@@ -328,7 +334,7 @@ def test_schedules_show_the_line_instead_of_the_chart_and_do_not_cache_it(small_
     app.slider(key="train_schedules_epochs").set_value(30).run()
     assert not app.exception, app.exception
     assert places and set(places) == {1} and not _full_lines(app)
-    assert len(app.get("plotly_chart")) == 4
+    assert len(app.get("plotly_chart")) == 1
     assert small_queue.ticket().place == 0  # every place freed
 
 
