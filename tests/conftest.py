@@ -50,6 +50,13 @@ def open_link(page: str, **params: str):
     return app
 
 
+def open_tab(app, key: str, title: str):
+    """Open a linked tab (``ui.linked_tabs``) by its title, as a click on it would: only the open tab runs."""
+    app.session_state[key] = title
+    app.run()
+    return app
+
+
 def leave_and_return(app, page: str):
     """Home and back within the session. The browser clears the URL on a change of page; AppTest keeps it, so it
     is cleared here: what comes back is what the session kept."""

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.zoo.registry import architectures
-from tests.conftest import ROOT
+from tests.conftest import ROOT, open_tab
 from ui.catalog import page_groups
 
 ENTRIES = [entry for entries in page_groups().values() for entry in entries]
@@ -45,9 +45,7 @@ def test_page_renders(entry):
 
 
 def _open_tab(app: AppTest, page: str, title: str) -> None:
-    """Only the open tab runs: open another as a click would."""
-    app.session_state[f"{page}_tab"] = title
-    app.run()
+    open_tab(app, f"{page}_tab", title)
     assert not app.exception, app.exception
 
 

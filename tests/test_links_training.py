@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import leave_and_return, open_link, open_page
+from tests.conftest import leave_and_return, open_link, open_page, open_tab
 
 pytestmark = pytest.mark.slow
 
@@ -235,13 +235,11 @@ def test_schedules_widgets_write_the_url_and_bad_links_fall_back():
 def test_schedules_keep_their_settings_when_left():
     app = open_page("pages/train-schedules.py")
     app.slider(key="train_schedules_warm").set_value(5).run()
-    app.session_state["train_schedules_tab"] = OPTIMISERS_TAB  # as a click on the tab would
-    app.run()
+    open_tab(app, "train_schedules_tab", OPTIMISERS_TAB)
     app.select_slider(key="train_schedules_lr").set_value(0.08).run()
     leave_and_return(app, "train-schedules")
     assert app.select_slider(key="train_schedules_lr").value == 0.08  # the open tab too was kept
-    app.session_state["train_schedules_tab"] = "Three schedules"
-    app.run()
+    open_tab(app, "train_schedules_tab", "Three schedules")
     assert app.slider(key="train_schedules_warm").value == 5
 
 

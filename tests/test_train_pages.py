@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tests.conftest import open_page
+from tests.conftest import open_page, open_tab
 
 PAGES = ["pages/train-residual.py", "pages/train-lenet.py", "pages/train-schedules.py", "pages/train-transfer.py"]
 
@@ -58,8 +58,7 @@ def test_schedules_widgets_rerun():
     app.slider(key="train_schedules_epochs").set_value(20).run()
     agree = next(m for m in app.metric if m.label == "Formula vs torch")
     assert agree.value == "agree"
-    app.session_state["train_schedules_tab"] = "SGD with momentum vs RMSProp"  # as a click on the tab would
-    app.run()
+    open_tab(app, "train_schedules_tab", "SGD with momentum vs RMSProp")
     app.select_slider(key="train_schedules_lr").set_value(0.11).run()  # diverging SGD: a message, not a crash
     assert not app.exception, app.exception
     assert any("diverged" in w.value for w in app.warning)

@@ -14,7 +14,7 @@ import torch
 
 from cnnviz.training import queueing
 from cnnviz.work_queue import Busy, WorkQueue
-from tests.conftest import open_link
+from tests.conftest import open_link, open_tab
 
 
 class Clock:
@@ -312,8 +312,7 @@ def test_schedules_show_the_line_instead_of_the_chart_and_do_not_cache_it(small_
     full = ["All 2 training places are taken; the first frees in about 1 s."]
     assert _full_lines(app) == full and not app.get("plotly_chart")  # the schedules' chart
     assert not [m for m in app.metric if m.label == "Formula vs torch"]
-    app.session_state["train_schedules_tab"] = "SGD with momentum vs RMSProp"  # as a click on the tab would
-    app.run()
+    open_tab(app, "train_schedules_tab", "SGD with momentum vs RMSProp")
     assert _full_lines(app) == full  # the digits' chart
     assert len(app.get("plotly_chart")) == 2  # the valley race's two charts, which train nothing
     for ticket in held:
@@ -321,8 +320,7 @@ def test_schedules_show_the_line_instead_of_the_chart_and_do_not_cache_it(small_
     app.run()  # the Busy answers were not cached: this time it trains
     assert not app.exception, app.exception
     assert not _full_lines(app) and len(app.get("plotly_chart")) == 3
-    app.session_state["train_schedules_tab"] = "Three schedules"
-    app.run()
+    open_tab(app, "train_schedules_tab", "Three schedules")
     assert not _full_lines(app) and len(app.get("plotly_chart")) == 1
     assert next(m for m in app.metric if m.label == "Formula vs torch").value == "agree"
 
