@@ -189,13 +189,14 @@ def test_longest_side_limits_the_result():
 
 @pytest.mark.parametrize("size", [(4000, 3000), (4032, 3024), (3000, 4000)])
 def test_a_phone_photo_is_stored_from_a_quarter_size_decode(size, monkeypatch):
-    """The session's copy of a 12-megapixel photo needs libjpeg to decode only a quarter of each side."""
-    from ui.photo import STORED_SIDE, decoded
+    """The session's copy of a 12-megapixel photo needs libjpeg to decode only a quarter of each side (the
+    decode the upload's worker runs: ``decode_image`` at the stored side)."""
+    from ui.photo import STORED_SIDE
 
     data = _encode(Image.new("RGB", size, (90, 120, 150)), "JPEG")
     loaded = []
     load = Image.Image.load
     monkeypatch.setattr(Image.Image, "load", lambda self: (loaded.append(self.size), load(self))[1])
-    photo = decoded("phone.jpg", data, "upload")
-    assert max(photo.image.size) <= STORED_SIDE
+    image = decode_image(data, longest_side=STORED_SIDE)
+    assert max(image.size) <= STORED_SIDE
     assert loaded[0] == (size[0] // 4, size[1] // 4)

@@ -17,6 +17,8 @@ from cnnviz.any_network import onnx_file, timm_models
 from cnnviz.format import count, megabytes
 from cnnviz.i18n import N_, _, current
 from ui import cached, linked_tabs, presenter, url_state
+from ui.busy import when_free
+from ui.plain import plain
 
 PAGE = "your_network"
 ONNX_KEY = "your_network_onnx"  # the session's uploaded ``OnnxFile`` (name, bytes, digest)
@@ -72,7 +74,7 @@ def _timm_choice() -> tuple[Network | None, tuple]:
         with st.spinner(_("Tracing the model on the meta device…"), show_time=True):
             return cached.timm_network(name, input_size), ("timm", name, input_size)
     except NetworkError as error:
-        st.error(error.text(), icon=":material/error:")
+        st.error(plain(error.text()), icon=":material/error:")
         return None, ()
 
 
@@ -84,7 +86,7 @@ def _unknown_name_in_link() -> None:
     try:
         timm_models.check_name(raw)
     except NetworkError as error:
-        st.error(error.text(), icon=":material/link_off:")
+        st.error(plain(error.text()), icon=":material/link_off:")  # it quotes the link's text
     del st.query_params["model"]
 
 
@@ -113,30 +115,32 @@ def _onnx_choice() -> tuple[Network | None, tuple]:
                                     "only and cannot travel in a link: a shared link opens this page without it."))
     if st.session_state.get(ERROR_KEY):
         name, error = st.session_state[ERROR_KEY]
-        st.error(f"{name}: {error.text()}", icon=":material/error:")
+        st.error(plain(f"{name}: {error.text()}"), icon=":material/error:")
     stored = st.session_state.get(ONNX_KEY)
     if stored is None:
         st.info(_("Upload an ONNX file to see its layers (for instance one written by `torch.onnx.export`)."))
         return None, ()
     name, data, digest = stored.name, stored.data, stored.digest
     if len(data) > onnx_file.MAX_BYTES:
-        st.error(f"{name}: {onnx_file.too_large(len(data)).text()}", icon=":material/error:")
+        st.error(plain(f"{name}: {onnx_file.too_large(len(data)).text()}"), icon=":material/error:")
         return None, ()
     input_size = None
     for _attempt in range(2):
         try:
             with st.spinner(_("Reading the ONNX graph and inferring every tensor's shape…"), show_time=True):
-                return cached.onnx_network(digest, input_size, name, data), ("onnx", digest, input_size)
+                # In a limited worker, through the files' queue: a busy queue is its one line, and no network.
+                network = when_free(lambda: cached.onnx_network(digest, input_size, name, data))
+            return (network, ("onnx", digest, input_size)) if network is not None else (None, ())
         except NeedsInputSize as error:
             if input_size is not None:
                 break
-            st.info(f"{name}: {error.text()}", icon=":material/straighten:")
+            st.info(plain(f"{name}: {error.text()}"), icon=":material/straighten:")
             input_size = int(st.number_input(_("Input size (pixels)"), min_value=onnx_file.SMALLEST,
                                              max_value=onnx_file.LARGEST, step=1,
                                              key=url_state.bind("size", f"{PAGE}_onnx_size", 224,
                                                                 bounds=(onnx_file.SMALLEST, onnx_file.LARGEST))))
         except NetworkError as error:
-            st.error(f"{name}: {error.text()}", icon=":material/error:")
+            st.error(plain(f"{name}: {error.text()}"), icon=":material/error:")
             break
     return None, ()
 
@@ -154,8 +158,8 @@ def _show(network: Network, key: tuple) -> None:
     d.metric(_("Activations per image"), count(summary.total_activations), help=_(ACTIVATIONS_DEFINITION))
     if network.uncounted:
         st.warning(_("Operators not counted: {ops}. They add 0 MACs to the total, which is therefore a lower "
-                     "bound; their rows are flagged in the layer table.").format(ops=", ".join(network.uncounted)),
-                   icon=":material/warning:")
+                     "bound; their rows are flagged in the layer table.").format(
+            ops=plain(", ".join(network.uncounted))), icon=":material/warning:")  # the file names its operators
     if network.source == "onnx":
         st.caption(_("From the ONNX graph: one row per operator. Exporters often fold batch norm into the "
                      "convolution before it, which removes its parameters; a matrix product of two activations "
@@ -213,7 +217,7 @@ def _receptive_fields(network: Network) -> None:
     try:
         stage = last_stage(network.fields)
         st.markdown(_("Receptive field at the last convolutional stage ({layer}): **{rf} px**, jump {jump} px.").format(
-            layer=stage.name, rf=stage.rf, jump=f"{stage.jump:g}"))
+            layer=plain(stage.name), rf=stage.rf, jump=f"{stage.jump:g}"))  # an ONNX file names its layers
     except ValueError:
         pass  # only global pooling: the table below says it all
     table = pd.DataFrame([{_("layer"): f.name, _("type"): f.kind, _("kernel"): f.kernel, _("stride"): f.stride,

@@ -18,6 +18,7 @@ from cnnviz.i18n import N_, _
 from cnnviz.imagelab.images import ACCEPTED_TEXT, MAX_BYTES, ImageError, decode_image, too_large
 from cnnviz.imagelab.samples import SAMPLES, sample_bytes
 from ui import url_state
+from ui.plain import plain
 
 PHOTO_KEY = "image_lab_photo"
 SOURCES = {"sample": N_("Sample photo"), "upload": N_("Upload a file"), "camera": N_("Camera")}
@@ -27,6 +28,8 @@ CAMERA_NAME = N_("camera photo")  # the name of a photo taken with the camera
 # quarter of the memory that 1024 needs, which only half size covers.
 STORED_SIDE = 1000
 PARAM = "photo"
+BUSY_TEXT = N_("the server is busy reading other files; try again in a minute")
+SHARE_TEXT = N_("your other files are still being read; try again when they are done")
 # MB: the photo uploader's transport cap, under the server's (an ONNX model may be larger) and above MAX_BYTES, so that
 # a photo over the app's limit still arrives and gets its one-line reason.
 UPLOAD_CAP_MB = 64
@@ -72,11 +75,11 @@ def pick_photo(page: str) -> Photo:
                                 on_change=_on_file, args=(page, "camera"))
             if st.session_state.get(f"{page}_photo_error"):
                 name, error = st.session_state[f"{page}_photo_error"]
-                st.error(f"{_name(name)}: {error.text()}", icon=":material/broken_image:")
+                st.error(plain(f"{_name(name)}: {error.text()}"), icon=":material/broken_image:")
         photo = current_photo()
         with preview:
             st.image(photo.image, width="stretch")
-            shown = SAMPLES[photo.name].source if photo.source == "sample" else _name(photo.name)
+            shown = SAMPLES[photo.name].source if photo.source == "sample" else plain(_name(photo.name))
             st.caption(_("{photo} · {width}x{height} pixels").format(photo=shown, width=photo.image.width,
                                                                       height=photo.image.height))
     return photo
@@ -139,4 +142,21 @@ def _store(name: str, data: bytes, source: str, page: str | None = None) -> None
 def decoded(name: str, data: bytes, source: str = "sample") -> Photo:
     """The photo a session keeps of a file (raises ``ImageError``): the server's warm-up builds the first sample's the
     same way, so that its caches are the ones a visitor's page asks for."""
-    return Photo(hashlib.sha256(data).hexdigest()[:16], name, source, decode_image(data, longest_side=STORED_SIDE))
+    if source == "sample":  # the app's own files: decoded here
+        image = decode_image(data, longest_side=STORED_SIDE)
+    else:  # a user's file: in a limited worker, through the files' queue (``cnnviz.uploads``)
+        image = _decode_upload(data)
+    return Photo(hashlib.sha256(data).hexdigest()[:16], name, source, image)
+
+
+def _decode_upload(data: bytes):
+    from cnnviz import uploads
+    from cnnviz.work_queue import Busy, OverShare
+    from ui import cached
+
+    try:
+        return uploads.decode_photo(data, longest_side=STORED_SIDE, queue=cached.files_queue())
+    except OverShare:
+        raise ImageError(SHARE_TEXT) from None
+    except Busy:
+        raise ImageError(BUSY_TEXT) from None

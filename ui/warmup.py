@@ -39,8 +39,15 @@ def _steps() -> list:
     """Each step imports what it needs when it runs: this list is built in the visitor's run, torch is not."""
     steps = [_emoji_pattern] + [partial(_architecture, key) for key in architectures()]
     steps += [_compare, _your_network, _topics, _schedules, _image_lab, _transfer_learning, _receptive_fields,
-              _inside_the_network, _regularisation, _attribution_lab]
+              _inside_the_network, _regularisation, _attribution_lab, _sandbox]
     return steps
+
+
+def _sandbox() -> None:
+    """The fork server that reads uploads (``cnnviz.sandbox``) imports torch and onnx once: before a first upload."""
+    from cnnviz import sandbox
+
+    sandbox.start()
 
 
 def _emoji_pattern() -> None:

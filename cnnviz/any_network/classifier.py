@@ -48,6 +48,28 @@ class OnnxClassifier:
         return top_k(torch.from_numpy(logits[0]), self.categories, k)
 
 
+def preprocessing_for(size: int) -> Preprocessing:
+    """The image lab's preprocessing for a classifier of ``size`` x ``size`` pixels."""
+    return Preprocessing(round(size * 256 / 224), size, IMAGENET_MEAN, IMAGENET_STD)
+
+
+@dataclass(frozen=True)
+class UploadedClassifier:
+    """What the image lab shows of an uploaded classifier; its predictions run in a limited worker
+    (``cnnviz.uploads.onnx_predictions``), never in the server."""
+
+    file: OnnxFile
+    preprocessing: Preprocessing
+
+    @classmethod
+    def of(cls, file: OnnxFile, size: int) -> UploadedClassifier:
+        return cls(file, preprocessing_for(size))
+
+    @property
+    def title(self) -> str:
+        return self.file.name
+
+
 def onnx_classifier(file: OnnxFile, threads: int = 1) -> OnnxClassifier:
     """The predictor of a file ``classifier_input_size`` accepts (a ``ValueError`` for any other). The file is
     checked (``parse``: no external data) before ONNX Runtime sees its bytes."""
@@ -62,5 +84,4 @@ def onnx_classifier(file: OnnxFile, threads: int = 1) -> OnnxClassifier:
     options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
     options.log_severity_level = 3  # errors only: the model's own warnings are not the user's
     session = onnxruntime.InferenceSession(file.data, options, providers=["CPUExecutionProvider"])
-    spec = Preprocessing(round(size * 256 / 224), size, IMAGENET_MEAN, IMAGENET_STD)
-    return OnnxClassifier(file.name, spec, session, imagenet_categories())
+    return OnnxClassifier(file.name, preprocessing_for(size), session, imagenet_categories())

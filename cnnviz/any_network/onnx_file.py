@@ -17,6 +17,9 @@ from cnnviz.i18n import N_
 
 MAX_BYTES = 200 * 2**20  # the app's own limit; a server may cap uploads lower (.streamlit/config.toml)
 SMALLEST, LARGEST = 16, 1024
+# Protobuf messages a file may hold (nodes, attributes, tensors, dimensions...): ResNet-50 has a few thousand, a
+# large transformer some hundred thousand; five million empty nodes took 2 GB to parse.
+MAX_MESSAGES = 500_000
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,15 @@ def parse(file: OnnxFile):
         raise NetworkError(N_("the file is empty"))
     if len(file.data) > MAX_BYTES:
         raise too_large(len(file.data))
+    from cnnviz.any_network.protobuf_scan import count_messages
+
+    if (messages := count_messages(file.data, onnx.ModelProto.DESCRIPTOR, MAX_MESSAGES)) > MAX_MESSAGES:
+        raise NetworkError(N_("the file holds more than {limit} protobuf messages (nodes, attributes, tensors); "
+                              "this app reads up to that many"), limit=f"{MAX_MESSAGES:,}", found=messages)
     try:
         # From bytes: the onnx package reads external data only when it is given a path to load from.
         model = onnx.load_model_from_string(file.data)
-    except (DecodeError, RuntimeWarning, ValueError):
+    except (DecodeError, RuntimeWarning, ValueError, TypeError):
         raise _unreadable(file.data) from None
     if not model.graph.node or model.ir_version <= 0:
         raise _unreadable(file.data)
@@ -82,30 +90,39 @@ def _unreadable(data: bytes) -> NetworkError:
     return NetworkError(N_("this is not an ONNX file"))
 
 
-def _tensors(graph):
-    """Every tensor stored in ``graph`` and its subgraphs: initializers and Constant nodes' values."""
-    from onnx import AttributeProto
+def _tensors(message):
+    """Every ``TensorProto`` anywhere in ``message``: graph and sparse initializers (values and indices), Constant
+    nodes, attributes of every kind, nested graphs, model-local functions, training graphs. The walk follows the
+    schema rather than a list of known places, so a place added by a later ONNX version is searched too."""
+    from onnx import TensorProto
 
-    yield from graph.initializer
-    yield from (sparse.values for sparse in graph.sparse_initializer)
-    for node in graph.node:
-        for attribute in node.attribute:
-            if attribute.type == AttributeProto.TENSOR:
-                yield attribute.t
-            elif attribute.type == AttributeProto.SPARSE_TENSOR:
-                yield attribute.sparse_tensor.values
-            elif attribute.type == AttributeProto.GRAPH:
-                yield from _tensors(attribute.g)
-            elif attribute.type == AttributeProto.GRAPHS:
-                for subgraph in attribute.graphs:
-                    yield from _tensors(subgraph)
+    pending = [message]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, TensorProto):
+            yield current
+            continue
+        for field in current.DESCRIPTOR.fields:
+            if field.message_type is None:
+                continue
+            value = getattr(current, field.name)
+            if _repeated(field):
+                pending.extend(value)
+            elif current.HasField(field.name):
+                pending.append(value)
+
+
+def _repeated(field) -> bool:
+    # protobuf 5+ names it ``is_repeated``; older releases only have ``label``.
+    return field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED
 
 
 def refuse_external_data(model) -> None:
-    """Weights kept in files beside the model would be read from the server's disk: refused."""
+    """Weights kept in files beside the model would be read from the server's disk: refused, wherever the tensor
+    sits in the model."""
     from onnx import TensorProto
 
-    for tensor in _tensors(model.graph):
+    for tensor in _tensors(model):
         if tensor.data_location == TensorProto.EXTERNAL or tensor.external_data:
             raise NetworkError(N_("the model keeps its weights in external data files ({tensor}); only "
                                   "self-contained ONNX files are read"), tensor=tensor.name or "?")
@@ -170,4 +187,8 @@ def with_shapes(model, shapes: list[tuple[int, ...]]):
             raise NetworkError(N_("the tensor shapes cannot be inferred at this input size: {reason}"),
                                reason=reason) from None
     # An operator the onnx package does not know (a custom domain): infer what it can, past it where it can.
-    return onnx.shape_inference.infer_shapes(fixed, strict_mode=False, data_prop=True)
+    try:
+        return onnx.shape_inference.infer_shapes(fixed, strict_mode=False, data_prop=True)
+    except Exception as error:  # noqa: BLE001 — as above
+        raise NetworkError(N_("the tensor shapes cannot be inferred at this input size: {reason}"),
+                           reason=str(error).strip().splitlines()[0][:200]) from None

@@ -23,6 +23,10 @@ from cnnviz.any_network.onnx_file import OnnxFile, fixed_shapes, graph_inputs, o
 from cnnviz.i18n import N_
 
 FLOATS = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.BFLOAT16, TensorProto.DOUBLE}
+# The widest feature map analysed: the receptive-field walk visits every unit of a map that upsampling makes
+# uneven, so a Resize by a million (a 300-byte file) would take the worker's memory. Inputs are at most 1,024
+# pixels; a decoder that upsamples them eight times still fits.
+MAX_SIDE = 8192
 
 
 def _shapes_and_types(model) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
@@ -114,6 +118,7 @@ def _analyse(model, name: str, input_shapes: list[tuple[int, ...]], dynamic: boo
             data.update(o for o in node.output if o)
             if any(types.get(o) in FLOATS for o in node.output if o):
                 on_path.append(node)
+    _check_sizes(on_path, shapes)
     node_scopes = [_scopes(n.name) for n in on_path]
     skip = _common_prefix(node_scopes) if len(on_path) > 1 else 0
     nodes, rows, row_of_node = [], [], {}
@@ -171,6 +176,23 @@ def _analyse(model, name: str, input_shapes: list[tuple[int, ...]], dynamic: boo
     fields = fields_of(GeometryTrace(nodes, geometry, None)) if geometry else []
     return Network(summary, fields or None, "onnx", tuple(dict.fromkeys(uncounted)),
                    default_size=input_shapes[0][-1] if len(input_shapes[0]) == 4 else None, dynamic=dynamic)
+
+
+def _check_sizes(on_path, shapes) -> None:
+    """Refuse a map with no elements (a Resize by 0) or one wider than ``MAX_SIDE`` before anything walks it."""
+    for node in on_path:
+        for value in node.output:
+            shape = shapes.get(value)
+            if not shape:
+                continue
+            shown = "x".join(map(str, shape))
+            if 0 in shape[1:]:
+                raise NetworkError(N_("{tensor} (output of {node}) would have no elements ({shape})"),
+                                   tensor=value, node=node.name or node.op_type, shape=shown)
+            if len(shape) >= 3 and max(shape[2:]) > MAX_SIDE:
+                raise NetworkError(N_("{tensor} (output of {node}) would be {shape}: wider than the {limit} "
+                                      "pixels a side this app analyses"), tensor=value, node=node.name or node.op_type,
+                                   shape=shown, limit=f"{MAX_SIDE:,}")
 
 
 def _weights(node, data: set[str], shapes, types) -> list[str]:

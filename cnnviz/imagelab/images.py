@@ -24,6 +24,13 @@ ACCEPTED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP",
 ACCEPTED_TEXT = N_("JPEG, PNG, WebP, GIF or BMP")
 _DEFAULT_MAX_PIXELS = 89_478_485  # Pillow's own default, used where an application has switched the check off
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
+# What decoding an accepted file may take, told from its header before a pixel is decoded: the decoder's buffers
+# (``decode_bytes``). Pillow's 89-megapixel cap alone lets a 168 KB PNG take gigabytes.
+DECODE_BUDGET = 256 * 2**20
+# A progressive JPEG is decoded once per scan; encoders write about 10 (libjpeg) to 20. 20,000 empty scans take
+# a core for minutes, so files with more than this many are refused.
+MAX_JPEG_SCANS = 100
+_ONE_BYTE_MODES = ("1", "L", "P")  # Pillow keeps every other mode in 4 bytes a pixel, "I;16" in 2
 
 
 class ImageError(ValueError):
@@ -79,6 +86,11 @@ def decode_image(data: bytes, *, shortest_side: int | None = None, longest_side:
         raise ImageError(N_("the file is empty"))
     if len(data) > MAX_BYTES:
         raise too_large(len(data))
+    if (size := webp_size(data)) and size[0] * size[1] * 4 * 2 > DECODE_BUDGET:
+        # Pillow opens a WebP through libwebp's animation decoder, which allocates the canvas at once.
+        raise ImageError(N_("decoding this {width}x{height} image would take {needed} MB; the limit is {limit} MB"),
+                         width=size[0], height=size[1], needed=f"{size[0] * size[1] * 8 / 2**20:.0f}",
+                         limit=f"{DECODE_BUDGET / 2**20:.0f}")
     try:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
@@ -96,23 +108,96 @@ def decode_image(data: bytes, *, shortest_side: int | None = None, longest_side:
         raise ImageError(N_("the image has no pixels"))
     if width * height > max_pixels():
         raise _too_many_pixels(image.size)
+    if image.format in ("JPEG", "MPO") and (scans := jpeg_scans(data)) > MAX_JPEG_SCANS:
+        raise ImageError(N_("the JPEG file has {scans} scans; the limit is {limit}"), scans=scans,
+                         limit=MAX_JPEG_SCANS)
     try:
         if getattr(image, "n_frames", 1) > 1:
             image.seek(0)  # animated GIF/WebP/MPO: the first frame is the photo
         if image.format in ("JPEG", "MPO"):
             image.draft(None, _draft_request(image.size, shortest_side, longest_side))
+        if (needed := decode_bytes(image, (width, height))) > DECODE_BUDGET:
+            raise ImageError(N_("decoding this {width}x{height} image would take {needed} MB; the limit is {limit} "
+                                "MB"), width=width, height=height, needed=f"{needed / 2**20:.0f}",
+                             limit=f"{DECODE_BUDGET / 2**20:.0f}")
         image.load()
+    except ImageError:
+        raise
     except (OSError, SyntaxError, ValueError, struct.error, EOFError, zlib.error, IndexError) as error:
         text = _first_line(error)
         if "truncated" in text:
             raise ImageError(N_("the file is cut short (truncated); upload the complete file")) from None
         raise ImageError(N_("the image is damaged: {reason}"), reason=text) from None
+    image = _reduced(image, shortest_side, longest_side)  # before converting: every copy is then small
     image = _upright(image)
     image = _to_rgb(image)
     if longest_side and max(image.size) > longest_side:
         # reducing_gap: a cheap integer reduce first, then an exact antialiased resize of the rest.
         image.thumbnail((longest_side, longest_side), Image.Resampling.BICUBIC, reducing_gap=2.0)
     return image
+
+
+def webp_size(data: bytes) -> tuple[int, int] | None:
+    """A WebP file's canvas from its first chunk (RIFF....WEBP then VP8X, VP8L or "VP8 "), None for other files:
+    read here because Pillow's WebP plugin allocates the canvas while it opens the file."""
+    if len(data) < 30 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return None
+    chunk = data[12:16]
+    if chunk == b"VP8X":  # 24-bit canvas width - 1 and height - 1
+        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+    if chunk == b"VP8L" and data[20] == 0x2F:  # 14 bits each after the signature byte
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":  # the key frame's start code, then 14-bit sizes
+        return int.from_bytes(data[26:28], "little") & 0x3FFF, int.from_bytes(data[28:30], "little") & 0x3FFF
+    return None
+
+
+def jpeg_scans(data: bytes) -> int:
+    """How many scans a JPEG file has, counted from its start-of-scan markers (0xFFDA) without decoding: inside
+    the entropy-coded data a 0xFF byte is always followed by 0x00 or a restart marker, so every 0xFFDA is a marker
+    (an embedded thumbnail's scans count too, which only makes this an upper bound)."""
+    return data.count(b"\xff\xda")
+
+
+def decode_bytes(image: Image.Image, full_size: tuple[int, int] | None = None) -> int:
+    """The bytes the decoder holds for ``image`` (after any ``draft``), from its header: the pixel buffer in
+    Pillow's layout, libwebp's own buffer beside it for WebP, and for a progressive JPEG the whole image's DCT
+    coefficients (2 bytes each, at ``full_size`` whatever the draft), which libjpeg keeps until the last scan."""
+    width, height = image.size
+    per_pixel = 1 if image.mode in _ONE_BYTE_MODES else 2 if image.mode.startswith("I;16") else 4
+    needed = width * height * per_pixel * (2 if image.format == "WEBP" else 1)
+    if image.format in ("JPEG", "MPO") and image.info.get("progressive"):
+        from PIL import JpegImagePlugin
+
+        full = full_size or image.size
+        samples = len(image.getbands()) if image.mode not in ("RGB", "YCbCr") else \
+            {0: 3.0, 1: 2.0, 2: 1.5}.get(JpegImagePlugin.get_sampling(image), 3.0)
+        needed += int(full[0] * full[1] * samples * 2)
+    return needed
+
+
+def _reduced(image: Image.Image, shortest_side: int | None, longest_side: int | None) -> Image.Image:
+    """An integer box reduction towards what the caller needs (at least twice it is kept, for the exact resize that
+    follows): conversions and rotations after it touch a small image, not the decoded one."""
+    width, height = image.size
+    factors = []
+    if longest_side:
+        factors.append(max(width, height) // (2 * longest_side))
+    if shortest_side:
+        factors.append(min(width, height) // (2 * shortest_side))
+    factor = min(factors) if factors else 0
+    if factor < 2:
+        return image
+    size = (max(1, width // factor), max(1, height // factor))
+    if image.mode in _SIXTEEN_BIT_MODES[:-1] or image.mode in ("1", "P"):
+        reduced = image.resize(size, Image.Resampling.BOX if image.mode.startswith("I;16") else
+                               Image.Resampling.NEAREST)  # Pillow's reduce() takes neither
+    else:
+        reduced = image.reduce(factor)
+    reduced.info = image.info  # EXIF orientation, transparency, ...
+    reduced.format = image.format
+    return reduced
 
 
 def _draft_request(size: tuple[int, int], shortest_side: int | None,
@@ -151,6 +236,8 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 
 def _scale_to_8bit(image: Image.Image) -> Image.Image:
     """Scale 16-bit (or wider) grey levels into 0..255; Pillow's own convert would clip at 255."""
+    if image.mode.startswith("I;16"):  # Pillow's own linear map (rounded by the + 0.5): no wide copy of the pixels
+        return image.point(lambda level: level * (255 / 65535) + 0.5, "L")
     values = np.asarray(image).astype(np.float64)
     if image.mode.startswith("I;16"):
         top = 65535.0

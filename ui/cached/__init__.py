@@ -10,7 +10,7 @@ from ui.cached.image_lab import (inference_queue, classifier, image_predictions,
                                  pretrained_or_random, sample_photo, inspected_layers, image_filter_figure,
                                  image_feature_maps, image_feature_grid, image_grad_cam, ten_crop_prediction)
 from ui.cached.trainings import training_queue, schedule_runs, schedule_run
-from ui.cached.any_network import (timm_network, onnx_network, network_graph_dot, network_cost_chart,
+from ui.cached.any_network import (files_queue, timm_network, onnx_network, network_graph_dot, network_cost_chart,
                                    onnx_classifier, uploaded_predictions)
 from ui.cached.figures import figure
 from ui.cached.labs import (lab_measured_field, lab_effective_field, topic_activation_spread,
@@ -26,5 +26,5 @@ __all__ = ['summary', 'key_facts', 'graph_dot', 'graph_svg', 'graph_picture', 'w
            'training_queue',
            'schedule_runs', 'schedule_run', 'lab_measured_field', 'lab_effective_field', 'topic_activation_spread',
            'topic_bottleneck_spectrum', 'topic_cifar_resnets',
-           'timm_network', 'onnx_network', 'network_graph_dot', 'network_cost_chart', 'onnx_classifier',
+           'files_queue', 'timm_network', 'onnx_network', 'network_graph_dot', 'network_cost_chart', 'onnx_classifier',
            'uploaded_predictions', 'figure']
