@@ -5,6 +5,11 @@ Used in front of inference (``cnnviz.imagelab.serving``) and the live trainings 
 A ticket is a context manager: leaving it (normally, or by an exception while waiting or running) frees its
 place. The wait is estimated from a running record of how long recent jobs of each kind took per unit of work
 (``work``: epochs, say), with a first guess per kind before any job of that kind finished.
+
+A fair share: a ticket may name its ``owner`` (a student: the UI passes the browser or the session), and an owner
+holds at most ``share`` admitted jobs (running and waiting together); one more is ``OverShare`` at once, and takes
+no place. Without the share, one student's tabs could fill every place and everyone else would hear "busy". A
+ticket with no owner (the command line, the warm-up) has no share to keep.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ import threading
 import time
 import warnings
 from collections import deque
-from typing import Callable, Mapping
+from typing import Callable, Hashable, Mapping
 
 Update = Callable[[int, float], None]  # (place in line, estimated seconds until the job starts)
+Owner = Hashable | None  # whose job it is; None: no one's, no share to keep
+ASK = object()  # ``owner`` not given: ask the queue's ``owner_of``
 
 
 class Busy(RuntimeError):
@@ -28,6 +35,15 @@ class Busy(RuntimeError):
     def __init__(self, message: str, frees_in_s: float = 0.0) -> None:
         super().__init__(message)
         self.frees_in_s = frees_in_s
+
+
+class OverShare(Busy):
+    """The owner already holds ``held`` admitted jobs, its ``share``: this one was refused, though places may be
+    free. ``frees_in_s``: about when the first of the owner's own jobs ends."""
+
+    def __init__(self, message: str, frees_in_s: float, owner: Owner, held: int, share: int) -> None:
+        super().__init__(message, frees_in_s)
+        self.owner, self.held, self.share = owner, held, share
 
 
 def workers_from_env(variable: str, fallback: int) -> int:
@@ -40,19 +56,34 @@ def workers_from_env(variable: str, fallback: int) -> int:
         return fallback
 
 
+def share_from_env(variable: str, fallback: int) -> int:
+    """``$variable`` if it is a whole number (0: no share, any owner may take every place), else ``fallback``."""
+    value = os.environ.get(variable, "").strip()
+    try:
+        return max(0, int(value)) if value else fallback
+    except ValueError:  # a typo in the deployment's settings must not stop the app
+        warnings.warn(f"{variable}={value!r} is not a whole number; using a share of {fallback}", stacklevel=3)
+        return fallback
+
+
 class WorkQueue:
     """``waiting``: places in line (0: eight per worker). ``wait_s``: how long a ticket waits at most by default
     (None: as long as it takes). ``first_guess_s``: seconds per unit of work of each kind before any job of that
-    kind finished (``default_guess_s`` for kinds not in it). The last ``remembered`` jobs of a kind make its rate."""
+    kind finished (``default_guess_s`` for kinds not in it). The last ``remembered`` jobs of a kind make its rate.
+    ``share``: admitted jobs per owner at most (0: no limit). ``owner_of()``: the owner of a ticket that names none
+    (the UI's: the session calling; None: no owner)."""
 
     def __init__(self, workers: int, waiting: int = 0, wait_s: float | None = None,
                  first_guess_s: Mapping[str, float] | None = None, default_guess_s: float = 1.0,
-                 remembered: int = 5) -> None:
+                 remembered: int = 5, share: int = 0, owner_of: Callable[[], Owner] | None = None) -> None:
         self.workers = max(1, workers)
         self.waiting = waiting or 8 * self.workers
         self.wait_s = wait_s
+        self.share = max(0, share)
+        self.owner_of = owner_of
         self.peak_admitted = 0
         self.busy_answers = 0
+        self.over_share_answers = 0
         self._first_guess_s = dict(first_guess_s or {})
         self._default_guess_s = default_guess_s
         self._remembered = remembered
@@ -65,24 +96,57 @@ class WorkQueue:
     def capacity(self) -> int:
         return self.workers + self.waiting
 
-    def ticket(self, kind: str = "", work: float = 1.0) -> Ticket:
-        """A place in line (or a worker, if one is free); ``Busy`` at once when every place is taken."""
+    def ticket(self, kind: str = "", work: float = 1.0, owner: Owner | object = ASK) -> Ticket:
+        """A place in line (or a worker, if one is free); ``OverShare`` at once when ``owner`` (by default
+        ``owner_of()``) already holds its share, ``Busy`` at once when every place is taken."""
+        owner = self.owner(owner)
         with self._changed:
+            held = self._held(owner)
+            if held:  # checked first: a student over the share hears about their own jobs, not a full server
+                self.over_share_answers += 1
+                raise OverShare(f"over share: this owner already has {len(held)} of its {self.share} jobs admitted",
+                                min(self._ends_of(held)), owner, len(held), self.share)
             admitted = len(self._line) + len(self._running)
             if admitted >= self.capacity:
                 self.busy_answers += 1
                 raise Busy(f"busy: all {self.capacity} places are taken", self._frees_in_s())
-            ticket = Ticket(self, kind, work)
+            ticket = Ticket(self, kind, work, owner)
             self._line.append(ticket)
             self.peak_admitted = max(self.peak_admitted, admitted + 1)
             self._start_next()
             return ticket
 
-    def run(self, function: Callable[..., object], *args, kind: str = "", work: float = 1.0, **kwargs):
-        """``function(*args, **kwargs)`` in its turn (``Busy`` if the queue is full or the wait too long)."""
-        with self.ticket(kind, work) as ticket:
+    def run(self, function: Callable[..., object], *args, kind: str = "", work: float = 1.0,
+            owner: Owner | object = ASK, **kwargs):
+        """``function(*args, **kwargs)`` in its turn (``Busy`` if the queue is full or the wait too long,
+        ``OverShare`` if ``owner`` holds its share)."""
+        with self.ticket(kind, work, owner) as ticket:
             ticket.wait()
             return function(*args, **kwargs)
+
+    def owner(self, owner: Owner | object = ASK) -> Owner:
+        """``owner``, or where it was not given, ``owner_of()`` (None without one)."""
+        if owner is ASK:
+            return self.owner_of() if self.owner_of is not None else None
+        return owner
+
+    def share_frees(self, owner: Owner, timeout_s: float | None = None) -> bool:
+        """Wait until ``owner`` holds less than its share (at most ``timeout_s``); whether it does."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._held(owner), timeout_s)
+
+    def _held(self, owner: Owner) -> list[Ticket]:  # with the lock held
+        """``owner``'s admitted tickets where they fill its share, else none."""
+        if owner is None or not self.share:
+            return []
+        held = [t for t in self._running + self._line if t.owner == owner]
+        return held if len(held) >= self.share else []
+
+    def _ends_of(self, tickets: list[Ticket]) -> list[float]:  # with the lock held
+        """When each of ``tickets`` ends if every job takes its expected time (a running one past it: in a second)."""
+        now = time.monotonic()
+        return [max(1.0, self._expected_s(t) - (now - t.started)) if t in self._running
+                else self._estimate_s(t) + self._expected_s(t) for t in tickets]
 
     def seconds_per_work(self, kind: str) -> float:
         """The median rate of the last jobs of ``kind`` that finished, else the first guess."""
@@ -110,8 +174,7 @@ class WorkQueue:
 
     def _ends_in_s(self) -> list[float]:  # with the lock held
         """When each running job ends if it takes its expected time (one more second once past it)."""
-        now = time.monotonic()
-        return [max(1.0, self._expected_s(t) - (now - t.started)) for t in self._running]
+        return self._ends_of(self._running)
 
     def _frees_in_s(self) -> float:  # with the lock held
         """When the first place frees: the first running job's end."""
@@ -145,8 +208,8 @@ class WorkQueue:
 class Ticket:
     """One job's place: ``place`` 0 while it runs, k while it is k-th in line, -1 once it left."""
 
-    def __init__(self, queue: WorkQueue, kind: str, work: float) -> None:
-        self.queue, self.kind, self.work = queue, kind, work
+    def __init__(self, queue: WorkQueue, kind: str, work: float, owner: Owner = None) -> None:
+        self.queue, self.kind, self.work, self.owner = queue, kind, work, owner
         self.started = 0.0
 
     @property

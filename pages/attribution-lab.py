@@ -12,7 +12,7 @@ from cnnviz.i18n import N_, _
 from cnnviz.imagelab import figures
 from cnnviz.imagelab.adversarial import ATTACKS, MOST_LEVELS, amplified
 from cnnviz.imagelab.attribution import (IG_STEPS, METHODS, MOST_IG_STEPS, OCCLUSION_PATCH, OCCLUSION_STRIDE,
-                                         occlusion_positions, overlay)
+                                         overlay)
 from cnnviz.imagelab.attribution_figures import colour_legend, correlation_chart
 from cnnviz.imagelab.channel_wants import field_of
 from cnnviz.imagelab.inside import default_cam_layer, default_map_layer
@@ -121,8 +121,7 @@ def _explanation(method: str, detail: dict) -> str:
                  "over it, summed and rectified: coarse, one value per cell of that layer.").format(**detail)
     if method == "occlusion":
         return _("The drop of the class's probability when a grey {patch}x{patch} patch covers each place "
-                 "({positions} positions, stride {stride}): ZFNet's experiment, no gradients.").format(
-            positions=occlusion_positions(view.width, detail["patch"], detail["stride"]), **detail)
+                 "({positions} positions, stride {stride}): ZFNet's experiment, no gradients.").format(**detail)
     if method == "saliency":
         return _("The gradient of the class score with respect to each pixel: how much a tiny change there moves "
                  "the score.")

@@ -89,9 +89,9 @@ def test_every_map_is_in_the_unit_range_at_the_input_size():
 
 def test_a_stride_that_needs_too_many_positions_is_raised():
     assert attribution.occlusion_stride(224, 56, 24) == 24
-    raised = attribution.occlusion_stride(224, 16, 8)
-    assert raised > 8 and attribution.occlusion_positions(224, 16, raised) <= attribution.MOST_OCCLUSIONS
-    assert attribution.occlusion_positions(224, 16, raised - 1) > attribution.MOST_OCCLUSIONS
+    raised = attribution.occlusion_stride(224, 24, 8)
+    assert raised > 8 and attribution.occlusion_positions(224, 24, raised) <= attribution.MOST_OCCLUSIONS
+    assert attribution.occlusion_positions(224, 24, raised - 1) > attribution.MOST_OCCLUSIONS
 
 
 @pytest.fixture(scope="module")

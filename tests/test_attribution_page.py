@@ -30,6 +30,14 @@ def test_the_maps_tab_draws_six_maps_and_a_rerun_hits_the_caches():
     assert not app.exception and len([m for m in app.markdown if m.value.startswith("**")]) == 6
 
 
+def test_a_patch_smaller_than_the_stride_draws_its_map():
+    """/attribution-lab?patch=16 (stride 24 by default) stopped the page: Captum refused a stride above the patch."""
+    app = open_link("attribution-lab", patch="16", steps="16")
+    assert app.slider(key=f"{PAGE}_patch").value == 16 and app.slider(key=f"{PAGE}_stride").value == 24
+    assert any("grey 16x16 patch" in c.value and "(196 positions, stride 16)" in c.value for c in app.caption)
+    assert not app.error and len([m for m in app.markdown if m.value.startswith("**")]) == 6
+
+
 def test_the_adversarial_link_opens_its_attack_and_epsilon():
     app = open_link("attribution-lab", tab="adversarial", attack="pgd", eps="0")
     assert app.radio(key=f"{PAGE}_attack").value == "pgd" and app.slider(key=f"{PAGE}_eps").value == 0

@@ -3,8 +3,8 @@
 Every method works in pixel space (the model's crop, 0..1 per colour, before normalisation; ``PixelSpace``), so
 the occlusion patch is a real grey, the integrated-gradients baseline a real black and an adversarial step a real
 change of pixel levels. Every map is returned as (height, width) values in 0..1 at the model's input size, ready
-to be drawn with one colour scale. Grad-CAM uses torchcam, as the Grad-CAM tab of the image lab does; the other
-five use Captum.
+to be drawn with one colour scale. Grad-CAM uses torchcam, as the Grad-CAM tab of the image lab does; occlusion
+is a loop of its own (``occlusion``); the other four use Captum.
 
 The shared models are never hooked or changed: hooks and module swaps happen on a private view
 (``inside.private_view``), whose weights are the shared ones.
@@ -93,7 +93,10 @@ def attribute(net: PixelSpace, pixels: torch.Tensor, target: int, method: str, *
         elif method == "occlusion":
             stride = occlusion_stride(pixels.shape[-1], patch, stride)
             raw = occlusion(net, pixels, target, patch, stride, progress)
-            heatmap, detail = positive_part(raw[0].mean(dim=0)), {"patch": patch, "stride": stride}
+            positions = len(occlusion_starts(pixels.shape[-2], patch, stride)) * len(
+                occlusion_starts(pixels.shape[-1], patch, stride))
+            heatmap = positive_part(raw[0].mean(dim=0))
+            detail = {"patch": patch, "stride": stride, "positions": positions}
         elif method == "integrated-gradients":
             raw = integrated_gradients(net, pixels, target, steps, progress)
             with torch.no_grad():
@@ -123,31 +126,58 @@ def grad_cam(net: PixelSpace, pixels: torch.Tensor, target: int, layer: str) -> 
     return _unit_range(enlarged.clamp_min(0))
 
 
+def occlusion_starts(size: int, patch: int, stride: int) -> list[int]:
+    """Where the patch starts along one side of ``size`` pixels: from the first pixel to flush with the last, evenly
+    spaced and at most ``stride`` apart (one position where the patch spans the side). With ``stride`` at most
+    ``patch``, every pixel lies under at least one whole patch."""
+    if patch >= size:
+        return [0]
+    gaps = -(-(size - patch) // stride)  # the fewest gaps of at most ``stride``
+    return [round(gap * (size - patch) / gaps) for gap in range(gaps + 1)]
+
+
 def occlusion_positions(size: int, patch: int, stride: int) -> int:
     """How many positions the patch takes on a size x size input (rows times columns)."""
-    return ((size - patch) // stride + 1) ** 2
+    return len(occlusion_starts(size, patch, stride)) ** 2
 
 
 def occlusion_stride(size: int, patch: int, stride: int) -> int:
-    """``stride``, raised where needed so that the job needs at most ``MOST_OCCLUSIONS`` positions."""
-    while occlusion_positions(size, patch, stride) > MOST_OCCLUSIONS:
+    """The stride a job runs with: ``stride``, raised where needed so that the job needs at most ``MOST_OCCLUSIONS``
+    positions, but never above ``patch``: a larger step would leave strips that no patch covers. So a patch too small
+    to cover the input in ``MOST_OCCLUSIONS`` positions takes more (16 pixels on 224: 14 x 14)."""
+    stride = min(stride, patch)
+    while stride < patch and occlusion_positions(size, patch, stride) > MOST_OCCLUSIONS:
         stride += 1
     return stride
 
 
 def occlusion(net: nn.Module, pixels: torch.Tensor, target: int, patch: int, stride: int,
               progress: Progress | None = None) -> torch.Tensor:
-    """ZFNet's experiment (Zeiler & Fergus 2014, fig. 7) with Captum: a grey patch slid over the image; each pixel
-    gets the mean drop of the class's probability over the positions whose patch covers it (negative: the
-    probability rose). (1, 3, H, W); every channel holds the same value."""
-    from captum.attr import Occlusion
+    """ZFNet's experiment (Zeiler & Fergus 2014, fig. 7): a grey patch slid over the image; each pixel gets the mean
+    drop of the class's probability over the positions whose patch covers it (negative: the probability rose).
+    (1, 3, H, W); every channel holds the same value.
 
-    count = occlusion_positions(pixels.shape[-1], patch, stride)
-    forward = _Counting(lambda x: torch.softmax(net(x), dim=1), count + 1, progress)
+    Not Captum's ``Occlusion``: its grid steps from the first pixel by ``stride`` and cuts the last patch off at the
+    edge, so the far strip is judged by a sliver of grey (8 pixels wide for a 24-pixel patch on 224), and it refuses
+    a stride above the patch. Here every position holds a whole patch (``occlusion_starts``)."""
+    if stride > patch:
+        raise ValueError(f"a stride of {stride} above the {patch}-pixel patch would leave pixels no patch covers")
+    height, width = pixels.shape[-2:]
+    places = [(top, left) for top in occlusion_starts(height, patch, stride)
+              for left in occlusion_starts(width, patch, stride)]
+    forward = _Counting(lambda x: torch.softmax(net(x), dim=1)[:, target], len(places) + 1, progress)
+    total, count = torch.zeros(height, width), torch.zeros(height, width)
     with torch.no_grad():  # occlusion only runs forward passes
-        return Occlusion(forward).attribute(pixels, sliding_window_shapes=(3, patch, patch),
-                                            strides=(3, stride, stride), baselines=GREY, target=target,
-                                            perturbations_per_eval=PER_EVAL)
+        score = forward(pixels)[0]
+        for first in range(0, len(places), PER_EVAL):
+            batch = places[first:first + PER_EVAL]
+            covered = pixels.repeat(len(batch), 1, 1, 1)
+            for image, (top, left) in zip(covered, batch):
+                image[:, top:top + patch, left:left + patch] = GREY
+            for drop, (top, left) in zip(score - forward(covered), batch):
+                total[top:top + patch, left:left + patch] += drop.float()
+                count[top:top + patch, left:left + patch] += 1
+    return (total / count).expand(1, pixels.shape[1], height, width).clone()
 
 
 def integrated_gradients(net: nn.Module, pixels: torch.Tensor, target: int, steps: int = IG_STEPS,

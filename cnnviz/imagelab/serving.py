@@ -3,8 +3,9 @@
 A lecture hall uploading at the same moment must neither run 200 forward passes side by side (each holds
 its activations, so memory would grow with the crowd) nor wait forever. ``workers`` inferences run at
 once; up to ``waiting`` more wait their turn for at most ``wait_s`` seconds; anyone beyond that is told
-"busy" at once, and ``retry_busy`` tries again after a short, jittered pause. The queue itself, with its
-tickets, is ``cnnviz.work_queue`` (the live trainings wait in one too).
+"busy" at once, and ``retry_busy`` tries again after a short, jittered pause. One student holds at most
+``default_share()`` of the admitted jobs (``OverShare`` beyond), so their tabs cannot fill the line for everyone
+else. The queue itself, with its tickets, is ``cnnviz.work_queue`` (the live trainings wait in one too).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import threading
 import time
 from typing import Callable, TypeVar
 
-from cnnviz.work_queue import Busy, WorkQueue, workers_from_env
+from cnnviz.work_queue import ASK, Busy, Owner, WorkQueue, share_from_env, workers_from_env
 
 T = TypeVar("T")
 _threads_lock = threading.Lock()
@@ -26,6 +27,13 @@ _threads_set: int | None = None
 def default_workers() -> int:
     """``CNNVIZ_INFERENCE_WORKERS`` if it is a whole number (at least 1), else one per core, at most 4."""
     return workers_from_env("CNNVIZ_INFERENCE_WORKERS", max(1, min(4, os.cpu_count() or 1)))
+
+
+def default_share() -> int:
+    """``CNNVIZ_INFERENCE_SHARE`` if it is a whole number (0: no limit), else 2: the jobs one student may have
+    running or waiting at once. A page runs one job at a time, so 2 leaves room for a second tab (or the job a
+    reloaded tab left running) without letting one student take more than two of the 2 workers + 16 places."""
+    return share_from_env("CNNVIZ_INFERENCE_SHARE", 2)
 
 
 def configure_torch_threads(workers: int | None = None) -> int:
@@ -80,12 +88,15 @@ def release_freed_memory() -> bool:
 class InferenceQueue(WorkQueue):
     """A ``WorkQueue`` whose jobs run on the cores' share ``configure_torch_threads`` gives each worker."""
 
-    def __init__(self, workers: int | None = None, waiting: int = 0, wait_s: float = 20.0) -> None:
-        super().__init__(workers or default_workers(), waiting, wait_s)
+    def __init__(self, workers: int | None = None, waiting: int = 0, wait_s: float = 20.0, share: int | None = None,
+                 owner_of: Callable[[], Owner] | None = None) -> None:
+        super().__init__(workers or default_workers(), waiting, wait_s,
+                         share=default_share() if share is None else share, owner_of=owner_of)
 
-    def run(self, function: Callable[..., T], *args, **kwargs) -> T:
-        """Run ``function`` when a worker is free; raise ``Busy`` if the queue is full or the wait too long."""
-        with self.ticket() as ticket:
+    def run(self, function: Callable[..., T], *args, owner: Owner | object = ASK, **kwargs) -> T:
+        """Run ``function`` when a worker is free; raise ``Busy`` if the queue is full or the wait too long,
+        ``OverShare`` if ``owner`` (by default the queue's ``owner_of()``) already holds its share."""
+        with self.ticket(owner=owner) as ticket:
             ticket.wait()
             configure_torch_threads(self.workers)
             return function(*args, **kwargs)

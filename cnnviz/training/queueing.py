@@ -4,7 +4,8 @@ A class pressing "Train" together must not start one training per student on the
 ``training_workers()``, the others wait in line (or hear at once that the line is full). While it runs, a
 training uses one torch thread and a lower CPU priority for its thread, so the pages other students open keep
 the cores first. A training's ``work`` is what its time grows with (epochs, depth x epochs, ...): the queue
-estimates waits from recent seconds per unit of work of each kind, starting from the guesses below.
+estimates waits from recent seconds per unit of work of each kind, starting from the guesses below. A student
+holds at most ``training_share()`` of the places (``OverShare`` beyond; the page waits for it in view).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import contextlib
 import os
 import sys
 import threading
-from typing import Iterator
+from typing import Callable, Iterator
 
 import torch
 
-from cnnviz.work_queue import Ticket, WorkQueue, workers_from_env
+from cnnviz.work_queue import ASK, Owner, Ticket, WorkQueue, share_from_env, workers_from_env
 
 # Seconds per unit of work on one thread of a 2-core machine, measured: LeNet-5 per epoch and activation,
 # the residual sweep per depth x epoch, a schedule per epoch, transfer per mode x epoch x image per class.
@@ -36,9 +37,19 @@ def training_workers() -> int:
     return workers_from_env("CNNVIZ_TRAINING_WORKERS", max(1, (os.cpu_count() or 1) // 4))
 
 
-def training_queue(workers: int | None = None, waiting: int = 0) -> WorkQueue:
-    """A queue for the trainings: waits as long as it takes (the page shows the place in line)."""
-    return WorkQueue(workers or training_workers(), waiting, wait_s=None, first_guess_s=FIRST_GUESS_S)
+def training_share() -> int:
+    """``CNNVIZ_TRAINING_SHARE`` if it is a whole number (0: no limit), else 1: the trainings one student may have
+    running or in line at once. A page holds one training at a time, and a training takes seconds to minutes of the
+    one worker: a second one from another tab would add its whole length to every other student's wait."""
+    return share_from_env("CNNVIZ_TRAINING_SHARE", 1)
+
+
+def training_queue(workers: int | None = None, waiting: int = 0, share: int | None = None,
+                   owner_of: Callable[[], Owner] | None = None) -> WorkQueue:
+    """A queue for the trainings: waits as long as it takes (the page shows the place in line). ``owner_of``: the
+    owner of each ticket (the UI's session); without it, no share is kept."""
+    return WorkQueue(workers or training_workers(), waiting, wait_s=None, first_guess_s=FIRST_GUESS_S,
+                     share=training_share() if share is None else share, owner_of=owner_of)
 
 
 def _lower_priority() -> int | None:
@@ -102,14 +113,15 @@ def shown_elsewhere() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def admitted(queue: WorkQueue, kind: str, work: float = 1.0) -> Iterator[Ticket]:
+def admitted(queue: WorkQueue, kind: str, work: float = 1.0, owner: Owner | object = ASK) -> Iterator[Ticket]:
     """Run the block as a training of ``kind``: under the thread's running ticket if it holds one, else in its
-    turn (``Busy`` at once when the line is full; ``InLine`` inside ``shown_elsewhere`` instead of waiting)."""
+    turn (``Busy`` at once when the line is full, ``OverShare`` when ``owner``, by default the queue's, holds its
+    share; ``InLine`` inside ``shown_elsewhere`` instead of waiting)."""
     held: Ticket | None = getattr(_held, "ticket", None)
     if held is not None and held.queue is queue and held.place == 0:
         yield held
         return
-    with queue.ticket(kind, work) as ticket:
+    with queue.ticket(kind, work, owner) as ticket:
         if ticket.place != 0:
             if getattr(_held, "show_wait", False):
                 raise InLine(f"{kind}: place {ticket.place} in line")  # leaving the line on the way out

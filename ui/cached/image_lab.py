@@ -10,10 +10,12 @@ from ui.cached.figures import figure
 
 @st.cache_resource(show_spinner=False)
 def inference_queue():
+    """Shared by every session; each job is its session's (``ui.session``), within the student's fair share."""
     from cnnviz.imagelab.serving import InferenceQueue, configure_torch_threads
+    from ui.session import session_owner
 
     configure_torch_threads()
-    return InferenceQueue()
+    return InferenceQueue(owner_of=session_owner)
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)  # the pages show the spinner, in the session's language

@@ -7,10 +7,12 @@ import streamlit as st
 
 @st.cache_resource(show_spinner=False)
 def training_queue():
-    """Shared by every session: ``CNNVIZ_TRAINING_WORKERS`` trainings at once, eight waiting per worker."""
+    """Shared by every session: ``CNNVIZ_TRAINING_WORKERS`` trainings at once, eight waiting per worker, each
+    student's share (``CNNVIZ_TRAINING_SHARE``) counted by ``ui.session``."""
     from cnnviz.training.queueing import training_queue as new_queue
+    from ui.session import session_owner
 
-    return new_queue()
+    return new_queue(owner_of=session_owner)
 
 
 def schedule_runs(names: tuple[str, ...], settings) -> dict | None:
