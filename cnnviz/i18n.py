@@ -75,6 +75,9 @@ def from_locale(locale: str | None) -> str:
     return primary if primary in LANGUAGES else DEFAULT
 
 
+WIDTH = 116  # the catalogs' line width (the template keeps Babel's 76; 76 here would rewrap every translation)
+
+
 def update_catalogs() -> None:
     """``pybabel extract`` then ``pybabel update``: every marked text into the template and every catalog."""
     from babel.messages.frontend import CommandLineInterface
@@ -85,7 +88,7 @@ def update_catalogs() -> None:
     pybabel(["pybabel", "-q", "extract", "-F", str(root / "babel.cfg"), "-k", "_", "-k", "N_", "-k", "ngettext:1,2",
              "--no-location", "--sort-output", "--omit-header", "-o", str(template), str(root)])
     pybabel(["pybabel", "-q", "update", "-i", str(template), "-d", str(LOCALE_DIR), "-D", DOMAIN,
-             "--no-fuzzy-matching"])
+             "--no-fuzzy-matching", "-w", str(WIDTH)])
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@ module once, so every worker starts with its imports done; each job takes the fi
 
 from __future__ import annotations
 
-import torch  # noqa: F401 — imported once in the fork server, not by every worker
+import torch
+
+torch.set_num_threads(1)  # one core per job: the files' queue runs as many jobs as the server has cores for
 
 from cnnviz.any_network import Network, classifier, onnx_file
 from cnnviz.any_network.onnx_graph import onnx_network

@@ -141,7 +141,4 @@ def _sendable(error: BaseException) -> BaseException:
 
 
 if __name__ == "__main__":
-    import torch
-
-    torch.set_num_threads(1)  # one core per job: the queue runs as many jobs as the server has cores for
     main(sys.argv[1])

@@ -13,6 +13,9 @@ From Python (tests/test_deploy.py)::
         cluster.url                 # the proxy
         cluster.replica_of(route)   # which replica served the browser whose cnnviz_route cookie is ``route``
         cluster.stop(0)             # stop a replica, as a crash or a scale-down would
+
+    with proxy(["127.0.0.1:8501"]) as (url, access_log):   # the proxy alone, in front of any server
+        ...
 """
 
 from __future__ import annotations
@@ -184,28 +187,59 @@ def _stop_nginx(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-@contextlib.contextmanager
-def replicas(count: int = 2, timeout: float = 120, root: Path = ROOT, keep: bool = False):
-    """Start ``count`` app replicas and nginx in front of them; yield a ``Cluster``. ``keep``: leave the
-    temporary folder (logs, rendered configuration) in place, and say where it is."""
+def _work_folder() -> Path:
     if not nginx_available():
         raise RuntimeError(f"nginx is not installed at {NGINX} (Debian: apt-get install nginx)")
     work = Path(tempfile.mkdtemp(prefix="cnnviz-replicas-"))
     # When run as root, nginx's workers drop to an unprivileged user that must reach the temporary files.
     work.chmod(0o755)
+    return work
+
+
+def _start_nginx(work: Path, servers: list[str]) -> tuple[str, subprocess.Popen, Path]:
+    """nginx with deploy/nginx.conf in front of ``servers`` on a free loopback port: (URL, process, access log).
+    Up once it answers: the caller's servers must be up (its health request goes through to one of them)."""
+    port = free_port()
+    write_config(work, f"127.0.0.1:{port}", servers)
+    access_log = work / "access.log"
+    # The shared file logs to /dev/stdout (a container's log); here that is this file.
+    with access_log.open("w") as stdout:
+        nginx = subprocess.Popen(nginx_command(work), stdout=stdout, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up([(url, nginx)], 30, "nginx")
+    except RuntimeError:
+        _stop_nginx(nginx)
+        raise
+    return url, nginx, access_log
+
+
+@contextlib.contextmanager
+def proxy(servers: list[str]):
+    """deploy/nginx.conf alone in front of ``servers`` (``host:port`` that answer /_stcore/health): yield its URL
+    and its access log. For the proxy's own behaviour (cookies, limits) without starting the app."""
+    work = _work_folder()
+    nginx = None
+    try:
+        url, nginx, access_log = _start_nginx(work, servers)
+        yield url, access_log
+    finally:
+        if nginx is not None:
+            _stop_nginx(nginx)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def replicas(count: int = 2, timeout: float = 120, root: Path = ROOT, keep: bool = False):
+    """Start ``count`` app replicas and nginx in front of them; yield a ``Cluster``. ``keep``: leave the
+    temporary folder (logs, rendered configuration) in place, and say where it is."""
+    work = _work_folder()
     started: list[Replica] = []
     nginx = None
     try:
         started = [_start_replica(work, number, root) for number in range(1, count + 1)]
         _wait_until_up([(r.url, r.process) for r in started], timeout, "the replica")
-        port = free_port()
-        write_config(work, f"127.0.0.1:{port}", [r.address for r in started])
-        access_log = work / "access.log"
-        # The shared file logs to /dev/stdout (a container's log); here that is this file.
-        with access_log.open("w") as stdout:
-            nginx = subprocess.Popen(nginx_command(work), stdout=stdout, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_up([(url, nginx)], 30, "nginx")
+        url, nginx, access_log = _start_nginx(work, [r.address for r in started])
         yield Cluster(url, started, work, access_log)
     finally:
         if nginx is not None:

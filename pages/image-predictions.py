@@ -4,6 +4,8 @@ from ui.first_visit import through_app
 
 through_app()
 
+import os
+
 import streamlit as st
 
 from cnnviz.i18n import _
@@ -49,8 +51,17 @@ if not chosen:
     st.stop()
 
 
+# A checkpoint is up to 528 MiB (VGG-16) fetched onto the server's disk at one visitor's click, so the button is the
+# operator's choice; the command line's `predict --download` is the operator's own and needs no permission.
+DOWNLOADS_VARIABLE = "CNNVIZ_ALLOW_DOWNLOADS"
+
+
 def _offer_download(name: str) -> None:
     st.warning(missing_weights_message(name), icon=":material/cloud_off:")
+    if os.environ.get(DOWNLOADS_VARIABLE) != "1":
+        st.caption(_("The server's operator has not enabled downloads here ({variable}=1 in the server's environment "
+                     "enables them).").format(variable=DOWNLOADS_VARIABLE))
+        return
     size = weights_choices(name)[0].meta.get("_file_size", 0)
     if st.button(_("Download {model} ({size} MB)").format(model=PRETRAINED_TITLES[name], size=f"{size:.0f}"),
                  key=f"{PAGE}_download_{name}"):

@@ -8,3 +8,5 @@ _._fc  # EfficientNet's head, replaced for transfer learning
 _.intra_op_num_threads, _.inter_op_num_threads, _.log_severity_level  # ONNX Runtime session options
 _.log_message  # the HTTP handler's logging, silenced in a test server
 _.one_torch_thread, _.deterministic, _.no_torchvision_weights  # pytest fixtures
+_.onnx_classifier_size, _.working_directory  # cnnviz.sandbox_jobs: the fork server calls its jobs by name
+_.warm_sandbox  # a pytest fixture (autouse)

@@ -14,6 +14,7 @@ from PIL import Image
 from cnnviz.analysis.summary import summary_of
 from cnnviz.format import count
 from tests.browser import app_server, browser_page, chromium_available, wait_until_idle
+from tests.required import require_module
 
 pytestmark = pytest.mark.slow
 
@@ -90,7 +91,7 @@ def test_presenter_mode_from_the_first_link_is_large_and_the_arrow_keys_step_the
 
 
 def test_a_shared_link_read_from_its_qr_code_opens_the_same_view_for_a_student():
-    zxingcpp = pytest.importorskip("zxingcpp")
+    zxingcpp = require_module("zxingcpp", "pip install zxing-cpp")
     steps = _steps("vgg19")
     with app_server() as (url, _), browser_page() as page:
         page.set_viewport_size(PROJECTOR)

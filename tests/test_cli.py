@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -84,3 +86,21 @@ def test_vgg16_activations_include_the_input_once_and_no_in_place_relu():
     assert relus and all(layer["activations"] == 0 for layer in relus)
     assert data["total_activations"] == 224 * 224 * 3 + sum(layer["activations"] for layer in data["layers"])
     assert data["total_activations"] == 15_237_608  # CS231n's per-layer list, as tests/test_analysis.py sums it
+
+
+def _in_process(capsys, *args) -> tuple[int, str, str]:
+    """``python -m cnnviz ARGS`` in this process (no interpreter start-up): (exit status, stdout, stderr)."""
+    from cnnviz.cli.main import main
+
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize("size", ["0", "-3"])
+def test_a_size_below_one_pixel_is_refused_alike_for_every_kind_of_model(capsys, size):
+    """A timm model or an ONNX file used to take 0 as "no size" and answer at 224 pixels."""
+    registry = _in_process(capsys, "summary", "alexnet", "--input-size", size, "--json")
+    assert registry[0] == 2 and registry[1] == "" and len(registry[2].strip().splitlines()) == 1
+    for name in ("timm:resnet18", "some/model.onnx"):
+        assert _in_process(capsys, "summary", name, "--input-size", size, "--json") == registry, name

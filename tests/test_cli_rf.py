@@ -56,3 +56,55 @@ def test_unknown_name_is_one_line_on_stderr():
 def test_impossible_input_size_is_an_error_not_a_traceback():
     result = _run("alexnet", "--input-size", "16", "--json")
     assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+
+
+def _in_process(capsys, *args) -> tuple[int, str, str]:
+    """``python -m cnnviz rf ARGS`` in this process (no interpreter start-up): (exit status, stdout, stderr)."""
+    from cnnviz.cli.main import main
+
+    status = main(["rf", *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_a_size_below_one_pixel_is_refused_for_a_timm_model_as_for_the_registry(capsys):
+    registry = _in_process(capsys, "alexnet", "--input-size", "0", "--json")
+    assert registry[0] == 2 and registry[1] == "" and len(registry[2].strip().splitlines()) == 1
+    assert _in_process(capsys, "timm:resnet18", "--input-size", "0", "--json") == registry
+
+
+def test_measurement_beyond_its_memory_bound_is_one_line_not_a_traceback(capsys):
+    """At 100000 pixels the measurement asked for a 40 GB tensor and ended in a traceback."""
+    from cnnviz.cli.commands.rf import MEASURE_MAX_INPUT
+
+    status, out, err = _in_process(capsys, "alexnet", "--input-size", "100000", "--measure", "--json")
+    assert status == 2 and out == ""
+    (line,) = err.strip().splitlines()
+    assert line.startswith("error: --measure") and str(MEASURE_MAX_INPUT) in line
+    # Without --measure the same size is traced on the meta device: no bound.
+    status, out, _ = _in_process(capsys, "alexnet", "--input-size", "100000", "--json")
+    assert status == 0 and json.loads(out)["receptive_field"] > 10_000
+
+
+def test_the_bound_itself_is_measured(capsys):
+    """The largest size --measure takes works (AlexNet there: about 2 s and 150 MB)."""
+    from cnnviz.cli.commands.rf import MEASURE_MAX_INPUT
+
+    status, out, err = _in_process(capsys, "alexnet", "--input-size", str(MEASURE_MAX_INPUT), "--measure", "--json")
+    assert status == 0, err
+    data = json.loads(out)
+    assert data["measured_receptive_field"] == data["receptive_field"]
+    assert _in_process(capsys, "alexnet", "--input-size", str(MEASURE_MAX_INPUT + 1), "--measure")[0] == 2
+
+
+def test_a_failed_measurement_is_one_line(capsys, monkeypatch):
+    from cnnviz.analysis.receptive_field import measure
+
+    def fails(*args, **kwargs):
+        raise ValueError("no input size lets features.12 be measured\nmore detail")
+
+    monkeypatch.setattr(measure, "measured_receptive_field", fails)
+    status, out, err = _in_process(capsys, "alexnet", "--measure", "--json")
+    assert status == 2 and out == ""
+    assert err.strip().splitlines() == ["error: alexnet: features.12 cannot be measured: no input size lets "
+                                        "features.12 be measured"]

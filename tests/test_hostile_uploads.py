@@ -235,3 +235,22 @@ def test_the_command_line_refuses_an_enormous_map_at_once(tmp_path, capsys):
     assert main(["summary", str(path), "--json"]) == 2
     assert "wider than" in capsys.readouterr().err
     assert time.monotonic() - started < 20
+
+
+def test_a_file_s_names_are_text_in_charts_and_layer_graphs():
+    """Plotly draws tags in text (an <a href> is a link) and graphviz reads "<...>" as an HTML label (HREF makes a
+    link): a hostile file name or node name stays text in both."""
+    from cnnviz.analysis.graph import layer_graph
+    from cnnviz.any_network.placement import placed_among_classics
+
+    hostile_name = '<a href="http://x/login">log in</a>'
+    figure = placed_among_classics([{"GMACs": 1.0, "parameters": 1e6, "model": "alexnet"}], hostile_name, 10, 10)
+    assert hostile_name not in str(figure.to_plotly_json())
+    assert "&lt;a href" in figure.data[-1].text[0]
+
+    model = tiny_graph([1, 3, 32, 32])
+    model.graph.node[0].name = '<TABLE HREF="http://x"><TR><TD>conv</TD></TR></TABLE>'
+    network = uploads.analyse_onnx(onnx_file.OnnxFile("x.onnx", model.SerializeToString()), None)
+    source = layer_graph(network.summary, True).source
+    assert "<TABLE" in source  # the name is drawn ...
+    assert "=<<TABLE" not in source and "=<TABLE" not in source and "\n\t<TABLE" not in source  # ... quoted as text

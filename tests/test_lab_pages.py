@@ -4,8 +4,9 @@
 import pytest
 from streamlit.proto.NumberInput_pb2 import NumberInput as NumberInputProto
 from streamlit.proto.Slider_pb2 import Slider as SliderProto
+from streamlit.runtime.state.common import user_key_from_element_id
 
-from tests.conftest import ROOT, open_page
+from tests.conftest import ROOT, open_page, open_tab
 from ui.catalog import CONCEPT_LABS
 
 _page = open_page
@@ -101,7 +102,7 @@ def test_output_size_equation_shows_the_dropped_window():
     assert r"\frac{5}{2} \Big\rceil + 1 - 1 = 3" in equation, equation
 
 
-# Every number input and slider of every lab at its minimum, then at its maximum ------------------------------
+# Every number input and slider of every lab, in each of its tabs, at its minimum, then at its maximum --------
 
 INT = {"number_input": NumberInputProto.DataType.INT, "slider": SliderProto.DataType.INT}
 # Error boxes a page shows on purpose for the chosen numbers (a refusal explained), by page; any other is ours.
@@ -151,28 +152,42 @@ def _choose(key: str, choice: str):
     return lambda app: app.selectbox(key=key).set_value(choice)
 
 
-def _open_tab(key: str, tab: str):
-    def open_it(app):  # a lazy tab: only the open one runs, and its widgets exist only then
-        app.session_state[key] = tab
-    return open_it
+def _linked_tabs(app) -> list[tuple[str, str]]:
+    """(session key, title) of every tab of the page's linked tabs (``ui.linked_tabs``: keyed, only the open one
+    runs), read from the page as drawn, so that a tab added to a lab is driven without a change here."""
+    return [(key, tab.label) for container in app.get("tab_container")
+            if (key := user_key_from_element_id(container.proto.tab_container.id))
+            for tab in container.children.values()]
 
 
-# Each setup runs once before the inputs go to their minimum and maximum. The receptive-field lab's sliders are
-# on its photo tab (the unit's row and column); its network is the default one.
+def _open(app, key: str, title: str) -> None:
+    open_tab(app, key, title)
+    assert not app.exception, (title, app.exception)
+    # Only the open tab has content: an empty one here means the click reached no tab and its inputs went unset.
+    filled = [tab.label for container in app.get("tab_container") for tab in container.children.values()
+              if tab.children]
+    assert filled == [title], (title, filled)
+
+
+# Each setup runs once in each tab before the inputs go to their minimum and maximum.
 SETUPS = {"pages/lab-output-size.py": [_choose("lab_output_size_own_kind", kind)
-                                       for kind in ("convolution", "max pooling", "transposed convolution")],
-          "pages/lab-receptive-field.py": [_open_tab("lab_rf_tab", "On a photo")]}
+                                       for kind in ("convolution", "max pooling", "transposed convolution")]}
 
 
 @pytest.mark.parametrize("page", LAB_PAGES)
 def test_every_input_at_its_minimum_and_maximum(page):
-    app = _page(page)
-    for setup in SETUPS.get(page, [None]):
-        if setup is not None:
-            setup(app)
-            app.run()
-            assert not app.exception
-        assert app.number_input or app.slider, "nothing to set: the test would check nothing"
-        for end in ("min", "max"):
-            _all_to(app, end)
-            assert not _our_errors(app, page), (end, _our_errors(app, page))
+    driven = 0
+    for tab in _linked_tabs(_page(page)) or [None]:
+        app = _page(page)  # each tab from the page's defaults, not from the last tab's maximums
+        if tab is not None:
+            _open(app, *tab)
+        for setup in SETUPS.get(page, [None]):
+            if setup is not None:
+                setup(app)
+                app.run()
+                assert not app.exception, (tab, app.exception)
+            driven += len(app.number_input) + len(app.slider)
+            for end in ("min", "max"):
+                _all_to(app, end)
+                assert not _our_errors(app, page), (tab, end, _our_errors(app, page))
+    assert driven, "nothing to set: the test would check nothing"

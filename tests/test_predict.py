@@ -113,7 +113,18 @@ def test_missing_torchvision_weights_say_which_file_goes_where(torch_home):
     with pytest.raises(pretrained.WeightsUnavailable) as caught:
         load_classifier("resnet18")
     message = str(caught.value)
-    assert "resnet18-f37072fd.pth" in message and str(torch_home) in message and "\n" not in message
+    assert "resnet18-f37072fd.pth" in message and "\n" not in message
+    # Where it goes, by torch's rule ($TORCH_HOME is set by the fixture), not as the server's absolute path.
+    assert "$TORCH_HOME/hub/checkpoints/" in message and str(torch_home) not in message
+
+
+def test_the_cache_folder_is_named_by_torch_s_rule(monkeypatch):
+    monkeypatch.delenv("TORCH_HOME", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "/srv/cache")
+    assert pretrained.shown_checkpoints_dir() == "$XDG_CACHE_HOME/torch/hub/checkpoints"
+    assert str(pretrained.checkpoints_dir()) == "/srv/cache/torch/hub/checkpoints"  # torch agrees with the rule
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert pretrained.shown_checkpoints_dir() == "~/.cache/torch/hub/checkpoints"
 
 
 def test_torchvision_checkpoint_from_the_torch_cache(torch_home):

@@ -7,6 +7,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from tests.required import require_module
 
 
 def _app(**params) -> AppTest:
@@ -54,7 +55,7 @@ def test_the_share_dialog_shows_the_link_of_this_view():
 @pytest.mark.parametrize("link", ["http://192.168.1.20:8501/vgg16?variant=vgg19&step=3&present=1",
                                   "https://cnnviz.example.edu/lab-output-size?w=227&f=11&s=4"])
 def test_the_qr_code_reads_back_as_the_link(link):
-    zxingcpp = pytest.importorskip("zxingcpp")
+    zxingcpp = require_module("zxingcpp", "pip install zxing-cpp")
     from ui.share import qr_png
 
     image = Image.open(io.BytesIO(qr_png(link, scale=8)))

@@ -88,6 +88,7 @@ def test_inception_resnet_blocks_add_a_shortcut(summaries):
 @pytest.mark.slow
 def test_the_inception_v3_page_switches_to_each_variant():
     from tests.conftest import open_page
+    from tests.test_app import assert_walk_graph
 
     app = open_page("pages/inception_v3.py")
     for name in ("bn_inception", *TIMM):
@@ -95,5 +96,4 @@ def test_the_inception_v3_page_switches_to_each_variant():
         assert not app.exception, app.exception
         params = summarize(resolve(name)[1]).total_params
         assert any(f"{params:,} parameters" in m.help for m in app.metric if m.help)
-        # The walk's volume drawing and its graph: an SVG picture, or drawn by the browser where `dot` is missing.
-        assert len(app.get("image")) >= 2 or app.get("graphviz_chart"), "the layer walk's graph is missing"
+        assert_walk_graph(app)

@@ -3,6 +3,8 @@ classifier: one image in, 1,000 scores out."""
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 
 from cnnviz.any_network import NetworkError, onnx_file
@@ -45,7 +47,9 @@ def show_uploaded_predictions(photo, page: str) -> None:
             return
     if predictions is None:
         return
-    figure = top_k_bars([Prediction(**p) for p in predictions], _("Top-5 of {model}").format(model=model.title))
+    # The file's name as text in plotly's title, which draws tags (<a href> would make a link).
+    figure = top_k_bars([Prediction(**p) for p in predictions],
+                        _("Top-5 of {model}").format(model=html.escape(model.title)))
     st.plotly_chart(figure, width="stretch", key=f"{page}_chart_{UPLOADED}")
     spec = model.preprocessing
     st.caption(_("Your ONNX file, through ONNX Runtime. Input: short side resized to {resize} px, central {crop}x{crop} "

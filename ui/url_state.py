@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from cnnviz.i18n import _
+from ui.plain import code
 
 T = TypeVar("T")
 
@@ -49,7 +50,7 @@ def bind(param: str, key: str, default: T, *, choices: Collection | None = None,
         try:
             st.session_state[key] = _read(raw, default, choices, parse, bounds)
         except (ValueError, TypeError):
-            notice(param, raw, f"`{show(default) or _('the default')}`")
+            notice(param, raw, code(show(default) or _("the default")))
             st.session_state[key] = default
     elif key not in st.session_state:
         st.session_state[key] = kept.get(key, default)
@@ -125,10 +126,11 @@ def several(param: str, key: str, choices: Sequence, default: Sequence = (), ite
 
 
 def notice(param: str, raw: str, instead: str) -> None:
-    """One line: this link's ``param=raw`` is not shown; ``instead`` is."""
+    """One line: this link's ``param=raw`` is not shown; ``instead`` (markdown) is. ``raw`` is anyone's text: a
+    code span that it cannot close keeps it from becoming a link, an image or an icon in the app's own box."""
     shown = raw if len(raw) <= 40 else raw[:40] + "…"
-    st.warning(_("This link's `{setting}` does not fit this page; showing {instead} instead.").format(
-        setting=f"{param}={shown}", instead=instead), icon=":material/link_off:")
+    st.warning(_("This link's {setting} does not fit this page; showing {instead} instead.").format(
+        setting=code(f"{param}={shown}"), instead=instead), icon=":material/link_off:")
 
 
 def current_link(leave_out: Collection[str] = ()) -> str:

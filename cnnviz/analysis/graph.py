@@ -127,9 +127,10 @@ def layer_graph(summary: Summary, unfold: Collection[str] | bool = (), highlight
             if target is None:
                 target = clusters[inside] = graphviz.Digraph(f"cluster_{len(clusters)}")
                 kind = next(n.block_kind for n in summary.nodes if n.block == inside)
-                target.attr(label=f"{inside} ({kind})", style="rounded", color="#8aa4c8", fontname="Helvetica",
+                target.attr(label=graphviz.nohtml(f"{inside} ({kind})"), style="rounded", color="#8aa4c8", fontname="Helvetica",
                             fontsize="10")
-        target.node(name, label, **attributes)
+        # nohtml: an ONNX file names its nodes, and "<...>" would be read as an HTML label (with links).
+        target.node(graphviz.nohtml(name), graphviz.nohtml(label), **attributes)
     for cluster in clusters.values():
         dot.subgraph(cluster)
 
@@ -142,7 +143,7 @@ def layer_graph(summary: Summary, unfold: Collection[str] | bool = (), highlight
         elif target not in shown:
             target = f"{ELSEWHERE} after"
             dot.node(target, ELSEWHERE, shape="plaintext", style="")
-        dot.edge(source, target, label=f" {label}" if label else "")
+        dot.edge(graphviz.nohtml(source), graphviz.nohtml(target), label=f" {label}" if label else "")
     return dot
 
 
@@ -181,14 +182,15 @@ def block_graph(summary: Summary, block: str) -> graphviz.Digraph:
     for node in inside:
         row = summary.row_of_node.get(node.index)
         if row:
-            dot.node(keys[node.index], _label(keys[node.index], _layer_detail(row), row.params, row.macs))
+            dot.node(graphviz.nohtml(keys[node.index]),
+                     graphviz.nohtml(_label(keys[node.index], _layer_detail(row), row.params, row.macs)))
         else:
-            dot.node(keys[node.index], node.kind, shape="circle")
+            dot.node(graphviz.nohtml(keys[node.index]), graphviz.nohtml(node.kind), shape="circle")
         for source in node.inputs:
             origin = keys.get(source, INPUT)
             shape = summary.input_shapes[0] if source < 0 else summary.nodes[source].output_shape
-            dot.edge(origin, keys[node.index], label=f" {shape_text(shape)}")
+            dot.edge(graphviz.nohtml(origin), graphviz.nohtml(keys[node.index]), label=f" {shape_text(shape)}")
     read_outside = {s for n in summary.nodes if n.index not in members for s in n.inputs}
     for node in [n for n in inside if n.index in read_outside] or inside[-1:]:
-        dot.edge(keys[node.index], OUTPUT, label=f" {shape_text(node.output_shape)}")
+        dot.edge(graphviz.nohtml(keys[node.index]), OUTPUT, label=f" {shape_text(node.output_shape)}")
     return dot

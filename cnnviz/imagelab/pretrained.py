@@ -102,7 +102,17 @@ def missing_weights_message(name: str) -> str:
     weights = weights_choices(name)[0]
     return _("{model} weights are not in the torch cache: place {file} ({size} MB, from {url}) in {folder}/").format(
         model=TORCHVISION_TITLES[name], file=weights_file(weights), size=f"{weights.meta.get('_file_size', 0):.0f}",
-        url=weights.url, folder=checkpoints_dir())
+        url=weights.url, folder=shown_checkpoints_dir())
+
+
+def shown_checkpoints_dir() -> str:
+    """Where the cache is, as a visitor may read it: torch's own rule (``$TORCH_HOME``, else ``$XDG_CACHE_HOME/torch``,
+    else ``~/.cache/torch``), not the server's absolute path (its user, its disk layout)."""
+    if os.environ.get("TORCH_HOME"):
+        return "$TORCH_HOME/hub/checkpoints"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return "$XDG_CACHE_HOME/torch/hub/checkpoints"
+    return "~/.cache/torch/hub/checkpoints"
 
 
 def download_weights(name: str, progress: Callable[[int, int], None] | None = None, timeout: float = 15.0):
@@ -163,8 +173,10 @@ def torchvision_pretrained(name: str, download: bool = False,
         model.load_state_dict(_renamed_densenet_keys(state) if name.startswith("densenet") else state)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError, AttributeError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        reason = reason.replace(str(path.parent), shown_checkpoints_dir())  # no server path in a visitor's line
         raise WeightsUnavailable(_("{path} is not a valid checkpoint for {model} ({reason}); replace it with the "
-                                   "file from {url}").format(path=path, model=TORCHVISION_TITLES[name], reason=reason,
+                                   "file from {url}").format(path=f"{shown_checkpoints_dir()}/{path.name}",
+                                                             model=TORCHVISION_TITLES[name], reason=reason,
                                                              url=weights.url)) from None
     if name == "googlenet":
         model.aux_logits, model.aux1, model.aux2 = False, None, None

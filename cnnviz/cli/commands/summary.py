@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from cnnviz.cli.commands import Result, any_network, cannot_take, chosen_variant
+from cnnviz.cli.commands import Result, UsageError, any_network, cannot_take, chosen_variant
 from cnnviz.format import count, shape_text
 
+INPUT_SIZE_ERROR = "--input-size must be a positive number of pixels"  # chosen_variant's words for the registry
 HELP = "per-layer table and totals of a registered model, a timm model (timm:NAME) or an ONNX file"
 
 
@@ -22,6 +23,9 @@ def run(args: argparse.Namespace) -> Result:
     from cnnviz.any_network.by_name import names_any_network
 
     if names_any_network(args.name):
+        # As chosen_variant refuses it for the registry: a timm model would otherwise take 0 as "no size" (224).
+        if args.input_size is not None and args.input_size < 1:
+            raise UsageError(INPUT_SIZE_ERROR)
         network = any_network(args)
         summary, heads = network.summary, ()
     else:
