@@ -88,7 +88,7 @@ def update_catalogs() -> None:
     pybabel(["pybabel", "-q", "extract", "-F", str(root / "babel.cfg"), "-k", "_", "-k", "N_", "-k", "ngettext:1,2",
              "--no-location", "--sort-output", "--omit-header", "-o", str(template), str(root)])
     pybabel(["pybabel", "-q", "update", "-i", str(template), "-d", str(LOCALE_DIR), "-D", DOMAIN,
-             "--no-fuzzy-matching", "-w", str(WIDTH)])
+             "--no-fuzzy-matching", "--ignore-obsolete", "-w", str(WIDTH)])  # a fuzzy or kept-old entry shows English
 
 
 if __name__ == "__main__":

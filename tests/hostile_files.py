@@ -201,3 +201,142 @@ def many_scans(scans: int = 20_000, side: int = 64) -> bytes:
     length = struct.unpack(">H", data[start + 2:start + 4])[0]
     empty_scan = data[start:start + 2 + length]  # the last scan's header, no entropy-coded data
     return data[:-2] + empty_scan * scans + data[-2:]
+
+
+# ONNX: the other places a tensor can live ---------------------------------------------------------------------
+# Each builder takes ``location`` (None: the same model with the tensor kept in the file, which must be read) and
+# names its tensor after the place, so that a refusal can be traced to the tensor it found.
+
+def _placed(tensor: TensorProto, location: str | None) -> TensorProto:
+    return tensor if location is None else _external(tensor, location)
+
+
+def _sparse(name: str, location: str | None, part: str) -> onnx.SparseTensorProto:
+    """A one-value sparse tensor of 4 elements whose ``part`` ("values" or "indices") is placed at ``location``."""
+    values = numpy_helper.from_array(np.ones(1, np.float32), name)
+    indices = numpy_helper.from_array(np.zeros(1, np.int64), f"{name}_indices")
+    values, indices = (_placed(values, location), indices) if part == "values" else (values, _placed(indices, location))
+    return helper.make_sparse_tensor(values, indices, [4])
+
+
+def _with_nodes(*nodes, custom_domain: bool = False, **graph_fields) -> bytes:
+    """The tiny graph with ``nodes`` added beside it (outputs nothing reads); ``graph_fields``: lists to extend."""
+    model = tiny_graph([1, 3, 32, 32])
+    model.graph.node.extend(nodes)
+    for field, values in graph_fields.items():
+        getattr(model.graph, field).extend(values)
+    if custom_domain:
+        model.opset_import.append(helper.make_opsetid("hostile", 1))
+    return _serialized(model)
+
+
+def _constant_graph(name: str, location: str | None, **fields) -> onnx.GraphProto:
+    """A one-Constant graph (an If branch, a custom operator's graph attribute) whose tensor is placed."""
+    node = helper.make_node("Constant", [], ["out"], value=_placed(_byte_tensor(name), location))
+    return helper.make_graph([node], name, [], [helper.make_tensor_value_info("out", TensorProto.UINT8, [1])],
+                             **fields)
+
+
+def external_main_initializer(location: str | None = "app.py") -> bytes:
+    return _with_nodes(initializer=[_placed(_byte_tensor("main_initializer"), location)])
+
+
+def external_main_constant(location: str | None = "app.py") -> bytes:
+    """A Constant node of the main graph: its ``value`` attribute (TENSOR) is external."""
+    return _with_nodes(helper.make_node("Constant", [], ["constant"],
+                                        value=_placed(_byte_tensor("main_constant"), location)))
+
+
+def external_tensor_attribute(location: str | None = "app.py") -> bytes:
+    """A custom operator's TENSOR attribute (one tensor, not a list)."""
+    node = helper.make_node("Keep", ["pooled"], ["kept"], domain="hostile")
+    node.attribute.append(helper.make_attribute("table", _placed(_byte_tensor("tensor_attribute"), location)))
+    return _with_nodes(node, custom_domain=True)
+
+
+def external_sparse_attribute_values(location: str | None = "app.py") -> bytes:
+    """A Constant's ``sparse_value`` (a SPARSE_TENSOR attribute) whose values are external."""
+    return _with_nodes(helper.make_node("Constant", [], ["dense"],
+                                        sparse_value=_sparse("sparse_attribute_values", location, "values")))
+
+
+def external_sparse_attribute_indices(location: str | None = "app.py") -> bytes:
+    return _with_nodes(helper.make_node("Constant", [], ["dense"],
+                                        sparse_value=_sparse("sparse_attribute_indices", location, "indices")))
+
+
+def external_sparse_tensors_attribute(location: str | None = "app.py") -> bytes:
+    """A custom operator's SPARSE_TENSORS attribute (a list), the second one external."""
+    node = helper.make_node("Keep", ["pooled"], ["kept"], domain="hostile")
+    node.attribute.append(helper.make_attribute("tables", [_sparse("sparse_list_inline", None, "values"),
+                                                           _sparse("sparse_tensors_attribute", location, "values")]))
+    return _with_nodes(node, custom_domain=True)
+
+
+def external_in_if(location: str | None = "app.py", branch: str = "then") -> bytes:
+    """An If of the main graph, one branch (GRAPH attribute) holding the Constant."""
+    inside = _constant_graph(f"if_{branch}_branch", location)
+    outside = _constant_graph("if_other_branch", None)
+    condition = helper.make_node("Constant", [], ["yes"], value=helper.make_tensor("yes", TensorProto.BOOL, [], [1]))
+    branches = {"then_branch": inside, "else_branch": outside} if branch == "then" else \
+        {"then_branch": outside, "else_branch": inside}
+    return _with_nodes(condition, helper.make_node("If", ["yes"], ["chosen"], **branches))
+
+
+def external_if_else_branch(location: str | None = "app.py") -> bytes:
+    return external_in_if(location, branch="else")
+
+
+def external_in_subgraph_initializer(location: str | None = "app.py") -> bytes:
+    """An If branch whose tensor is an initializer of the branch graph, not a Constant node."""
+    branch = helper.make_graph([helper.make_node("Identity", ["subgraph_initializer"], ["out"])], "branch", [],
+                               [helper.make_tensor_value_info("out", TensorProto.UINT8, [1])],
+                               [_placed(_byte_tensor("subgraph_initializer"), location)])
+    condition = helper.make_node("Constant", [], ["yes"], value=helper.make_tensor("yes", TensorProto.BOOL, [], [1]))
+    return _with_nodes(condition, helper.make_node("If", ["yes"], ["chosen"], then_branch=branch,
+                                                   else_branch=_constant_graph("if_other_branch", None)))
+
+
+def external_in_loop(location: str | None = "app.py") -> bytes:
+    """A Loop of the main graph whose body holds the Constant (a body has the iteration and condition inputs)."""
+    node = helper.make_node("Constant", [], ["out"], value=_placed(_byte_tensor("loop_body"), location))
+    keep = helper.make_node("Identity", ["cond_in"], ["cond_out"])
+    body = helper.make_graph([node, keep], "body",
+                             [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+                              helper.make_tensor_value_info("cond_in", TensorProto.BOOL, [])],
+                             [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+                              helper.make_tensor_value_info("out", TensorProto.UINT8, [1])])
+    count = helper.make_node("Constant", [], ["count"], value=helper.make_tensor("count", TensorProto.INT64, [], [1]))
+    return _with_nodes(count, helper.make_node("Loop", ["count", ""], ["scanned"], body=body))
+
+
+def external_in_graphs_attribute(location: str | None = "app.py") -> bytes:
+    """A custom operator's GRAPHS attribute (a list of graphs), the second one holding the Constant."""
+    node = helper.make_node("Keep", ["pooled"], ["kept"], domain="hostile")
+    node.attribute.append(helper.make_attribute("steps", [_constant_graph("graphs_inline", None),
+                                                          _constant_graph("graphs_attribute", location)]))
+    return _with_nodes(node, custom_domain=True)
+
+
+def external_sparse_initializer_values(location: str | None = "app.py") -> bytes:
+    """A sparse initializer of the main graph whose values (not its indices) are external."""
+    return _with_nodes(sparse_initializer=[_sparse("sparse_initializer_values", location, "values")])
+
+
+def external_function_attribute_default(location: str | None = "app.py") -> bytes:
+    """A model-local function's attribute default (FunctionProto.attribute_proto): a TENSOR, external."""
+    default = helper.make_attribute("table", _placed(_byte_tensor("function_default"), location))
+    function = helper.make_function("hostile", "Keep", ["x"], ["y"], [helper.make_node("Identity", ["x"], ["y"])],
+                                    [helper.make_opsetid("", OPSET)], attribute_protos=[default])
+    model = onnx.load_model_from_string(_with_nodes(helper.make_node("Keep", ["pooled"], ["kept"], domain="hostile"),
+                                                    custom_domain=True))
+    model.functions.append(function)
+    return _serialized(model)
+
+
+def external_in_training_algorithm(location: str | None = "app.py") -> bytes:
+    """A training-info algorithm graph (not its initialization) with an external initializer."""
+    model = tiny_graph([1, 3, 32, 32])
+    algorithm = _constant_graph("algorithm", None, initializer=[_placed(_byte_tensor("training_algorithm"), location)])
+    model.training_info.append(helper.make_training_info(algorithm, [], None, None))
+    return _serialized(model)

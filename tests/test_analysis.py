@@ -1,6 +1,5 @@
 """Layer analysis on meta, checked against torchvision's published counts and independent references."""
 
-import math
 import threading
 
 import pytest
@@ -37,13 +36,21 @@ def test_macs_equal_torch_flop_counter(name):
 
 
 def test_googlenet_aux_heads_are_training_only():
-    summary = summarize(resolve("googlenet")[1])
+    """Szegedy et al. 2015, section 5: each auxiliary classifier pools the output of inception (4a), 512 channels,
+    or (4d), 528 channels, to 4x4, then a 1x1 convolution with 128 filters, a fully connected layer of 1024 units
+    and a 1000-way linear layer. Their parameters, against torchvision's builder with and without them, are in
+    ``test_total_params_is_the_inference_model_and_aux_heads_are_apart``."""
+    variant = resolve("googlenet")[1]
+    summary = summarize(variant)
     aux = [r for r in summary.layers if r.auxiliary]
     assert {r.name.split(".")[0] for r in aux} == {"aux1", "aux2"}
-    model = resolve("googlenet")[1].build_on_meta()
-    expected = sum(p.numel() for name in ("aux1", "aux2") for p in model.get_submodule(name).parameters())
-    assert summary.aux_params == expected > 0
-    assert summary.total_macs == sum(r.macs for r in summary.layers if not r.auxiliary)
+    assert summary.aux_macs == sum(4 * 4 * channels * 128 + 4 * 4 * 128 * 1024 + 1024 * 1000
+                                   for channels in (512, 528))
+    # The totals are the model at inference, where torchvision never calls the heads: torch's FLOP counter on it.
+    model = variant.build_on_meta().eval()
+    with FlopCounterMode(display=False) as counter:
+        model(*variant.example_inputs())
+    assert summary.total_macs == counter.get_total_flops() // 2
 
 
 def test_auxiliary_heads_match_by_module_path_not_by_prefix():
@@ -100,14 +107,47 @@ def test_grouped_and_transposed_macs():
     assert layer_macs(linear, (9216,), (4096,)) == 9216 * 4096
 
 
-def test_rows_sum_to_totals_and_blocks_partition_layers():
+@pytest.mark.parametrize("name", ["conv_autoencoder", "unet_small"])
+def test_transposed_convolution_macs_of_whole_models_equal_torch_flop_counter(name):
+    """Each up-convolution's row against torch's FLOP counter (2 FLOPs per MAC) run on that module alone, at the
+    input the row records; then the whole model. Their channels change (16 -> 64 -> 32 -> 1 in the autoencoder,
+    halved in U-Net), so counting per input or per output channel tells."""
+    variant = resolve(name)[1]
+    summary = summarize(variant)
+    model = variant.build_on_meta().eval()
+    rows = [r for r in summary.layers if r.type == "ConvTranspose2d"]
+    assert len(rows) == {"conv_autoencoder": 3, "unet_small": 4}[name]
+    for row in rows:
+        module = model.get_submodule(row.name)
+        assert module.in_channels != module.out_channels
+        with FlopCounterMode(display=False) as counter:
+            module(torch.zeros((1, *row.input_shape), device="meta"))
+        assert row.macs == counter.get_total_flops() // 2, row.name
+    with FlopCounterMode(display=False) as counter:
+        model(*variant.example_inputs())
+    assert summary.total_macs == counter.get_total_flops() // 2
+
+
+def test_resnet50_rows_and_blocks_against_torchvision_and_the_bottleneck_formula():
+    """Every ResNet-50 parameter sits in a layer, so its rows alone add up to torchvision's published count. The
+    blocks are the stem's layers, the bottlenecks of the four stages (3, 4, 6 and 3 deep: He et al. 2016, table 1),
+    the pooling and the classifier; block layer1.0 is worked out by hand below."""
+    from torchvision.models import ResNet50_Weights
+
     summary = summarize(resolve("resnet50")[1])
-    assert sum(r.params for r in summary.layers) == summary.total_params
+    assert "Parameter" not in {r.type for r in summary.layers}
+    assert sum(r.params for r in summary.layers) == ResNet50_Weights.IMAGENET1K_V1.meta["num_params"]
     blocks = block_totals(summary)
-    assert sum(b["macs"] for b in blocks.values()) == summary.total_macs
-    assert blocks["layer1.0"]["layers"] == len([r for r in summary.layers if r.block == "layer1.0"])
-    activations = math.prod(summary.input_shapes[0]) + sum(r.activations for r in summary.layers)
-    assert summary.total_activations == activations
+    stages = [f"layer{stage}.{block}" for stage, depth in enumerate((3, 4, 6, 3), 1) for block in range(depth)]
+    assert list(blocks) == ["conv1", "bn1", "relu", "maxpool", *stages, "avgpool", "fc"]
+    # 1x1 64->64, 3x3 64->64, 1x1 64->256 and the 1x1 64->256 projection, without biases, on a 56x56 map; each
+    # followed by batch norm (a scale and a shift per channel).
+    weights = 64 * 64 + 3 * 3 * 64 * 64 + 64 * 256 + 64 * 256
+    assert blocks["layer1.0"]["params"] == weights + 2 * (64 + 64 + 256 + 256)
+    assert blocks["layer1.0"]["macs"] == weights * 56 * 56
+    # torchvision's Bottleneck.forward calls conv1, bn1, relu, conv2, bn2, relu, conv3, bn3, downsample (a
+    # convolution and a batch norm) and relu: one row per call, the shared ReLU three times.
+    assert blocks["layer1.0"]["layers"] == 11
 
 
 def test_input_size_changes_macs_not_params():

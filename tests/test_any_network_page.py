@@ -4,7 +4,8 @@ the page keeps working."""
 import pytest
 
 from cnnviz.any_network import onnx_file
-from tests.any_network_files import TINY_PARAMS, tiny_graph, with_einsum, with_external_weights
+from cnnviz.format import count
+from tests.any_network_files import TINY_PARAMS, tiny_graph, tiny_macs, with_einsum, with_external_weights
 from tests.conftest import open_link
 
 PAGE = "your-network"
@@ -19,12 +20,30 @@ def _metrics(app) -> dict[str, str]:
     return {metric.label: metric.value for metric in app.metric}
 
 
+def _timm_counts(name: str, size: int) -> tuple[int, int]:
+    """Parameters and MACs of timm's own model at ``size`` pixels: its parameters added up, and torch's FLOP
+    counter (2 FLOPs per multiply-accumulate) on a forward pass on meta."""
+    import timm
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.device("meta"):
+        model = timm.create_model(name, pretrained=False).eval()
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(torch.zeros(1, 3, size, size, device="meta"))
+    return sum(p.numel() for p in model.parameters()), counter.get_total_flops() // 2
+
+
 def test_a_link_names_the_model_and_the_size():
     app = open_link(PAGE, model="resnet18d", size="160")
     _still_drawn(app)
     assert app.selectbox(key="your_network_model").value == "resnet18d"
     assert app.number_input(key="your_network_resnet18d_size").value == 160
-    assert _metrics(app)["Parameters"] == "11.71 M" and not app.error
+    params, macs = _timm_counts("resnet18d", 160)
+    cards = {metric.label: metric for metric in app.metric}
+    assert cards["Parameters"].value == count(params) and cards["Parameters"].help.startswith(f"{params:,} parameters")
+    assert cards["MACs per image"].value == count(macs) and cards["MACs per image"].help.startswith(f"{macs:,} ")
+    assert not app.error
 
 
 @pytest.mark.parametrize("tab", ["graph", "cost", "rf", "classics"])
@@ -83,7 +102,9 @@ def test_an_open_input_size_asks_for_one():
     assert size.value == 224
     size.set_value(64).run()
     _still_drawn(app)
-    assert _metrics(app)["MACs per image"] == "221.26 K"
+    # The notes' formula for the tiny graph's convolution and classifier, at the size given.
+    macs = {metric.label: metric for metric in app.metric}["MACs per image"]
+    assert macs.value == count(tiny_macs(64)) and macs.help.startswith(f"{tiny_macs(64):,} ")
 
 
 def test_uncounted_operators_are_flagged():

@@ -2,6 +2,7 @@
 
 import pytest
 
+from cnnviz.lectures.comparison import notes_vs_ours
 from cnnviz.lectures.recipes import RECIPES
 from tests.conftest import open_link, open_page
 
@@ -29,6 +30,9 @@ def test_compare_page_tabs_show_charts_flags_and_recipes():
     flagged = {m.label: m.value for m in app.metric}["Flagged"]
     app.toggle(key="compare_notes_flagged_only").set_value(True).run()
     assert not app.exception
+    # The page shows every cell of the notes' tables and flags those the verdicts flag.
+    cells = notes_vs_ours()
+    assert len(verdicts) == len(cells) and int(flagged) == sum(v.flagged for v in cells)
     assert len(app.dataframe[0].value) == int(flagged) < len(verdicts)
     app = open_link("compare-architectures", tab="recipes")
     assert len(app.table) == 1

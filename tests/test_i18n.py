@@ -39,6 +39,39 @@ def test_every_message_is_translated_with_the_same_placeholders(language):
             assert sorted(set(PLACEHOLDER.findall(string))) == wanted, f"{language}: {ids[0]!r} -> {string!r}"
 
 
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_no_fuzzy_entries(language):
+    """Babel leaves a fuzzy entry out when it compiles the catalog: the app would show the English text though the
+    file holds a translation."""
+    assert [message.id for message in _catalog(language) if message.id and message.fuzzy] == []
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_no_obsolete_entries(language):
+    """An obsolete (``#~``) entry is a text the code no longer has: a translator would keep it up for nothing."""
+    assert list(_catalog(language).obsolete) == []
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_app_shows_every_translation_the_catalog_holds(language):
+    """Through the catalog the app compiles (``i18n.catalog``): each text comes back as the .po file translates it,
+    plural forms at one and at many."""
+    compiled, catalog = i18n.catalog(language), _catalog(language)
+    shown = 0
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            for n in (1, 2):
+                index = catalog.plural_func(n) if len(strings) > 1 else 0
+                assert compiled.ngettext(*message.id, n) == strings[index], message.id
+        else:
+            assert compiled.gettext(message.id) == message.string, message.id
+        shown += 1
+    assert shown == len(_ids(catalog)) > 50
+
+
 def test_the_catalogs_hold_every_text_the_code_marks(tmp_path):
     """``pybabel extract`` over the code now: a text marked with _() but missing from a catalog fails here."""
     template = tmp_path / "now.pot"

@@ -120,12 +120,24 @@ def test_only_the_strongest_maps_are_kept(lite0, cat):
 
 
 def test_effective_field_leaves_no_gradients_on_the_parameters():
-    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Conv2d(2, 2, 3))  # parameters require grad
     from cnnviz.analysis.receptive_field.measure import effective_rf
 
-    heat = effective_rf(model, "2", (torch.ones(1, 1, 12, 12),), 4, 4)
-    assert heat.shape == (12, 12) and heat.max() > 0
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Conv2d(2, 2, 3))  # parameters require grad
+    with torch.no_grad():
+        # Nine weights of at most 1/3 (PyTorch's bound for a fan-in of 9) cannot outweigh a bias of 4 on an input
+        # of ones: every ReLU passes, so the gradient reaches the input whatever the weights (with its default
+        # bias a random draw silenced unit (4, 4) one time in four).
+        model[0].bias.fill_(4.0)
+    image = torch.ones(1, 1, 12, 12)
+    heat = effective_rf(model, "2", (image,), 4, 4)
     assert all(p.grad is None for p in model.parameters()), "back-propagation filled the weights' .grad"
+    # The same gradient by plain autograd, with respect to the input only: non-zero on unit (4, 4)'s 5x5 field,
+    # rows and columns 4..8, and nowhere else.
+    pixels = image.clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(model(pixels)[0, :, 4, 4].sum(), pixels)
+    expected = expected.abs().sum(dim=(0, 1)).numpy()
+    assert np.allclose(heat, expected) and (heat > 0).sum() == 25 and heat[4:9, 4:9].all()
 
 
 def test_effective_field_on_the_shared_pretrained_model(lite0, cat):

@@ -35,6 +35,28 @@ def test_stacking_bad_link():
     assert app.query_params == {}
 
 
+def test_a_link_opened_again_wins_after_its_widget_went_back_to_the_default():
+    """The slider to 4 (?layers=4) and back to 3 (the default, so out of the URL), then ?layers=4 opened again in
+    the same session: the link is new text to this session, so it wins, once; the next move of the slider wins."""
+    app = open_page("pages/lab-stacking.py")
+
+    def slider():  # each run draws the widget anew: look it up after every run
+        return app.slider(key="lab_stacking_layers")
+
+    slider().set_value(4).run()
+    assert app.query_params == {"layers": "4"}
+    slider().set_value(3).run()
+    assert "layers" not in app.query_params
+    app.query_params["layers"] = "4"
+    app.run()
+    assert slider().value == 4 and app.query_params == {"layers": "4"} and not _notices(app)
+    # The page follows: four stacked 3x3 layers see 2 * 4 + 1 = 9 pixels, one 9x9 the same.
+    table = app.dataframe[0].value
+    assert table.iloc[0][["4 x 3x3 (formula)", "one 9x9 (formula)"]].tolist() == [2 * 4 + 1] * 2
+    slider().set_value(2).run()
+    assert slider().value == 2 and app.query_params == {"layers": "2"}
+
+
 def test_1x1_gap_link():
     app = open_link("lab-1x1-gap", **{"in": "128"}, out="32", size="14", channels="256", side="5", hidden="1000")
     assert [s.value for s in app.slider] == [128, 32, 14]

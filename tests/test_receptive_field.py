@@ -4,8 +4,11 @@ import pytest
 import torch
 from torch import nn
 
-from cnnviz.analysis.receptive_field.measure import effective_rf, measure_module, measured_receptive_field
-from cnnviz.analysis.receptive_field.recursion import last_stage, model_receptive_fields, receptive_fields, unit_box
+from cnnviz.analysis.receptive_field.geometry import trace_geometry
+from cnnviz.analysis.receptive_field.measure import (Linearised, effective_rf, measure_module,
+                                                      measured_receptive_field)
+from cnnviz.analysis.receptive_field.recursion import (LayerRF, fields_of, last_stage, model_receptive_fields,
+                                                        receptive_fields, unit_box)
 from cnnviz.zoo.registry import architectures, resolve
 
 CLASSIFIERS = [v.name for a in architectures().values() if a.group != "Beyond classification" for v in a.variants]
@@ -164,6 +167,81 @@ def test_fields_step_unevenly_after_a_transposed_convolution():
 def test_models_beyond_classification(name):
     variant = resolve(name)[1]
     assert measured_receptive_field(variant).rf_hw == last_stage(receptive_fields(variant)).rf_hw
+
+
+# Inputs long along the width, so that the measured units' fields lie inside the image; the height is one the
+# model accepts (U-Net pools four times, the autoencoder's 7x7 code needs 28 rows; the Siamese network's
+# fully connected head, 105).
+BEYOND_INPUTS = {"conv_autoencoder": (28, 128), "unet_small": (16, 320), "siamese_net": (105, 105)}
+
+
+def _measured_units(model, inputs, layer: str, units) -> dict[int, tuple[int, int]]:
+    """First and last input column with non-zero gradient, per unit (middle row) of ``layer``: back-propagated
+    through the linearised model, whose every path carries a positive product (see ``measure``)."""
+    inputs = tuple(x.clone().requires_grad_(True) for x in inputs)
+    with Linearised():
+        output = trace_geometry(model, inputs, stop_at=layer, grad=True).captured
+    width, row, found = inputs[0].shape[-1], output.shape[-2] // 2, {}
+    for unit in units:
+        (gradient,) = torch.autograd.grad(output[..., row, unit].sum(), inputs[0], retain_graph=True)
+        seen = gradient.abs().sum(dim=(0, 1, 2)).nonzero().flatten()
+        first, last = int(seen[0]), int(seen[-1])
+        assert 0 < first and last < width - 1, f"{layer} unit {unit}: the field touches the edge, widen the input"
+        found[unit] = first, last
+    return found
+
+
+@pytest.mark.parametrize("name", ["conv_autoencoder", pytest.param("unet_small", marks=pytest.mark.slow),
+                                  "siamese_net"])
+def test_start_jump_and_field_of_every_layer_by_back_propagation(name):
+    """Every layer's start, jump and field against the gradient, along the width, including after transposed
+    convolutions: there neighbouring units' fields step unevenly (units 2i and 2i + 1 of a stride-2 up-convolution
+    read one input unit), so the pattern repeats every ``period`` units, the product of the strides undone."""
+    variant = resolve(name)[1]
+    model = variant.build_on_meta().eval()
+    height, width = BEYOND_INPUTS[name]
+    inputs = tuple(torch.ones((1, x.shape[1], height, width), dtype=torch.float64) for x in variant.example_inputs())
+    trace = trace_geometry(model, tuple(torch.zeros(x.shape, device="meta") for x in inputs))
+    rows = fields_of(trace)
+    by_name = {row.name: row for row in rows}
+    nodes = {node.index: node for node in trace.nodes}
+
+    def row_before(name: str) -> LayerRF:
+        """The field-changing call that feeds ``name``, past activations (these models have one input per layer)."""
+        node = nodes[next(n for n in trace.nodes if n.name == name).inputs[0]]
+        while node.name not in by_name:
+            node = nodes[node.inputs[0]]
+        return by_name[node.name]
+
+    centre_of_unit_0, coarsest, transposed = {}, 1.0, 0
+    for row in rows:
+        coarsest = max(coarsest, row.jump)
+        period = round(coarsest / row.jump) if not row.uniform else 1
+        first_unit = row.output_hw[1] // 2 // period * period  # a multiple of the period, mid-map
+        measured = _measured_units(model, inputs, row.name, range(first_unit, first_unit + period + 1))
+        centres = {u: (lo + hi) / 2 for u, (lo, hi) in measured.items()}
+        sizes = [hi - lo + 1 for u, (lo, hi) in measured.items() if u < first_unit + period]
+        assert max(sizes) == row.rf_hw[1], row.name  # the widest unit's field
+        # One period on, every unit's field has moved by period * jump pixels.
+        assert centres[first_unit + period] - centres[first_unit] == period * row.jump_hw[1], row.name
+        # Unit 0 lies one whole number of periods before the first measured unit: its field is where that one's
+        # is, moved back. Its edge may lie in the padding, out of the gradient's reach, but its centre follows.
+        centre_of_unit_0[row.name] = centres[first_unit] - first_unit * row.jump_hw[1]
+        if row.uniform:
+            assert centre_of_unit_0[row.name] == row.start_hw[1], row.name
+            assert measured[first_unit][0] == row.first_pixel(first_unit, 1), row.name
+        elif "Transpose" in row.kind:
+            # Unit 0 of each of these up-convolutions reads its input's unit 0 (and, for the autoencoder's
+            # stride-1 7x7, units -6..0 of an evenly stepping map), so the step from the input's start to its
+            # own is exact even where the input's fields step unevenly.
+            before = row_before(row.name)
+            assert row.start_hw[1] - before.start_hw[1] == \
+                centre_of_unit_0[row.name] - centre_of_unit_0[before.name], row.name
+            transposed += 1
+        # The joins and convolutions after an up-convolution are left out of the start check: there
+        # start + u * jump only approximates fields that step unevenly (U-Net's output unit 0 is centred on
+        # pixel -0.5, the start says 7.5); their fields and jumps are checked above.
+    assert transposed == {"conv_autoencoder": 3, "unet_small": 4, "siamese_net": 0}[name]
 
 
 def test_a_stack_measured_by_gradient():
