@@ -36,17 +36,12 @@ class Limits:
     @classmethod
     def from_env(cls, **defaults) -> Limits:
         """``CNNVIZ_WORKER_MEMORY_MB`` / ``CNNVIZ_WORKER_CPU_S`` override the defaults (an operator's knob)."""
+        from cnnviz.work_queue import whole_from_env
+
         limits = cls(**defaults)
-        memory = _whole(os.environ.get("CNNVIZ_WORKER_MEMORY_MB"), limits.memory_mb)
-        cpu = _whole(os.environ.get("CNNVIZ_WORKER_CPU_S"), limits.cpu_s)
+        memory = whole_from_env("CNNVIZ_WORKER_MEMORY_MB", limits.memory_mb, 1, "{fallback} MB")
+        cpu = whole_from_env("CNNVIZ_WORKER_CPU_S", limits.cpu_s, 1, "{fallback} s")
         return cls(memory, cpu, max(limits.wall_s, 2.0 * cpu))
-
-
-def _whole(text: str | None, fallback: int) -> int:
-    try:
-        return max(1, int(text)) if text else fallback
-    except ValueError:  # a typo in the deployment's settings must not stop the app
-        return fallback
 
 
 class OverLimit(RuntimeError):

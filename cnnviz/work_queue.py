@@ -46,24 +46,26 @@ class OverShare(Busy):
         self.owner, self.held, self.share = owner, held, share
 
 
-def workers_from_env(variable: str, fallback: int) -> int:
-    """``$variable`` if it is a whole number (at least 1), else ``fallback``."""
+def whole_from_env(variable: str, fallback: int, smallest: int, meaning: str) -> int:
+    """``$variable`` if it is a whole number (``smallest`` at least), else ``fallback``; ``meaning`` words the
+    fallback in the warning ("{fallback} workers")."""
     value = os.environ.get(variable, "").strip()
     try:
-        return max(1, int(value)) if value else fallback
+        return max(smallest, int(value)) if value else fallback
     except ValueError:  # a typo in the deployment's settings must not stop the app
-        warnings.warn(f"{variable}={value!r} is not a whole number; using {fallback} workers", stacklevel=3)
+        warnings.warn(f"{variable}={value!r} is not a whole number; using {meaning.format(fallback=fallback)}",
+                      stacklevel=3)
         return fallback
+
+
+def workers_from_env(variable: str, fallback: int) -> int:
+    """``$variable`` if it is a whole number (at least 1), else ``fallback``."""
+    return whole_from_env(variable, fallback, 1, "{fallback} workers")
 
 
 def share_from_env(variable: str, fallback: int) -> int:
     """``$variable`` if it is a whole number (0: no share, any owner may take every place), else ``fallback``."""
-    value = os.environ.get(variable, "").strip()
-    try:
-        return max(0, int(value)) if value else fallback
-    except ValueError:  # a typo in the deployment's settings must not stop the app
-        warnings.warn(f"{variable}={value!r} is not a whole number; using a share of {fallback}", stacklevel=3)
-        return fallback
+    return whole_from_env(variable, fallback, 0, "a share of {fallback}")
 
 
 class WorkQueue:

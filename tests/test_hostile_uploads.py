@@ -254,3 +254,13 @@ def test_a_file_s_names_are_text_in_charts_and_layer_graphs():
     source = layer_graph(network.summary, True).source
     assert "<TABLE" in source  # the name is drawn ...
     assert "=<<TABLE" not in source and "=<TABLE" not in source and "\n\t<TABLE" not in source  # ... quoted as text
+
+
+def test_an_operator_sets_the_worker_limits_and_a_typo_keeps_the_defaults(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_WORKER_MEMORY_MB", "2048")
+    monkeypatch.setenv("CNNVIZ_WORKER_CPU_S", "45")
+    limits = sandbox.Limits.from_env(memory_mb=1024, cpu_s=30, wall_s=60.0)
+    assert (limits.memory_mb, limits.cpu_s, limits.wall_s) == (2048, 45, 90.0)  # the wall clock follows the CPU
+    monkeypatch.setenv("CNNVIZ_WORKER_MEMORY_MB", "2 GB")
+    with pytest.warns(UserWarning, match="2 GB"):
+        assert sandbox.Limits.from_env(memory_mb=1024, cpu_s=30, wall_s=60.0).memory_mb == 1024
