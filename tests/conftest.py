@@ -1,3 +1,4 @@
+import functools
 import os
 import sys
 from pathlib import Path
@@ -7,6 +8,38 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+
+
+def pytest_configure(config):
+    """With the tests spread over several processes (pytest-xdist, pytest.ini), each gets its share of the cores
+    for torch. With two processes of two OpenMP threads each on two cores, torch's many short parallel sections wait
+    at every barrier for a thread that is not running: EfficientNet-Lite0's backward passes took five times as long
+    as with one thread, and longer still on a busier machine."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1 and os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def components_scanned_once():
+    """Every new AppTest scans all installed distributions for Streamlit components (0.2 s, several hundred
+    AppTests in this suite); the installed packages do not change during a run, so the first scan is kept."""
+    from streamlit.components.v2 import manifest_scanner
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests",
+                      functools.cache(manifest_scanner.scan_component_manifests))
+        yield
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup, pytest.ini)
+def pytest_collection_modifyitems(config, items):
+    """The tests that use the shared app server (``app_url``) run in one process, so that one server is started."""
+    for item in items:
+        if "app_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("app_server"))
 
 
 def open_page(path: str):
@@ -23,6 +56,33 @@ def open_page(path: str):
 def no_torchvision_weights(tmp_path, monkeypatch):
     """An empty torch cache: the image pages offer a download instead of loading weights (fast, offline)."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """The base URL of one ``streamlit run app.py`` shared by the browser tests that each open the app in a new
+    browser, as a new visitor of a running server: starting a server and its warm-up takes 10-15 s. A test about
+    a new server's first request starts its own (``tests.browser.app_server``)."""
+    from tests.browser import app_server
+
+    with app_server() as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def lite0_classifier():
+    """EfficientNet-Lite0 with its eager model (``fast=False``), loaded once for the whole run: the app, too, shares
+    one read-only model among all its sessions and threads. The teardown checks that no test changed its weights
+    (one that wants other weights works on a copy, as the sanity check's randomisation does)."""
+    import torch
+
+    from cnnviz.imagelab.predict import load_classifier
+
+    classifier = load_classifier("efficientnet_lite0", fast=False)
+    weights = {key: value.clone() for key, value in classifier.model.state_dict().items()}
+    yield classifier
+    changed = [key for key, value in classifier.model.state_dict().items() if not torch.equal(weights[key], value)]
+    assert not changed, f"a test changed the shared EfficientNet-Lite0's weights: {changed[:5]}"
 
 
 @pytest.fixture

@@ -9,4 +9,5 @@ _.intra_op_num_threads, _.inter_op_num_threads, _.log_severity_level  # ONNX Run
 _.log_message  # the HTTP handler's logging, silenced in a test server
 _.one_torch_thread, _.deterministic, _.no_torchvision_weights  # pytest fixtures
 _.onnx_classifier_size, _.working_directory  # cnnviz.sandbox_jobs: the fork server calls its jobs by name
-_.warm_sandbox  # a pytest fixture (autouse)
+_.warm_sandbox, _.components_scanned_once  # pytest fixtures (autouse)
+_.pytest_configure, _.pytest_collection_modifyitems  # pytest hooks (tests/conftest.py)

@@ -10,7 +10,6 @@ from cnnviz.imagelab import attribution
 from cnnviz.imagelab.attribution import (GREY, METHODS, PixelSpace, attribute, gradient_map, integrated_gradients,
                                          occlusion, quadrant_share, to_pixels)
 from cnnviz.imagelab.inside import default_cam_layer, from_classifier, layers
-from cnnviz.imagelab.predict import load_classifier
 from cnnviz.imagelab.samples import sample_image
 from cnnviz.imagelab.sanity import rank_correlation
 
@@ -95,8 +94,8 @@ def test_a_stride_that_needs_too_many_positions_is_raised():
 
 
 @pytest.fixture(scope="module")
-def lite0():
-    inspected = from_classifier(load_classifier("efficientnet_lite0", fast=False))
+def lite0(lite0_classifier):
+    inspected = from_classifier(lite0_classifier)
     return inspected, attribution.pixel_space(inspected), default_cam_layer(layers("efficientnet_lite0"))
 
 

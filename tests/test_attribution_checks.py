@@ -10,7 +10,6 @@ from cnnviz.imagelab import adversarial, sanity
 from cnnviz.imagelab.attribution import pixel_space, to_pixels
 from cnnviz.imagelab.channel_wants import field_of, layer_output, strongest_patches, visualise_channel
 from cnnviz.imagelab.inside import default_cam_layer, from_classifier, layers, private_view
-from cnnviz.imagelab.predict import load_classifier
 from cnnviz.imagelab.samples import sample_image
 from cnnviz.zoo.registry import resolve
 
@@ -18,8 +17,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def lite0():
-    inspected = from_classifier(load_classifier("efficientnet_lite0", fast=False))
+def lite0(lite0_classifier):
+    inspected = from_classifier(lite0_classifier)
     pixels = to_pixels(inspected.view(sample_image("chelsea")))
     return inspected, pixel_space(inspected), pixels
 

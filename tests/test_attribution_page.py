@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cnnviz.cli.main import main
-from cnnviz.imagelab.predict import crop_box, load_classifier
+from cnnviz.imagelab.predict import crop_box
 from cnnviz.imagelab.samples import sample_image, sample_path
 from tests.conftest import open_link
 
@@ -60,7 +60,7 @@ def test_a_network_without_its_weights_is_one_line(no_torchvision_weights):
     assert not app.error
 
 
-def test_explain_prints_the_map_over_the_crop_as_json(capsys, tmp_path):
+def test_explain_prints_the_map_over_the_crop_as_json(capsys, tmp_path, lite0_classifier):
     out = tmp_path / "map.png"
     status = main(["explain", str(sample_path("chelsea")), "--method", "saliency", "--target", "tabby", "--json",
                    "--out", str(out)])
@@ -68,7 +68,7 @@ def test_explain_prints_the_map_over_the_crop_as_json(capsys, tmp_path):
     data = json.loads(capsys.readouterr().out)
     assert data["method"] == "saliency" and data["model"] == "efficientnet_lite0"
     assert data["target"]["label"] == "tabby" and 0 < data["target"]["probability"] < 1
-    spec = load_classifier("efficientnet_lite0", fast=False).preprocessing
+    spec = lite0_classifier.preprocessing
     assert data["crop_box"] == pytest.approx(crop_box(sample_image("chelsea").size, spec), abs=0.01)
     heatmap = np.array(data["heatmap"])
     assert heatmap.shape == (224, 224) and heatmap.min() >= 0 and heatmap.max() == pytest.approx(1.0)

@@ -14,9 +14,9 @@ if not chromium_available():
     pytest.skip("Debian chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
 
 
-def test_three_pages_show_their_tables():
-    with app_server() as (url, _), browser_page() as page:
-        page.goto(url)
+def test_three_pages_show_their_tables(app_url):
+    with browser_page() as page:
+        page.goto(app_url)
         page.get_by_role("heading", name="cnnviz").wait_for(timeout=30_000)
         for title, first_layer in (("AlexNet", "features.0"), ("ResNet", "conv1"), ("DenseNet", "features.conv0")):
             page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()

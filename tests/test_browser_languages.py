@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.browser import app_server, browser_page, chromium_available, wait_until_idle
+from tests.browser import browser_page, chromium_available, wait_until_idle
 from tests.test_i18n_pages import written_share
 
 pytestmark = pytest.mark.slow
@@ -21,10 +21,10 @@ def _main_text(page) -> str:
 
 
 @pytest.mark.parametrize("language", ["zh", "ko"])
-def test_three_pages_read_in_the_language_and_it_stays_across_a_sidebar_click(language):
-    with app_server() as (url, _), browser_page() as page:
+def test_three_pages_read_in_the_language_and_it_stays_across_a_sidebar_click(app_url, language):
+    with browser_page() as page:
         for path in ("", "alexnet", "lab-lrn"):
-            page.goto(f"{url}/{path}?lang={language}")
+            page.goto(f"{app_url}/{path}?lang={language}")
             page.get_by_test_id("stMain").locator("h1").first.wait_for(timeout=90_000)
             wait_until_idle(page, 90_000)
             assert page.get_by_test_id("stException").count() == 0

@@ -1,5 +1,5 @@
-"""Lecture mode in headless Debian chromium, as an instructor uses it: a fresh server, presenter mode from the
-very first link, the arrow keys stepping through the layers while the graph follows, and a shared link read back
+"""Lecture mode in headless Debian chromium, as an instructor uses it: presenter mode from a new session's very
+first link, the arrow keys stepping through the layers while the graph follows, and a shared link read back
 from its QR code and opened by a student."""
 
 import html
@@ -13,7 +13,7 @@ from PIL import Image
 
 from cnnviz.analysis.summary import summary_of
 from cnnviz.format import count
-from tests.browser import app_server, browser_page, chromium_available, wait_until_idle
+from tests.browser import browser_page, chromium_available, wait_until_idle
 from tests.required import require_module
 
 pytestmark = pytest.mark.slow
@@ -68,9 +68,9 @@ def _press(page, key: str) -> None:
     wait_until_idle(page, 60_000)
 
 
-def test_presenter_mode_from_the_first_link_is_large_and_the_arrow_keys_step_the_walk():
-    steps = _steps("alexnet_paper")
-    with app_server() as (url, _), browser_page() as page:
+def test_presenter_mode_from_the_first_link_is_large_and_the_arrow_keys_step_the_walk(app_url):
+    steps, url = _steps("alexnet_paper"), app_url
+    with browser_page() as page:
         page.set_viewport_size(PROJECTOR)
         _open(page, f"{url}/alexnet?present=1&variant=alexnet_paper", "AlexNet")
         assert page.get_by_role("dialog").count() == 0
@@ -90,10 +90,10 @@ def test_presenter_mode_from_the_first_link_is_large_and_the_arrow_keys_step_the
     assert large >= 1.4 * normal, (large, normal)
 
 
-def test_a_shared_link_read_from_its_qr_code_opens_the_same_view_for_a_student():
+def test_a_shared_link_read_from_its_qr_code_opens_the_same_view_for_a_student(app_url):
     zxingcpp = require_module("zxingcpp", "pip install zxing-cpp")
-    steps = _steps("vgg19")
-    with app_server() as (url, _), browser_page() as page:
+    steps, url = _steps("vgg19"), app_url
+    with browser_page() as page:
         page.set_viewport_size(PROJECTOR)
         _open(page, f"{url}/vgg16?present=1", "VGG")
         page.get_by_test_id("stSelectbox").first.click()

@@ -1,4 +1,7 @@
-"""``python -m cnnviz curves`` / ``train``: JSON on stdout only, errors on stderr with exit status 2."""
+"""``python -m cnnviz curves`` / ``train``: JSON on stdout only, errors on stderr with exit status 2.
+
+One test per command runs the real command (its stdout and exit status as a shell sees them); the others call
+``cnnviz.cli.main.main`` in this process, the same code without an interpreter start-up each."""
 
 from __future__ import annotations
 
@@ -11,13 +14,26 @@ import pytest
 from tests.conftest import ROOT
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
+def _process(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "cnnviz", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
 
 
+@pytest.fixture
+def cli(capsys):
+    """``cli(*ARGS)``: ``python -m cnnviz ARGS`` in this process, as (returncode, stdout, stderr)."""
+    from cnnviz.cli.main import main
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        status = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, status, out, err)
+
+    return run
+
+
 def test_curves_plain_vs_residual_json():
-    result = _cli("curves", "plain-vs-residual", "--json")
+    result = _process("curves", "plain-vs-residual", "--json")
     assert result.returncode == 0, result.stderr
     runs = json.loads(result.stdout)  # stdout holds only the JSON
     assert isinstance(runs, list) and runs
@@ -32,16 +48,16 @@ def test_curves_plain_vs_residual_json():
     assert depths["plain"] == depths["residual"]  # every depth in both kinds
 
 
-def test_curves_text_names_every_run():
-    result = _cli("curves", "plain-vs-residual")
+def test_curves_text_names_every_run(cli):
+    result = cli("curves", "plain-vs-residual")
     assert result.returncode == 0, result.stderr
-    runs = json.loads(_cli("curves", "plain-vs-residual", "--json").stdout)
+    runs = json.loads(cli("curves", "plain-vs-residual", "--json").stdout)
     for run in runs:
         assert f"{run['kind']}-{run['depth']}" in result.stdout
 
 
-def test_curves_transfer_json():
-    result = _cli("curves", "transfer", "--json")
+def test_curves_transfer_json(cli):
+    result = cli("curves", "transfer", "--json")
     assert result.returncode == 0, result.stderr
     runs = json.loads(result.stdout)
     assert [run["mode"] for run in runs] == ["frozen", "finetune", "scratch"]
@@ -55,8 +71,14 @@ def test_curves_transfer_json():
                                   ("train", "plain-vs-residual", "--threads", "0", "--json"),
                                   # its small nets always run single-threaded: the flag would do nothing
                                   ("train", "plain-vs-residual", "--threads", "2", "--json")])
-def test_bad_names_are_errors(args):
-    result = _cli(*args)
+def test_bad_names_are_errors(cli, args):
+    result = cli(*args)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.startswith("error:")
+
+
+def test_a_bad_training_is_exit_status_2_with_nothing_on_stdout():
+    result = _process("train", "nonsense", "--json")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1

@@ -488,11 +488,15 @@ def _session_on(browser, cluster, replica: int, watch: bool = False):
     raise AssertionError(f"no route cookie for replica {replica} in 30 tries")
 
 
-def _open(page, url: str, heading: str) -> None:
-    page.goto(url)
-    page.wait_for_function("([idle, title]) => document.querySelector(idle) && [...document.querySelectorAll("
-                           "'[data-testid=\"stMain\"] h1')].some((h) => h.textContent.trim() === title)",
-                           arg=[IDLE, heading], polling=100)
+def _open(*pages_urls_headings: tuple) -> None:
+    """Each (page, URL, heading): all pages are sent to their URLs first, then each is waited for until its heading
+    shows and its script run has ended, so that the replicas draw them at the same time, as for a class."""
+    for page, url, _heading in pages_urls_headings:
+        page.goto(url)
+    for page, _url, heading in pages_urls_headings:
+        page.wait_for_function("([idle, title]) => document.querySelector(idle) && [...document.querySelectorAll("
+                               "'[data-testid=\"stMain\"] h1')].some((h) => h.textContent.trim() === title)",
+                               arg=[IDLE, heading], polling=100)
 
 
 def _upload_to_top5(page, photo: Path) -> None:
@@ -549,9 +553,11 @@ def test_two_replicas_serve_a_class_and_survive_one_stopping(tmp_path):
             upload, upload_route = _session_on(browser, cluster, STOPPED, watch=True)
             training, training_route = _session_on(browser, cluster, KEPT)
             download, download_route = _session_on(browser, cluster, KEPT)
-            _open(upload, f"{cluster.url}/image-predictions", "What do the networks see in a photo?")
-            _open(training, f"{cluster.url}/train-lenet?activation=both&epochs=30", "LeNet-5 trained live")
-            _open(download, f"{cluster.url}/lenet5?tab=graph", "LeNet-5")
+            # The training: two runs of 8 epochs, 5-20 s here: longer than the stop takes (the check below: still
+            # training at the SIGTERM), and short enough not to be most of the test (30 epochs each took a minute).
+            _open((upload, f"{cluster.url}/image-predictions", "What do the networks see in a photo?"),
+                  (training, f"{cluster.url}/train-lenet?activation=both&epochs=8", "LeNet-5 trained live"),
+                  (download, f"{cluster.url}/lenet5?tab=graph", "LeNet-5"))
             print(f"{time.monotonic() - started:5.1f} s  three sessions open, each on its replica")
 
             _upload_to_top5(upload, photo)
@@ -584,7 +590,7 @@ def test_two_replicas_serve_a_class_and_survive_one_stopping(tmp_path):
             # A newcomer lands on the kept replica.
             newcomer = browser.new_context(locale="en-US").new_page()
             newcomer.set_default_timeout(TIMEOUT_MS)
-            _open(newcomer, cluster.url, "cnnviz — classic CNN architectures, live")
+            _open((newcomer, cluster.url, "cnnviz — classic CNN architectures, live"))
             assert _served_by(cluster, _route(newcomer.context), KEPT) == KEPT
             _no_error_box(newcomer)
             print(f"{time.monotonic() - started:5.1f} s  a new session landed on replica {KEPT}")

@@ -3,7 +3,7 @@
 import re
 
 from cnnviz.analysis.graph import blocks, layer_graph, svg
-from cnnviz.analysis.summary import block_totals, summarize
+from cnnviz.analysis.summary import block_totals, summary_of
 from cnnviz.format import count
 from cnnviz.zoo.registry import resolve
 from tests.required import require_program
@@ -15,7 +15,7 @@ def _edges(dot_source: str) -> list[tuple[str, str, str]]:
 
 
 def test_folded_resnet_has_one_node_per_block_with_subtotals():
-    summary = summarize(resolve("resnet18")[1])
+    summary = summary_of("resnet18")
     source = layer_graph(summary).source
     assert blocks(summary) == [f"layer{s}.{b}" for s in range(1, 5) for b in range(2)]
     subtotal = block_totals(summary)["layer3.0"]
@@ -26,7 +26,7 @@ def test_folded_resnet_has_one_node_per_block_with_subtotals():
 
 
 def test_unfolded_block_shows_shortcut_and_projection():
-    summary = summarize(resolve("resnet18")[1])
+    summary = summary_of("resnet18")
     source = layer_graph(summary, ["layer2.0"]).source
     edges = _edges(source)
     targets_of_input = {t for s, t, _ in edges if s == "layer1.1"}
@@ -37,7 +37,7 @@ def test_unfolded_block_shows_shortcut_and_projection():
 
 
 def test_inception_module_unfolds_into_four_concatenated_branches():
-    summary = summarize(resolve("googlenet")[1])
+    summary = summary_of("googlenet")
     source = layer_graph(summary, True).source
     into_cat = [s for s, t, _ in _edges(source) if t == "inception3a.cat"]
     assert len(into_cat) == 4
@@ -45,7 +45,7 @@ def test_inception_module_unfolds_into_four_concatenated_branches():
 
 def test_svg_renders_with_dot():
     require_program("dot", "apt-get install -y graphviz")
-    graph = layer_graph(summarize(resolve("squeezenet1_1")[1]))
+    graph = layer_graph(summary_of("squeezenet1_1"))
     rendered = svg(graph)
     assert rendered is not None, "dot is installed, yet the graph was not rendered"
     text = rendered.decode()
@@ -56,7 +56,7 @@ def test_svg_renders_with_dot():
 
 def test_svg_is_none_without_dot(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no ``dot`` to find
-    assert svg(layer_graph(summarize(resolve("squeezenet1_1")[1]))) is None
+    assert svg(layer_graph(summary_of("squeezenet1_1"))) is None
 
 
 def test_graph_labels_layers_with_their_own_rows_when_a_parameter_lives_outside_layers():
@@ -86,7 +86,7 @@ def _step(name: str, title: str) -> _Shown:
     from cnnviz.lectures.stepper import walk_steps
 
     variant = resolve(name)[1]
-    return _Shown(next(s for s in walk_steps(summarize(variant), receptive_fields(variant)) if s.title == title))
+    return _Shown(next(s for s in walk_steps(summary_of(name), receptive_fields(variant)) if s.title == title))
 
 
 def test_walk_shows_inception_module_as_its_concatenated_branches():

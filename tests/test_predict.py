@@ -17,8 +17,8 @@ CATS = {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}
 
 
 @pytest.fixture(scope="module")
-def lite0():
-    return load_classifier("efficientnet_lite0", fast=False)
+def lite0(lite0_classifier):
+    return lite0_classifier
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ def cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def eager():
-    return load_classifier("efficientnet_lite0", fast=False)
+def eager(lite0_classifier):
+    return lite0_classifier
 
 
 @pytest.fixture(scope="module")

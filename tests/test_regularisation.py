@@ -47,10 +47,8 @@ def test_five_crop_boxes_are_torchvisions():
         assert torch.equal(F.pil_to_tensor(crop), F.pil_to_tensor(F.crop(image, top, left, 224, 224))), name
 
 
-def test_ten_crop_prediction_averages_the_crops():
-    from cnnviz.imagelab.predict import load_classifier
-
-    classifier = load_classifier(fast=False)
+def test_ten_crop_prediction_averages_the_crops(lite0_classifier):
+    classifier = lite0_classifier
     result = reg.ten_crop_prediction(classifier, sample_image("chelsea"))
     assert len(result.crop_labels) == 10
     # The centre crop (TenCrop's fifth) is the app's own input: the same top-1 as its prediction.

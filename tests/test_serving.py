@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 
-from cnnviz.imagelab.predict import load_classifier
 from cnnviz.imagelab.samples import sample_image
 from cnnviz.imagelab.serving import Busy, InferenceQueue, configure_torch_threads, default_workers, retry_busy
 
@@ -31,9 +30,9 @@ class _Counter:
 
 
 @pytest.fixture(scope="module")
-def classifier():
+def classifier(lite0_classifier):
     configure_torch_threads(2)
-    return load_classifier("efficientnet_lite0", fast=False)
+    return lite0_classifier
 
 
 def test_twenty_concurrent_predictions_all_answered_and_bounded(classifier):

@@ -9,7 +9,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from cnnviz.analysis.graph import blocks, layer_graph
-from cnnviz.analysis.summary import block_totals, summarize
+from cnnviz.analysis.summary import block_totals, summary_of
 from cnnviz.zoo.registry import resolve
 
 TIMM = ["inception_v4", "inception_resnet_v2"]
@@ -17,7 +17,7 @@ TIMM = ["inception_v4", "inception_resnet_v2"]
 
 @pytest.fixture(scope="module")
 def summaries():
-    return {name: summarize(resolve(name)[1]) for name in TIMM}
+    return {name: summary_of(name) for name in TIMM}
 
 
 def test_they_are_variants_of_the_inception_v3_page_at_299_pixels():
@@ -94,6 +94,6 @@ def test_the_inception_v3_page_switches_to_each_variant():
     for name in ("bn_inception", *TIMM):
         app.selectbox(key="inception_v3_variant").set_value(name).run()
         assert not app.exception, app.exception
-        params = summarize(resolve(name)[1]).total_params
+        params = summary_of(name).total_params
         assert any(f"{params:,} parameters" in m.help for m in app.metric if m.help)
         assert_walk_graph(app)

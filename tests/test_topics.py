@@ -35,10 +35,8 @@ def test_activation_spread_follows_he_et_als_factor():
 
 
 @pytest.fixture(scope="module")
-def lite0():
-    from cnnviz.imagelab.predict import load_classifier
-
-    return load_classifier(fast=False)
+def lite0(lite0_classifier):
+    return lite0_classifier
 
 
 def test_bottleneck_spectrum_on_a_pretrained_map(lite0):

@@ -3,7 +3,7 @@
 import pytest
 import torchvision
 
-from cnnviz.analysis.summary import summarize
+from cnnviz.analysis.summary import summary_of
 from cnnviz.lectures.transfer_stages import freeze, freezing_figure, stages, typical_features
 from cnnviz.zoo.registry import resolve
 
@@ -20,7 +20,7 @@ def fields_by_hand(layers) -> list[int]:
 def test_alexnet_receptive_fields_follow_the_notes_formula():
     # conv1 11/4, pool 3/2, conv2 5/1, pool 3/2, conv3-5 3/1, pool 3/2
     hand = fields_by_hand([(11, 4), (3, 2), (5, 1), (3, 2), (3, 1), (3, 1), (3, 1), (3, 2)])
-    found = stages(summarize(resolve("alexnet_paper")[1]))
+    found = stages(summary_of("alexnet_paper"))
     assert [s.name for s in found] == ["55x55", "27x27", "13x13", "vector", "head"]
     assert [s.receptive_field for s in found] == [hand[0], hand[2], hand[6], hand[7], hand[7]]
 
@@ -29,7 +29,7 @@ def test_vgg16_sees_212_pixels_before_its_classifier():
     layers = []
     for convs in (2, 2, 3, 3, 3):
         layers += [(3, 1)] * convs + [(2, 2)]
-    found = {s.name: s for s in stages(summarize(resolve("vgg16")[1]))}
+    found = {s.name: s for s in stages(summary_of("vgg16"))}
     assert found["vector"].receptive_field == fields_by_hand(layers)[-1] == 212
     assert found["14x14"].receptive_field == fields_by_hand(layers)[-2]
 
