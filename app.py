@@ -6,7 +6,7 @@ import streamlit as st
 
 from cnnviz.i18n import _
 from cnnviz.warmup import started as warmup_started
-from ui import language, presenter, share
+from ui import language, presenter, share, streamlit_text
 from ui.catalog import HOME, page_groups
 from ui.first_visit import home_by_its_file_name, skip_direct_run_check
 
@@ -22,6 +22,7 @@ presenting = presenter.bind()
 st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "auto")
 presenter.apply_style()
+streamlit_text.apply()
 home_by_its_file_name(HOME)
 navigation = {_(group): [st.Page(e.path, title=_(e.title), url_path=e.url_path, icon=e.icon,
                                  default=e.url_path == HOME)

@@ -155,7 +155,10 @@ def sanity() -> None:
     names = [_("trained")] + [_("down to {block}").format(block=stage.lowest) for stage in stages[1:]]
     correlations = {method: [rank_correlation(found[0][method], maps[method]) for maps in found]
                     for method in METHODS}
-    st.plotly_chart(correlation_chart(correlations, names, {m: _(TITLES[m]) for m in METHODS}),
+    # On the chart's axis, whose title says what the stages are, a stage is named by its block alone: short labels
+    # stay level on a phone, where long ones turn on their side over the legend.
+    ticks = [names[0], *(stage.lowest for stage in stages[1:])]
+    st.plotly_chart(correlation_chart(correlations, ticks, {m: _(TITLES[m]) for m in METHODS}),
                     width="stretch", key=f"{PAGE}_sanity_chart")
     small = view.resize(found[0][METHODS[0]].shape[::-1])
     for column, stage in zip(st.columns(len(found)), names, strict=True):

@@ -10,9 +10,13 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
+from cnnviz.format import latex_text
 from cnnviz.i18n import N_, _, current
 from cnnviz.lectures.comparison import COLUMNS
+from cnnviz.lectures.course_notes import quoted
 from cnnviz.lectures.ilsvrc import HUMAN_SOURCE, POINT_COLUMNS, RESULTS, accuracy_figure, ilsvrc_figure
+from cnnviz.lectures.notes_tables import STRUCTURE
+from cnnviz.lectures.quiz import float32_bytes
 from cnnviz.lectures.recipes import LABELS as RECIPE_LABELS
 from cnnviz.lectures.recipes import RECIPES, recipe_table
 from cnnviz.zoo.registry import architectures
@@ -37,8 +41,11 @@ def text(message: str) -> str:
 
 
 st.title(_("Compare architectures"))
-st.write(_("The summary tables of the lecture notes (“CNN 架构总结”), computed from the live models: every count "
-           "below comes from tracing the model, and every number the notes print in those tables is checked."))
+# The slides' own title, quoted as printed with a translation beside it for a reader of another language.
+notes_title = quoted(STRUCTURE.title, STRUCTURE.english)
+st.write(_("The summary tables of the lecture notes (“{title}”), computed from the live models: every count below "
+           "comes from tracing the model, and every number the notes print in those tables is checked.").format(
+    title=notes_title))
 
 TABS = {"summary": N_("Summary table"), "notes": N_("The notes' numbers vs ours"), "ilsvrc": N_("ILSVRC by year"),
         "accuracy": N_("Accuracy vs MACs"), "recipes": N_("Training recipes")}
@@ -58,8 +65,11 @@ def summary_section() -> None:
                  "whole input (LeNet's C5) counts as FC, as in the notes' TABLE II. **Channels**: input channels one "
                  "filter sees (in / groups). MACs: one image, convolutions and linear layers, auxiliary heads "
                  "excluded; their parameters are in the last column."))
-    st.latex(r"\text{size (MiB)} = \frac{\text{parameters} \times 4\ \text{bytes (float32)}}{2^{20}\ \text{bytes}}"
-             r"\qquad \text{depth} = \max_{\text{paths}} \#\{\text{conv, FC layers on the path}\}")
+    each = float32_bytes()
+    st.latex(latex_text(_("size (MiB)")) + r" = \frac{" + latex_text(_("parameters")) + rf" \times {each}\ "
+             + latex_text(_("bytes (float32)")) + r"}{2^{20}\ " + latex_text(_("bytes")) + r"}\qquad "
+             + latex_text(_("depth")) + r" = \max_{" + latex_text(_("paths")) + r"} \#\{"
+             + latex_text(_("convolution and FC layers on the path")) + r"\}")
 
 
 def notes_section() -> None:
@@ -107,7 +117,7 @@ def accuracy_section() -> None:
     with st.spinner(_("Tracing the torchvision classifiers…")):
         points = cached.compare_accuracy_points()
     st.plotly_chart(accuracy_figure(points), width="stretch", key="compare_accuracy")
-    st.caption(_("The notes' “comparing complexity” figure, rebuilt: x is our computed MACs per image, y is the "
+    st.caption(_("The notes' “Comparing complexity” figure, rebuilt: x is our computed MACs per image, y is the "
                  "top-1 accuracy torchvision publishes for its first ImageNet weights, and a bubble's area is "
                  "proportional to our computed parameter count."))
     sizes = Counter(p["input"] for p in points)

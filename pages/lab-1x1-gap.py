@@ -7,10 +7,13 @@ through_app()
 import pandas as pd
 import streamlit as st
 
+from cnnviz.format import latex_text
 from cnnviz.i18n import _
 from cnnviz.labs import figures, gap
 from cnnviz.labs.bottleneck import Conv, chain, counted
+from cnnviz.lectures.course_notes import quoted
 from ui import cached, url_state
+from ui.plain import plain
 
 PAGE = "lab_gap"
 
@@ -76,9 +79,10 @@ hidden = c.number_input(_("Units in the FC layer"), 1, 16384,
                         key=url_state.bind("hidden", f"{PAGE}_hidden", 4096, bounds=(1, 16384)))
 fc, pooled = gap.fc_head(channels, side, hidden), gap.gap_head(channels, hidden)
 measured = gap.torch_heads(channels, side, hidden)
-st.latex(rf"\underbrace{{{side}\cdot{side}\cdot{channels}\cdot{hidden} + {hidden}}}_{{\text{{flatten + FC}}}} = "
-         rf"{fc.params:,}\quad\text{{vs}}\quad \underbrace{{{channels}\cdot{hidden} + {hidden}}}_{{\text{{GAP + FC}}}}"
-         rf" = {pooled.params:,}".replace(",", "{,}"))
+flat = (rf"\underbrace{{{side}\cdot{side}\cdot{channels}\cdot{hidden} + {hidden}}}_{{\text{{flatten + FC}}}} = "
+        rf"{fc.params:,}")
+pooled_sum = rf"\underbrace{{{channels}\cdot{hidden} + {hidden}}}_{{\text{{GAP + FC}}}} = {pooled.params:,}"
+st.latex(flat.replace(",", "{,}") + r"\quad" + latex_text(_("vs")) + r"\quad " + pooled_sum.replace(",", "{,}"))
 x, y, z = st.columns(3)
 x.metric(_("Parameters, flatten + FC"), f"{fc.params:,}", help=_("torch: {count}").format(
     count=f"{measured['fc'].params:,}"))
@@ -93,12 +97,13 @@ st.plotly_chart(figures.bars({_("flatten + FC"): fc.params, _("GAP + FC"): poole
                 width="stretch", key=f"{PAGE}_bars")
 gap_claim = cached.checked_claims_with_keys(("vgg16-gap",))[0]  # checked as on VGG's page: the weights' ratio
 fc_512, gap_512 = gap.fc_head(512, 7, 4096).params, gap.gap_head(512, 4096).params
-st.caption((_("The course notes: averaging the 7\\*7\\*512 map to 512 numbers 'reduces parameters and memory 49x'. "
-              "Computed at 7x7x512 → 4096: {fc} vs {gap} parameters, {ratio}x with biases and exactly {weights}x "
-              "for the weights alone: the notes are right.") if gap_claim["correct"] else
-            _("The course notes: averaging the 7\\*7\\*512 map to 512 numbers 'reduces parameters and memory 49x'. "
-              "Computed at 7x7x512 → 4096: {fc} vs {gap} parameters, {ratio}x with biases and exactly {weights}x "
-              "for the weights alone: the notes are wrong.")).format(
+st.caption((_("The case-study notes (003) on averaging the 7x7x512 map to 512 numbers: “{quote}”. Computed at "
+              "7x7x512 → 4096: {fc} vs {gap} parameters, {ratio}x with biases and exactly {weights}x for the weights "
+              "alone: the notes are right.") if gap_claim["correct"] else
+            _("The case-study notes (003) on averaging the 7x7x512 map to 512 numbers: “{quote}”. Computed at "
+              "7x7x512 → 4096: {fc} vs {gap} parameters, {ratio}x with biases and exactly {weights}x for the weights "
+              "alone: the notes are wrong.")).format(
+    quote=plain(quoted(gap_claim["quote"], gap_claim["english"] or None)),
     fc=f"{fc_512:,}", gap=f"{gap_512:,}", ratio=f"{fc_512 / gap_512:.2f}", weights=f"{gap_claim['computed']:g}"))
 
 st.subheader(_("In the registry's models"))

@@ -7,9 +7,11 @@ through_app()
 import pandas as pd
 import streamlit as st
 
+from cnnviz.format import latex_text
 from cnnviz.i18n import N_, _
 from cnnviz.labs import bottleneck as bn
 from cnnviz.labs import figures
+from cnnviz.lectures.course_notes import quoted
 from ui import cached, linked_tabs, url_state
 
 PAGE = "lab_bottleneck"
@@ -19,13 +21,15 @@ TABS = {"notes": N_("The notes' 5x5 question"), "inception": N_("Inception modul
 NOTES_5X5 = ("googlenet-naive-weights", "googlenet-naive-macs", "googlenet-reduced-weights", "googlenet-reduced-macs")
 
 
-def _conv_table(convs: list[bn.Conv], size: int) -> pd.DataFrame:
+def _conv_table(place, convs: list[bn.Conv], size: int) -> None:
+    """One row per convolution, drawn in ``place`` as a table whose cells wrap: in half a page or on a phone every
+    number stays whole, under headers of any language's length (a data grid cuts them at its column's edge)."""
     groups = _("groups")
     table = pd.DataFrame([{_("layer"): _(c.label), "C_in → C_out": f"{c.c_in} → {c.c_out}", groups: c.groups,
-                           WEIGHTS: c.weights, _("formula"): f"{c.kernel}·{c.kernel}·{c.c_in // c.groups}·{c.c_out}"
-                           + (f" + {c.c_out}" if c.bias else ""), MACS: c.macs(size)}
+                           WEIGHTS: f"{c.weights:,}", _("formula"): f"{c.kernel}·{c.kernel}·{c.c_in // c.groups}·"
+                           f"{c.c_out}" + (f" + {c.c_out}" if c.bias else ""), MACS: f"{c.macs(size):,}"}
                           for c in convs])
-    return table if (table[groups] > 1).any() else table.drop(columns=groups)
+    place.table(table if (table[groups] > 1).any() else table.drop(columns=groups), hide_index=True)
 
 
 def _agreement(formula: tuple[int, int], torch_counts: tuple[int, int]) -> None:
@@ -52,8 +56,9 @@ NUMBER = {WEIGHTS: st.column_config.NumberColumn(format="localized"),
 
 st.title(_("Bottleneck arithmetic"))
 st.write(_("A k x k convolution from C_in to C_out channels on an i x i map (stride 1, 'same' padding):"))
-st.latex(r"\text{weights} = k^2\,C_\text{in}\,C_\text{out} + C_\text{out},\qquad "
-         r"\text{MACs} = k^2\,C_\text{in}\,C_\text{out}\; i^2")
+# Two formulas, not one line: on a phone one line of both would run off the screen.
+st.latex(latex_text(WEIGHTS) + r" = k^2\,C_\text{in}\,C_\text{out} + C_\text{out}")
+st.latex(latex_text(MACS) + r" = k^2\,C_\text{in}\,C_\text{out}\; i^2")
 st.caption(_("A 1x1 convolution that first reduces the channels makes the expensive k x k convolution cheaper. "
              "Biases are counted in weights; MACs count multiplications of weights, not bias additions."))
 
@@ -69,7 +74,7 @@ def notes_section() -> None:
     for column, title, convs in ((left, _("(a) 5x5 directly"), naive),
                                  (right, _("(b) 1x1 reduction, then 5x5"), reduced)):
         column.markdown(f"**{title}**")
-        column.dataframe(_conv_table(convs, size), hide_index=True, width="stretch", column_config=NUMBER)
+        _conv_table(column, convs, size)
         column.markdown(_("{weights} weights · {coefficient}·i² = {macs} MACs at i = {size}").format(
             weights=f"{bn.weights(convs):,}", coefficient=f"{bn.mac_coefficient(convs):,}",
             macs=f"{bn.macs(convs, size):,}", size=size))
@@ -81,20 +86,22 @@ def notes_section() -> None:
                     key=f"{PAGE}_macs")
     st.markdown(_("**Checked against the notes** (their defaults: 64 → 64, reduction to 32)"))
     claims = cached.checked_claims_with_keys(NOTES_5X5)
-    claimed, computed = _("notes' number"), _("computed")
-    st.dataframe(pd.DataFrame([{_("the notes"): c["quote"], claimed: c["claimed"], computed: c["computed"],
-                                _("unit"): _(c["unit"]) if c["unit"] else "", _("verdict"): _("right") if c["correct"] else _("wrong")}
-                               for c in claims]),
-                 hide_index=True, column_config={claimed: st.column_config.NumberColumn(format="localized"),
-                                                 computed: st.column_config.NumberColumn(format="localized")})
+
+    def amount(claim: dict, which: str) -> str:  # the number with its unit, worded whole in the session's language
+        return _(claim["amount"]).format(number=f"{claim[which]:,.0f}")
+
+    # The quotes as the slides print them, with their translation where the session reads another language.
+    st.table(pd.DataFrame([{_("the notes"): quoted(c["quote"], c["english"] or None),
+                            _("notes' number"): amount(c, "claimed"), _("computed"): amount(c, "computed"),
+                            _("verdict"): _("right") if c["correct"] else _("wrong")} for c in claims]),
+             hide_index=True)  # a table whose cells wrap: the quotes are long
     for claim in claims:
         if not claim["correct"]:
-            per_map = " i²" if "MACs" in claim["unit"] else ""  # MACs per output pixel: times i² on an i x i map
             # The explanation's template is translated here (the cached records are English).
             why = _(claim["why"]).format(**claim["values"]) if claim.get("why") else claim["explanation"]
             st.warning(_("The notes: “{quote}”. Computed: {computed}. {explanation}").format(
-                quote=claim["quote"], computed=f"{claim['computed']:,.0f}{per_map}", explanation=why),
-                icon=":material/error:")
+                quote=quoted(claim["quote"], claim["english"] or None), computed=amount(claim, "computed"),
+                explanation=why), icon=":material/error:")
 
 
 def inception_section() -> None:
@@ -114,7 +121,7 @@ def inception_section() -> None:
             (left, _("Naive"), module.naive(), module.naive_module(), module.naive_channels()),
             (right, _("With 1x1 reductions"), module.reduced(), module.reduced_module(), module.reduced_channels())):
         column.markdown(_("**{title}** · output {size}x{size}x{channels}").format(title=title, size=size, channels=out))
-        column.dataframe(_conv_table(convs, size), hide_index=True, width="stretch", column_config=NUMBER)
+        _conv_table(column, convs, size)
         column.markdown(_("Total: {weights} weights, {macs} MACs").format(weights=f"{bn.weights(convs):,}",
                                                                            macs=f"{bn.macs(convs, size):,}"))
         with column:
@@ -185,7 +192,7 @@ def fire_section() -> None:
     e3 = _count(d, _("expand 3x3"), "fire_e3", 64, 1024)
     size = _count(e, _("Map size"), "fire_size", 54, 224)
     fire, plain = bn.fire(c_in, s1, e1, e3), [bn.Conv("3x3", c_in, e1 + e3, 3)]
-    st.dataframe(_conv_table(fire, size), hide_index=True, width="stretch", column_config=NUMBER)
+    _conv_table(st, fire, size)
     _agreement((bn.weights(fire), bn.macs(fire, size)), bn.counted(bn.torch_fire(c_in, s1, e1, e3), c_in, size))
     x, y = st.columns(2)
     x.metric(_("Fire module"), _("{count} weights").format(count=f"{bn.weights(fire):,}"))

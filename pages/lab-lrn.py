@@ -93,8 +93,8 @@ both = np.isfinite(formula) & np.isfinite(matched)  # a / 0 (k = α = 0) is inf 
 gap = float(np.abs(formula - matched)[both].max()) if both.any() else 0.0
 st.caption(_("Largest difference between the formula and the matched torch call: {difference}. torch's layer divides "
              "α by `size` (it averages the squares) and its window runs from c − ⌊size/2⌋ to c + ⌊(size − 1)/2⌋, "
-             "exactly `size` channels; the formula sums 2⌊n/2⌋ + 1 = {size} channels. Hence size = {size} and "
-             "α·size = {alpha}.").format(difference=f"{gap:.2e}", size=args["size"], alpha=f"{args['alpha']:g}"))
+             "exactly `size` channels; the formula sums 2⌊n/2⌋ + 1 = {size} channels. Hence `size` = {size} and "
+             "α·`size` = {alpha}.").format(difference=f"{gap:.2e}", size=args["size"], alpha=f"{args['alpha']:g}"))
 
 st.subheader(_("Why batch norm replaced it"))
 st.write(_("LRN has four hand-set constants, no learned parameters, and only rescales across neighbouring channels. "

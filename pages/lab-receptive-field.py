@@ -121,7 +121,8 @@ def on_a_photo() -> None:
                                                   else _("{model} · random weights")).format(model=n))
     samples = list(SAMPLES)
     photo_name = middle.selectbox(_("Photo"), samples, format_func=lambda k: _(SAMPLES[k].title),
-                                  key=url_state.bind("photo", f"{PAGE}_photo", samples[0], choices=samples))
+                                  key=url_state.bind("photo", f"{PAGE}_photo", samples[0], choices=samples,
+                                                     label=lambda k: _(SAMPLES[k].title)))
     # The image lab's shared model and preprocessing: the model's own crop of the photo is its input.
     inspected, load_error = cached.pretrained_or_random(model)
     if load_error:

@@ -51,9 +51,9 @@ c.metric(_("Set to zero"), f"{demo.zeroed:.2%}", help=_("expected: p = {p}").for
 d.metric(_("Kept values multiplied by"), f"{demo.survivor_scale:.4g}", help=f"1 / (1 − p) = {1 / (1 - p):.4g}")
 st.dataframe(pd.DataFrame({_("input"): demo.first_in, _("training output"): demo.first_out}).T.round(3),
              width="stretch")
-st.caption((_("torch.nn.Dropout({p}) on {count} random values between 0.5 and 1.5 (the first eight shown). In eval "
+st.caption((_("torch.nn.Dropout({p}) on {count} random values between 0.5 and 1.5 (the first eight shown). In `eval` "
               "mode the layer returns its input unchanged: checked.") if demo.eval_unchanged else
-            _("torch.nn.Dropout({p}) on {count} random values between 0.5 and 1.5 (the first eight shown). In eval "
+            _("torch.nn.Dropout({p}) on {count} random values between 0.5 and 1.5 (the first eight shown). In `eval` "
               "mode the layer returns its input unchanged: NOT the case here.")).format(p=f"{p:g}",
                                                                                        count=f"{demo.size:,}"))
 
@@ -61,9 +61,10 @@ st.header(_("Data augmentation: random crops and flips"))
 photo = pick_photo(PAGE)
 paper, exact = reg.paper_augmentation_factor(), reg.distinct_crops()
 shift = reg.ALEXNET_RESIZE - reg.ALEXNET_CROP
-st.write(_("AlexNet resized each training image to {resize}x{resize} and trained on random {crop}x{crop} crops and "
-           "their mirror images, so each epoch saw the photo at another position.").format(
-               resize=reg.ALEXNET_RESIZE, crop=reg.ALEXNET_CROP))
+st.write(_("AlexNet rescaled each training image so that its shorter side was {resize} pixels and cut out the "
+           "central {resize}x{resize} patch (the photo keeps its proportions), then trained on random {crop}x{crop} "
+           "crops of it and their mirror images, so each epoch saw the photo at another position. The crops below "
+           "are cut the same way.").format(resize=reg.ALEXNET_RESIZE, crop=reg.ALEXNET_CROP))
 x, y = st.columns(2)
 x.metric(_("The paper's factor"), f"{paper:,}", help=f"({reg.ALEXNET_RESIZE} − {reg.ALEXNET_CROP})² · 2 = "
          f"{shift}² · 2")

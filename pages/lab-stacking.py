@@ -7,6 +7,7 @@ through_app()
 import pandas as pd
 import streamlit as st
 
+from cnnviz.format import latex_text
 from cnnviz.i18n import N_, _
 from cnnviz.labs import figures, stacking
 from ui import cached, url_state
@@ -29,10 +30,10 @@ big = stacking.stack_rf(layers)
 # The coefficients of C^2: one C -> C layer's weights at C = 1 are its k^2.
 stack_weights = layers * stacking.conv_params(1, 3, bias=False)
 single_weights = stacking.conv_params(1, big, bias=False)
-stacked_text = _("{layers} stacked 3x3").format(layers=layers)
-one_text = _("one {size}x{size}").format(size=big)
-st.latex(rf"\underbrace{{{layers} \cdot 3^2 C^2}}_{{\text{{{stacked_text}}}}} = {stack_weights} C^2"
-         rf"\quad\text{{vs}}\quad \underbrace{{{big}^2 C^2}}_{{\text{{{one_text}}}}} = {single_weights} C^2")
+stacked_text = latex_text(_("{layers} stacked 3x3"), layers=layers)
+one_text, versus = latex_text(_("one {size}x{size}"), size=big), latex_text(_("vs"))
+st.latex(rf"\underbrace{{{layers} \cdot 3^2 C^2}}_{{{stacked_text}}} = {stack_weights} C^2"
+         rf"\quad{versus}\quad \underbrace{{{big}^2 C^2}}_{{{one_text}}} = {single_weights} C^2")
 
 stack, single = stacking.stack_costs(channels, layers, size), stacking.single_costs(channels, layers, size)
 stack_t, single_t = stacking.measured_costs(channels, layers, size), stacking.measured_costs(channels, 1, size, big)
@@ -70,15 +71,16 @@ st.subheader(_("The notes' numbers"))
 per3, per7 = stacking.per_filter_params(3, 3, 3), stacking.per_filter_params(3, 7)
 notes_claim = cached.checked_claims_with_keys(("vgg16-7x7-vs-3x3",))[0]  # checked as on VGG's page
 full3, full7 = 3 * stacking.conv_params(3, 3, bias=False), stacking.conv_params(3, 7, bias=False)
-st.write((_("The CS231n summary writes 3·(3·3·C) = 27C against 7·7·C = 49C, and the course notes, 'assuming 3 "
-           "channels', 1·7·7·3 = {per7} against 3·3·3·3 = {per3}. Computed: 27C and 49C at C = 3 are {per3} and "
+st.write((_("The CS231n summary (002) writes “{summary}” against “7x7xC=49C”, and the course notes (001), “assuming 3 "
+           "channel”, 1·7·7·3 = {per7} against 3·3·3·3 = {per3}. Computed: 27C and 49C at C = 3 are {per3} and "
            "{per7}, so those numbers are right, but they count **one filter per layer** (one output channel). "
            "Three full 3x3 layers with 3 input and 3 output channels have 3·(3·3·3·3) = {full3} weights, and one "
            "7x7 layer 7·7·3·3 = {full7} (27C² vs 49C²). The ratio, 27C/49C = {ratio}, is the same either way.")
           if notes_claim["correct"] else
-          _("The CS231n summary writes 3·(3·3·C) = 27C against 7·7·C = 49C, and the course notes, 'assuming 3 "
-            "channels', 1·7·7·3 = {per7} against 3·3·3·3 = {per3}. Computed: 27C and 49C at C = 3 are {per3} and "
+          _("The CS231n summary (002) writes “{summary}” against “7x7xC=49C”, and the course notes (001), “assuming 3 "
+            "channel”, 1·7·7·3 = {per7} against 3·3·3·3 = {per3}. Computed: 27C and 49C at C = 3 are {per3} and "
             "{per7}, so those numbers are wrong, and they count **one filter per layer** (one output channel). "
             "Three full 3x3 layers with 3 input and 3 output channels have 3·(3·3·3·3) = {full3} weights, and one "
             "7x7 layer 7·7·3·3 = {full7} (27C² vs 49C²). The ratio, 27C/49C = {ratio}, is the same either way."))
-         .format(per3=per3, per7=per7, full3=full3, full7=full7, ratio=f"{per3 / per7:.3f}"))
+         .format(summary=stacking.SUMMARY_QUOTE.shown(), per3=per3, per7=per7, full3=full3, full7=full7,
+                 ratio=f"{per3 / per7:.3f}"))

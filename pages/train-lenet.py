@@ -7,6 +7,7 @@ through_app()
 import streamlit as st
 
 from cnnviz import i18n
+from cnnviz.format import device_name
 from cnnviz.i18n import N_, _
 from cnnviz.training import lenet_live as lenet
 from cnnviz.training.charts import image_grid, learning_curves
@@ -16,7 +17,6 @@ from cnnviz.training.progress import fraction_done
 from ui import url_state
 from ui.training_queue import training_turn
 
-DEVICES = {"cpu": "CPU", "cuda": "GPU (CUDA)"}
 ACTIVATIONS = {"tanh": N_("tanh (the paper)"), "relu": "ReLU", lenet.BOTH: N_("both, one after the other")}
 MOST_EPOCHS = 30
 
@@ -143,7 +143,7 @@ for column, run in zip(st.columns(len(runs)), runs):
              help=_("{count} digits never seen in training").format(count=test_n))
     c.metric(_("Training time"), f"{run.seconds:.1f} s",
              help=_("{epochs} epochs on this machine's {device}").format(epochs=len(run.train_loss),
-                                                                         device=DEVICES.get(run.device, run.device)))
+                                                                         device=device_name(run.device)))
 
 trained = [run.activation for run in runs]
 pick = st.selectbox(_("Filters and maps of"), trained, format_func=_activation,

@@ -7,10 +7,11 @@ through_app()
 import pandas as pd
 import streamlit as st
 
+from cnnviz.format import device_name
 from cnnviz.i18n import N_, _
 from cnnviz.training import sweep_results
 from cnnviz.training.bundled import load_bundled_or_none, missing_message
-from cnnviz.training.charts import KIND_NAMES, depth_curves, final_by_depth
+from cnnviz.training.charts import KIND_NAMES, depth_curves, final_by_depth, net_name
 from cnnviz.training.plain_vs_residual import LIVE_DEPTHS, QUICK
 from ui import cached, presenter, url_state
 from ui.training_queue import training_turn
@@ -51,7 +52,7 @@ st.caption(_("Depth = 6n + 2 weighted layers, base width {width} channels ({widt
     width=config["width"], width2=2 * config["width"], width4=4 * config["width"], size=config["image_size"],
     momentum=config["momentum"], batch=config["batch_size"], lr=config["lr"], warmup=config["warmup_epochs"],
     milestones=_(" and ").join(str(m + 1) for m in config["milestones"]), decay=config["weight_decay"],
-    shift=config["shift"], epochs=config["epochs"], seed=config["seed"], device=bundle["device"]))
+    shift=config["shift"], epochs=config["epochs"], seed=config["seed"], device=device_name(bundle["device"])))
 left, right = st.columns([3, 1])
 chosen = left.multiselect(_("Depths to overlay"), depths,
                           key=url_state.several("depths", "train_residual_depths", depths,
@@ -96,7 +97,7 @@ if first:
     setup = sweep_results.first_setup(first, bundle["sizes"]["train"])  # it trained on the same split
     f_config, lo, hi = setup.config, setup.depths[0], setup.depths[-1]
     line = _("{net}: first-epoch loss {first}, last {last}.")
-    lines = [line.format(net=f"{kind}-{d}", first=f"{setup.first_loss[(kind, d)]:.2f}",
+    lines = [line.format(net=net_name(kind, d), first=f"{setup.first_loss[(kind, d)]:.2f}",
                          last=f"{setup.last_loss[(kind, d)]:.4f}")
              for kind in ("plain", "residual") for d in setup.depths if (kind, d) in setup.last_loss]
     parts = [_("The first set-up copied the paper's CIFAR-10 recipe as it is: batch {batch}, lr {lr} from the first "
@@ -151,7 +152,7 @@ def train() -> None:
                                      "queue": len(plan)}
         st.session_state.pop("train_residual_live", None)  # the last sweep's curves are replaced from now on
         bar.progress(fraction_done(costs, len(finished), done, total),
-                     text=epoch_text.format(net=f"{run.kind}-{run.depth}", done=done, total=total,
+                     text=epoch_text.format(net=net_name(run.kind, run.depth), done=done, total=total,
                                             loss=f"{run.train_loss[-1]:.3f}", seconds=f"{run.seconds:.0f}"))
         chart.plotly_chart(depth_curves(finished + [asdict(run)], total_epochs=total), width="stretch",
                            key=f"train_residual_live_{len(finished)}_{done}")
@@ -181,7 +182,7 @@ if not start and PARTIAL in st.session_state:
     stopped = partial["runs"][-1]
     st.info(_("The last sweep stopped at epoch {done} of {epochs} of {net} (run {run} of {runs}) when the page was "
               "left; press **Train the quick sweep** to run it again.").format(
-        done=partial["done"], epochs=partial["epochs"], net=f"{stopped['kind']}-{stopped['depth']}",
+        done=partial["done"], epochs=partial["epochs"], net=net_name(stopped["kind"], stopped["depth"]),
         run=len(partial["runs"]), runs=partial["queue"]), icon=":material/pause_circle:")
     st.plotly_chart(depth_curves(partial["runs"], total_epochs=partial["epochs"]), width="stretch",
                     key="train_residual_live_partial")

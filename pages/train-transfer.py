@@ -7,6 +7,7 @@ through_app()
 import pandas as pd
 import streamlit as st
 
+from cnnviz.format import device_name
 from cnnviz.i18n import _
 from cnnviz.training import transfer_results
 from cnnviz.training.bundled import load_bundled_or_none, missing_message
@@ -73,7 +74,7 @@ def results(bundle: dict, made_by: bool, key: str) -> None:
                 "for the frozen encoder, one forward pass over the training images plus the head's epochs.")
     if made_by:
         caption += " " + _("Made by `python -m cnnviz train transfer`.")
-    st.caption(caption.format(**bundle["config"], **bundle["sizes"], device=bundle["device"]))
+    st.caption(caption.format(**bundle["config"], **bundle["sizes"], device=device_name(bundle["device"])))
 
 
 st.subheader(_("Bundled results"))

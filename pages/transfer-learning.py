@@ -45,7 +45,7 @@ st.caption(_("l: receptive field of layer k in input pixels, f: its kernel size,
              "Where paths join (residual, dense, inception) the largest window counts."))
 
 left, middle, right = st.columns([2, 1, 2])
-model = left.selectbox(_("Pretrained network"), MODELS, format_func=lambda name: resolve(name)[1].label,
+model = left.selectbox(_("Pretrained network"), MODELS, format_func=lambda name: _(resolve(name)[1].label),
                        key=url_state.bind("model", "transfer_learning_model", MODELS[0], choices=MODELS))
 new_classes = middle.number_input(_("New classes"), min_value=1, max_value=100_000, step=1,
                                   key=url_state.bind("classes", "transfer_learning_classes", 10, bounds=(1, 100_000)))
@@ -81,7 +81,7 @@ st.dataframe(records.drop(columns=["modules"]).rename(columns=headers), hide_ind
 st.plotly_chart(freezing_figure(stages, tuple(freezing["trainable_stages"]), freezing["new_head"]),
                 width="stretch", key="transfer_learning_chart")
 st.caption(_("Stages: runs of blocks with the same output size, input {size}x{size}; the head row is the new "
-             "head. Frozen batch-norm layers should also stay in eval mode, so that their running statistics keep "
+             "head. Frozen batch-norm layers should also stay in `eval` mode, so that their running statistics keep "
              "the pretrained values.").format(size=size))
 with st.expander(_("Which modules make up each stage")):
     st.dataframe(records[["stage", "modules"]].rename(columns=headers), hide_index=True, width="stretch")

@@ -34,12 +34,27 @@ def components_scanned_once():
         yield
 
 
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """A test that draws in Chinese or Korean sets this thread's language (AppTest formats drawn choices in the
+    test's thread); the next test starts in English again."""
+    yield
+    from cnnviz import i18n
+
+    i18n.use(i18n.DEFAULT)
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup, pytest.ini)
 def pytest_collection_modifyitems(config, items):
-    """The tests that use the shared app server (``app_url``) run in one process, so that one server is started."""
+    """The tests that use the shared app server (``app_url``) run in one process, so that one server is started.
+    The longest work goes first (the shared server's tests, then the ``slow`` ones): the processes take the next
+    test as they finish one, so a long test started last would keep one process busy while the other waits."""
     for item in items:
         if "app_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("app_server"))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: 0 if item.get_closest_marker("xdist_group") else
+                   1 if item.get_closest_marker("slow") else 2)
 
 
 def open_page(path: str):

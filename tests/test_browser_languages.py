@@ -1,12 +1,12 @@
 """Chinese and Korean in headless Debian chromium: three pages opened by a ?lang= link read mostly in that
-language, and the language stays after a click on a sidebar link."""
+language and say so in the document's ``lang``, and the language stays after a click on a sidebar link."""
 
 import os
 
 import pytest
 
 from tests.browser import browser_page, chromium_available, wait_until_idle
-from tests.test_i18n_pages import written_share
+from tests.english_words import written_share
 
 pytestmark = pytest.mark.slow
 
@@ -30,6 +30,11 @@ def test_three_pages_read_in_the_language_and_it_stays_across_a_sidebar_click(ap
             assert page.get_by_test_id("stException").count() == 0
             share = written_share([_main_text(page)], language)
             assert share > 0.5, f"/{path}?lang={language}: {share:.0%}"
+            # Screen readers and the choice of Han glyphs follow the document's language; Korean breaks lines
+            # between words, Chinese between any two characters.
+            assert page.evaluate("document.documentElement.lang") == language
+            title_breaks = page.evaluate("getComputedStyle(document.querySelector('h1')).wordBreak")
+            assert (title_breaks == "keep-all") == (language == "ko"), title_breaks
         page.get_by_test_id("stSidebarNav").locator("a[href$='/lab-output-size']").click()
         page.wait_for_url("**/lab-output-size*", timeout=30_000)
         page.get_by_test_id("stMain").locator("h1").first.wait_for(timeout=90_000)

@@ -102,3 +102,23 @@ def test_the_notes_quotes_are_shown_as_written():
     app = open_page("pages/alexnet.py")
     confirmed = next(md.value for md in app.markdown if "224 to 227" in md.value)
     assert r"224\*224\*3" in confirmed and r"55\*55\*96" in confirmed
+
+
+def test_the_paper_tab_shows_the_differences_read_from_the_models():
+    from cnnviz.lectures.paper_vs_impl import MODEL_NOTES, departures_for
+
+    app = open_link("alexnet", tab="paper")
+    captions = [c.value for c in app.caption]
+    (departure,) = departures_for("alexnet")
+    assert departure.differences() and all(sentence in captions for sentence in departure.differences())
+    app = open_link("inception_v3", tab="paper")
+    assert all(f"- {line}" in [t.value for t in app.text] for line in MODEL_NOTES["inception_v3"]())
+
+
+def test_bn_inception_shows_the_papers_count_beside_ours():
+    from cnnviz.analysis.published import paper_parameters_note
+
+    app = open_link("inception_v3", variant="bn_inception")
+    shown = {m.label: m.value for m in app.metric}
+    assert shown["Parameters"] == count(summary_of("bn_inception").total_params)
+    assert paper_parameters_note(summary_of("bn_inception")) in [box.value for box in app.info]

@@ -75,7 +75,7 @@ def test_predictions_widgets_write_the_url_and_an_upload_leaves_no_photo():
 def test_predictions_bad_links_fall_back_with_one_line():
     app = open_link("image-predictions", photo="holiday", models="resnet18")
     (notice,) = _notices(app)
-    assert "`photo=holiday`" in notice and "chelsea" in notice
+    assert "`photo=holiday`" in notice and "Chelsea the cat" in notice  # the photo by its name, not its id
     assert app.selectbox(key=f"{PREDICT}_photo_sample").value == "chelsea"
     assert app.session_state[PHOTO_KEY].name == "chelsea" and "photo" not in app.query_params
 

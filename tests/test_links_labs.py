@@ -89,7 +89,7 @@ def test_bottleneck_link(tab):
                                                               for p in BOTTLENECK_TABS[t]}
     assert all(app.number_input(key=f"lab_bottleneck_{p}").value == int(BOTTLENECK_LINK[p])
                for p in BOTTLENECK_TABS[tab])
-    tables = [str(frame.value) for frame in app.dataframe]
+    tables = [str(frame.value) for frame in [*app.dataframe, *app.table]]
     expected = {"notes": "128 → 16", "inception": "64 → 64", "resnet": "128 → 32 → 128", "mobilenet": "standard 5x5",
                 "fire": "16 → 32"}[tab]
     assert any(expected in t for t in tables) and not app.error

@@ -120,6 +120,24 @@ def test_alexnet_paper_counts():
     assert n_params(model) == expected == 60_965_224
 
 
+@pytest.mark.parametrize("module,name", [("alexnet_paper", "alexnet_paper"), ("zfnet", "zfnet")])
+def test_dropout_acts_on_the_outputs_of_fc6_and_fc7(module, name):
+    """Krizhevsky et al. 2012, Section 4.2: dropout "in the first two fully-connected layers", on their outputs
+    (Caffe's reference: drop6 after relu6, drop7 after relu7); the 9,216 pooled values reach FC6 whole. The
+    walk says so."""
+    from cnnviz.analysis.receptive_field.recursion import receptive_fields
+    from cnnviz.analysis.summary import summary_of
+    from cnnviz.lectures.stepper import walk_steps
+    from cnnviz.zoo.registry import resolve
+
+    layers = list(on_meta(module, name).classifier)
+    kinds = [type(m).__name__ for m in layers]
+    assert kinds == ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"]
+    assert [m.p for m in layers if isinstance(m, nn.Dropout)] == [0.5, 0.5]
+    steps = {s.title: s for s in walk_steps(summary_of(name), receptive_fields(resolve(name)[1]))}
+    assert steps["FC6"].description == "4096 neurons, then ReLU, dropout 0.5" == steps["FC7"].description
+
+
 @pytest.mark.parametrize("name,widths", [("zfnet", (384, 384, 256)), ("zfnet_wide", (512, 1024, 512))])
 def test_zfnet_sizes_follow_the_paper_figure(name, widths):
     model = on_meta("zfnet", name)
@@ -316,6 +334,15 @@ def test_bn_inception_parameters_from_figure_5():
     # Section 4.2 of the paper says 13.6 million; the layers of Figure 5 give 11.3 million, and the paper
     # does not say where the rest lies (GoogLeNet's auxiliary heads would add about 3 million each).
     assert round(expected / 1e6, 1) == 11.3
+    # The page says both where it shows the count, with the figure's printed depths against its columns.
+    from cnnviz.analysis.published import paper_parameters_note
+    from cnnviz.analysis.summary import summary_of
+
+    note = paper_parameters_note(summary_of("bn_inception"))
+    assert note.startswith("Section 4.2 of the batch-norm paper gives 13.6 M parameters for this network; the "
+                           f"model here has {expected:,} ({13_600_000 - expected:,} fewer).")
+    assert "(576, 576, 1024) are not the sums of those columns (608, 608, 1056)" in note
+    assert paper_parameters_note(summary_of("inception_v3")) is None
     stem = model.conv1[0]
     assert stem.groups == 3 and stem.out_channels == 3 * mod.DEPTH_MULTIPLIER == 24
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]

@@ -1,5 +1,7 @@
 """The "Check yourself" quiz: every answer it can ask equals what PyTorch measures on the model's own layer."""
 
+import dataclasses
+
 import pytest
 import torch
 from torch import nn
@@ -103,6 +105,18 @@ def test_slips_are_explained():
     assert "groups" in question.why_wrong("params", 3 * 3 * 128 * 128)
     assert "4 bytes" in question.why_wrong("weight_bytes", question.params)
     assert question.why_wrong("params", 12345) is None
+
+
+def test_two_slips_that_give_the_same_number_are_both_said():
+    """With 2 groups, forgetting them doubles the MACs, exactly as counting FLOPs does."""
+    question = quiz.LayerQuestion(13, 384, 384, 3, 1, 1, groups=2)  # AlexNet's conv4
+    doubled = 2 * question.macs
+    assert dataclasses.replace(question, groups=1).macs == doubled
+    said = question.why_wrong("macs", doubled)
+    assert said.startswith("Either slip gives this number.") and "FLOPs" in said and "C/g = 192" in said
+    grouped = quiz.LayerQuestion(56, 128, 128, 3, 1, 1, groups=32, bias=False)
+    assert grouped.why_wrong("macs", 2 * grouped.macs) == \
+        "That is FLOPs: one MAC is a multiplication and an addition, 2 FLOPs."
 
 
 def test_new_numbers_keep_the_layers_kind_and_agree_with_torch():

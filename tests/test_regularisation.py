@@ -38,6 +38,27 @@ def test_alexnet_crop_counts():
     assert reg.distinct_crops() == len(offsets) ** 2 * 2 == 2178
 
 
+def test_alexnet_crops_come_from_the_central_square_of_the_shorter_side_rescaled_to_256():
+    """Krizhevsky et al. 2012, Section 2: the shorter side rescaled to 256, then the central 256x256 patch, so the
+    photo is not squashed. Computed here with PIL alone: the scale, then the centred box."""
+    from PIL import Image
+
+    photo = sample_image("chelsea").convert("RGB")
+    width, height = photo.size
+    assert width != height  # a photo that squashing to 256x256 would distort
+    short = min(width, height)
+    size = (reg.ALEXNET_RESIZE * width // short, reg.ALEXNET_RESIZE * height // short)
+    scaled = photo.resize(size, Image.BILINEAR)
+    left, top = round((size[0] - reg.ALEXNET_RESIZE) / 2), round((size[1] - reg.ALEXNET_RESIZE) / 2)
+    square = scaled.crop((left, top, left + reg.ALEXNET_RESIZE, top + reg.ALEXNET_RESIZE))
+    assert torch.equal(F.pil_to_tensor(reg.alexnet_square(photo)), F.pil_to_tensor(square))
+    for image, caption in reg.augmented_crops(photo, count=4):
+        x, y = map(int, caption.split("(")[1].split(")")[0].split(", "))
+        crop = square.crop((x, y, x + reg.ALEXNET_CROP, y + reg.ALEXNET_CROP))
+        expected = crop.transpose(Image.FLIP_LEFT_RIGHT) if caption.endswith("mirrored") else crop
+        assert torch.equal(F.pil_to_tensor(image), F.pil_to_tensor(expected)), caption
+
+
 def test_five_crop_boxes_are_torchvisions():
     image = F.resize(sample_image("chelsea"), 256)
     width, height = image.size

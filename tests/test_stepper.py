@@ -100,6 +100,43 @@ def test_walk_matches_the_traced_model_and_the_graph(name):
             check_layer(inner, summary, keys)
 
 
+@pytest.mark.parametrize("name", model_names())
+def test_every_step_starts_where_the_last_one_ended(name):
+    """The walk accounts for every change of shape: a step's input is the previous step's output (flattened, at
+    most, into the vector a fully connected layer reads), or a model input where a model reads several; the last
+    output is the model's. DenseNet's and MobileNet v2's global pooling are function calls in their forward."""
+    import math
+
+    def same(shape, then) -> bool:  # a step may end in a folded flatten ("then flatten to 1000")
+        return shape == then or len(then) == 1 and math.prod(shape) == math.prod(then)
+
+    summary, steps = walked(name)
+    steps = [s for s in steps if s.title != "PARAMETERS"]
+    assert steps[0].input_shape == summary.input_shapes[0]
+    for before, after in zip(steps, steps[1:]):
+        another_input = len(summary.input_shapes) > 1 and after.input_shape in summary.input_shapes
+        assert same(before.output_shape, after.input_shape) or another_input, (before.title, after.title)
+    variant = resolve(name)[1]
+    output = variant.build_on_meta().eval()(*variant.example_inputs())
+    assert same(steps[-1].output_shape, tuple(output.shape[1:]))
+
+
+def test_densenet_walk_shows_its_last_relu_and_global_pool_and_fractalnet_joins_by_a_mean():
+    summary, steps = walked("densenet121")
+    assert steps[-2].input_shape == (1024, 7, 7) and steps[-2].output_shape == (1024, 1, 1)
+    assert steps[-2].description == "BN, ReLU, then adaptive average pool to 1x1"
+    rows = {row.name: row for row in summary.layers}  # the layer table has them too
+    assert (rows["relu"].type, rows["relu"].output_shape) == ("ReLU", (1024, 7, 7))
+    assert (rows["adaptive_avg_pool2d"].type, rows["adaptive_avg_pool2d"].output_shape) == \
+        ("AdaptiveAvgPool2d", (1024, 1, 1))
+    assert walked("mobilenet_v2")[1][-2].description == "adaptive average pool to 1x1"
+    steps = walked("fractalnet20")[1]
+    join = steps[0].layers[-1]
+    assert (join.title, join.description) == ("MEAN", "averages 3 tensors element by element")
+    assert join.output_shape == steps[0].output_shape == (64, 32, 32)
+    assert steps[0].description.endswith("; averages 3 tensors element by element (+ 1 join inside)")
+
+
 def test_alexnet_first_steps_match_the_lecture_notes():
     """CS231n's walk in notes 003 ("[55x55x96] CONV1: 96 11×11 filters at stride 4, pad 0"), the parameter count
     of notes 002 ("(11x11x3)x96 = 35K") and the receptive-field recursion of notes 004, computed by hand here."""

@@ -68,10 +68,10 @@ def _timm_choice() -> tuple[Network | None, tuple]:
                                     key=url_state.bind("size", f"{PAGE}_{name}_size", default,
                                                        bounds=(timm_models.SMALLEST, timm_models.LARGEST)))
     input_size = None if size == default else int(size)
-    st.caption(_("Built from timm's code on the meta device, without weights; {size}x{size} is the input size "
+    st.caption(_("Built from timm's code on the `meta` device, without weights; {size}x{size} is the input size "
                  "timm states for it.").format(size=default))
     try:
-        with st.spinner(_("Tracing the model on the meta device…"), show_time=True):
+        with st.spinner(_("Tracing the model on the `meta` device…"), show_time=True):
             return cached.timm_network(name, input_size), ("timm", name, input_size)
     except NetworkError as error:
         st.error(plain(error.text()), icon=":material/error:")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz.analysis.graph import blocks
-from cnnviz.analysis.published import published_counts
+from cnnviz.analysis.published import paper_parameters_note, published_counts
 from cnnviz.analysis.summary import ACTIVATIONS_DEFINITION, auxiliary_note
 from cnnviz.format import count, megabytes
 from cnnviz.i18n import N_, _
@@ -24,7 +24,7 @@ def render(key: str) -> None:
     arch = architectures()[key]
     notes = lecture(key)
     st.title(_(arch.title))
-    st.caption(f"{arch.year} · {arch.authors} · [{arch.paper}]({arch.paper_url})")
+    st.caption(f"{arch.year} · {_(arch.authors)} · [{arch.paper}]({arch.paper_url})")
     st.write(_(arch.idea))
     if ilsvrc := ilsvrc_line(key):
         st.info(ilsvrc, icon=":material/emoji_events:")
@@ -54,7 +54,7 @@ def _numbers_and_tabs(key: str, arch, notes, lecture_place) -> None:
                               key=url_state.bind("size", f"{key}_{name}_size", variant.input_size, bounds=(16, 1024)))
     input_size = None if size == variant.input_size else int(size)
     try:
-        with st.spinner(_("Tracing the model on the meta device…"), show_time=True):
+        with st.spinner(_("Tracing the model on the `meta` device…"), show_time=True):
             summary = cached.summary(name, input_size)
     except RuntimeError as error:
         st.error(_("{name} cannot take a {size}x{size} input: {error}").format(
@@ -86,6 +86,8 @@ def _numbers_and_tabs(key: str, arch, notes, lecture_place) -> None:
     published = published_counts(variant) if input_size is None else None
     if published:
         st.success(published.sentence(summary), icon=":material/check_circle:")
+    if paper_count := paper_parameters_note(summary):
+        st.info(paper_count, icon=":material/info:")
     with lecture_place:
         if input_size is None:
             lecture_parts.key_idea(arch, notes, variant, summary)

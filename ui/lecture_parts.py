@@ -71,7 +71,9 @@ def key_idea(arch: Architecture, lecture: Lecture | None, variant: Variant, summ
     left, right = st.columns([1, 1]) if block else (st.container(), None)
     if facts:
         # A markdown table, not a data grid: its long values wrap instead of being cut at the column's edge.
-        rows = [f"| {_('what')} | {_('computed from this model')} |", "|---|---|"]
+        # The headers outside the f-string: message extraction does not look inside one.
+        what_header, value_header = _("what"), _("computed from this model")
+        rows = [f"| {what_header} | {value_header} |", "|---|---|"]
         rows += [f"| {_cell(_(what))} | {_cell(_(value))} |" for what, value in facts]
         left.markdown("\n".join(rows))
     if block and right is not None:
@@ -96,17 +98,23 @@ def notes_check(arch: Architecture, lecture: Lecture | None) -> None:
     st.subheader(_("What the notes got wrong"))
     for claim in wrong:
         notes = _("**Notes {notes}:** “{quote}”").format(notes=_notes_name(claim), quote=_quote(claim))
-        numbers = _("Claimed {claimed} {unit} · computed **{computed}**.").format(
-            claimed=_number(claim["claimed"]), unit=_(claim["unit"]), computed=_number(claim["computed"]))
+        numbers = _("The notes give {claimed}; computed: **{computed}**.").format(
+            claimed=_amount(claim, "claimed"), computed=_amount(claim, "computed"))
         st.warning(f"{notes}  \n{numbers}  \n{_explanation(claim)}", icon=":material/error:")
     for fact in facts:
         st.warning(_(fact), icon=":material/error:")
     right = [c for c in claims if c["correct"]]
     if right:
         with st.expander(_("Numbers in the notes that the computation confirms ({count})").format(count=len(right))):
-            st.markdown("\n".join("- " + _("“{quote}” — computed {computed} {unit}.").format(
-                quote=_quote(claim), computed=_number(claim["computed"]), unit=_(claim["unit"]))
-                + f" {_explanation(claim)}" for claim in right))
+            st.markdown("\n".join("- " + _("“{quote}” — computed: {computed}.").format(
+                quote=_quote(claim), computed=_amount(claim, "computed")) + f" {_explanation(claim)}"
+                for claim in right))
+
+
+def _amount(claim: dict, which: str) -> str:
+    """The claimed or computed number with its unit, worded whole in the session's language: "12 times fewer
+    parameters"."""
+    return _(claim["amount"]).format(number=_number(claim[which]))
 
 
 def _quote(claim: dict) -> str:
@@ -237,8 +245,12 @@ def paper_vs_implementation(arch: Architecture) -> None:
                      column_config={parameters: st.column_config.NumberColumn(format="localized"),
                                     macs: st.column_config.NumberColumn(format="localized")})
         st.caption(_(row["explanation"]))
+        for difference in row["differences"]:
+            st.caption(difference)
     for line in arch.departures:
         st.markdown(f"- {_(line)}")
+    for line in cached.departure_notes(arch.key):
+        st.text(f"- {line}")  # layer names, shown as text
 
 
 def taught_topics(key: str) -> None:
@@ -294,8 +306,10 @@ def _bottleneck_spectrum(key: str) -> None:
                "variance lies in a few directions. The best any such matrix can keep is the share of the variance "
                "in the top k principal components of the channels."))
     left, right = st.columns([2, 1], vertical_alignment="bottom")
-    photo = left.selectbox(_("Sample photo"), list(SAMPLES), format_func=lambda k: _(SAMPLES[k].title),
-                           key=url_state.bind("photo", f"{key}_topic_photo", next(iter(SAMPLES)), choices=list(SAMPLES)))
+    photo = left.selectbox(
+        _("Sample photo"), list(SAMPLES), format_func=lambda k: _(SAMPLES[k].title),
+        key=url_state.bind("photo", f"{key}_topic_photo", next(iter(SAMPLES)), choices=list(SAMPLES),
+                           label=lambda k: _(SAMPLES[k].title)))
     # Off by default: the first run loads the pretrained network, which the page should not wait for.
     if not right.toggle(_("Run it through EfficientNet-Lite0"), key=url_state.flag("run", f"{key}_topic_run")):
         return
@@ -334,6 +348,6 @@ def _cifar_resnets() -> None:
         ratio=f"{deepest['parameters (computed)'] / deep['parameters (computed)']:.1f}",
         deep_params=f"{deep['parameters (computed)']:,}", deepest_error=deepest["test error (paper, %)"],
         deep_error=deep["test error (paper, %)"]))
-    st.caption(_("Parameters computed by building each net on the meta device with the paper's CIFAR design "
+    st.caption(_("Parameters computed by building each net on the `meta` device with the paper's CIFAR design "
                  "(3x3 stem, three stages of 16/32/64 channels, parameter-free option A shortcuts), as in the "
                  "plain-vs-residual mini-training. Errors: He et al. 2016, Table 6 (110 layers: best of 5 runs)."))

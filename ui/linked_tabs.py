@@ -25,7 +25,7 @@ def open_tab(key: str, tabs: dict[str, str], sections: dict[str, Callable[[], No
 
     drawn = st.tabs(list(titles.values()), on_change="rerun",
                     key=url_state.bind("tab", key, next(iter(titles.values())), choices=ids, parse=parse,
-                                       show=ids.get))
+                                       show=ids.get, label=str))  # a notice names the tab by its title
     for tab, name in zip(drawn, titles, strict=True):
         if tab.open:
             with tab:

@@ -99,7 +99,7 @@ def _bind_sample(page: str) -> str:
     # An upload or camera photo cannot travel in a link: the box then shows the first sample, left out of the URL.
     shown = photo.name if photo is not None and photo.source == "sample" else first
     st.session_state[key] = shown
-    url_state.bind(PARAM, key, first, choices=SAMPLES)
+    url_state.bind(PARAM, key, first, choices=SAMPLES, label=lambda sample: _(SAMPLES[sample].title))
     chosen = st.session_state[key]
     if chosen != shown:  # a link named another sample
         _store(chosen, sample_bytes(chosen), "sample", page)

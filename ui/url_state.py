@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from cnnviz.i18n import _
-from ui.plain import code
+from ui.plain import code, plain
 
 T = TypeVar("T")
 
@@ -41,16 +41,17 @@ def _store(name: str) -> dict:
 
 def bind(param: str, key: str, default: T, *, choices: Collection | None = None,
          parse: Callable[[str], T] | None = None, show: Callable[[T], str] = str,
-         bounds: tuple[Any, Any] | None = None) -> str:
+         bounds: tuple[Any, Any] | None = None, label: Callable[[T], str] | None = None) -> str:
     """The widget key ``key``, with its value set (see the module). ``parse`` reads the link's text (raising
-    ValueError when it cannot); ``choices`` or ``bounds`` say which values are allowed."""
+    ValueError when it cannot); ``choices`` or ``bounds`` say which values are allowed. ``label``: how the page
+    names a value to the student (a tab's title, a photo's name), where the link's text (``show``) is an id."""
     kept, written = _store(_KEPT), _store(_WRITTEN)
     raw = st.query_params.get(param)
     if raw is not None and raw != written.get(param):  # a link was opened (or the URL edited): it wins, once
         try:
             st.session_state[key] = _read(raw, default, choices, parse, bounds)
         except (ValueError, TypeError):
-            notice(param, raw, code(show(default) or _("the default")))
+            notice(param, raw, _shown(default, show, label))
             st.session_state[key] = default
     elif key not in st.session_state:
         st.session_state[key] = kept.get(key, default)
@@ -67,6 +68,14 @@ def bind(param: str, key: str, default: T, *, choices: Collection | None = None,
             st.query_params[param] = text
         written[param] = text
     return key
+
+
+def _shown(value, show: Callable[[Any], str], label: Callable[[Any], str] | None) -> str:
+    """The value a notice says is shown instead, as markdown: its label as text, else its link text as code."""
+    if label is not None:
+        return plain(label(value))
+    text = show(value)
+    return code(text) if text else _("the default")
 
 
 def _read(raw: str, default, choices, parse, bounds):
@@ -99,7 +108,7 @@ def show_flag(value: bool) -> str:
 
 def flag(param: str, key: str, default: bool = False) -> str:
     """``bind`` for a toggle or checkbox: ``?present=1``."""
-    return bind(param, key, default, parse=parse_flag, show=show_flag)
+    return bind(param, key, default, parse=parse_flag, show=show_flag, label=lambda on: _("on") if on else _("off"))
 
 
 def several(param: str, key: str, choices: Sequence, default: Sequence = (), item: Callable[[str], Any] = str,

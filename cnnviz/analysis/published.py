@@ -77,3 +77,25 @@ def published_counts(variant: Variant) -> Published | None:
     return Published(f"{type(weights).__name__}.{weights.name}", meta["num_params"], meta["_ops"],
                      metrics["acc@1"], metrics["acc@5"], variant.published_params_include_aux,
                      variant.auxiliary)
+
+
+def paper_parameters_note(summary: Summary) -> str | None:
+    """Where a paper's own parameter count differs from the model built from its figure: both counts and why, in
+    the session's language; None for every other model."""
+    if summary.model != "bn_inception":
+        return None
+    from cnnviz.zoo.models import bn_inception
+    from cnnviz.zoo.registry import resolve
+
+    model = resolve(summary.model)[1].build_on_meta()
+    columns = {name: getattr(model, name).out_channels for name in bn_inception.PRINTED_DEPTHS}
+    paper = bn_inception.PAPER_PARAMETERS
+    return _("Section 4.2 of the batch-norm paper gives {paper} M parameters for this network; the model here has "
+             "{params} ({difference} fewer). It is built from Figure 5's filter columns, as the Caffe model released "
+             "with later work is; the depths the figure prints after {modules} ({printed}) are not the sums of those "
+             "columns ({columns}), and the paper does not say what its {paper} M counts, so the gap cannot be "
+             "placed in one layer.").format(
+        paper=f"{paper / 1e6:g}", params=f"{summary.total_params:,}",
+        difference=f"{round(paper) - summary.total_params:,}", modules=", ".join(columns),
+        printed=", ".join(map(str, bn_inception.PRINTED_DEPTHS.values())),
+        columns=", ".join(map(str, columns.values())))

@@ -26,6 +26,9 @@ ACTIVATIONS_DEFINITION = N_(  # in English here (the CLI); pages show _(ACTIVATI
     "Joins (concatenations, additions) are not layers and are not counted.")
 
 
+OUTSIDE_LAYERS = N_("(parameters outside layers)")  # the row of parameters that no layer owns (a learnable scale)
+
+
 @dataclass
 class LayerRow:
     name: str
@@ -196,7 +199,7 @@ def summarize_model(model: nn.Module, inputs: tuple[torch.Tensor, ...], name: st
     counted = sum(r.params for r in rows if not r.auxiliary)
     if counted != inference_params:
         # Parameters owned by a non-leaf module (e.g. a learnable scale) still count in the totals.
-        rows.append(LayerRow("(parameters outside layers)", "Parameter", "", "", "", None, (),
+        rows.append(LayerRow(OUTSIDE_LAYERS, "Parameter", "", "", "", None, (),
                              inference_params - counted, 0, 0, None, False, False))
     inference_rows = [r for r in rows if not r.auxiliary]
     return Summary(
@@ -257,7 +260,8 @@ def table_records(summary: Summary) -> list[dict]:
     records = []
     for row in summary.layers:
         note = notes["auxiliary"] if row.auxiliary else notes["shared"] if row.shared else ""
-        values = [row.name, row.type, row.kernel, row.stride, row.padding,
+        name, kind = (_(row.name), "nn.Parameter") if row.name == OUTSIDE_LAYERS else (row.name, row.type)
+        values = [name, kind, row.kernel, row.stride, row.padding,
                   "" if row.groups is None else str(row.groups), shape_text(row.output_shape),
                   row.params, row.macs, row.activations, row.block or "", note]
         records.append(dict(zip(headers, values, strict=True)))

@@ -1,5 +1,9 @@
 """Trace one forward pass on the ``meta`` device: every layer call and how tensors flow between them.
 
+A pooling called as a function (``F.adaptive_avg_pool2d`` in DenseNet's forward) and an activation called as a
+function in the model's own forward are traced as the layer that does the same, so that no change of shape goes
+unseen; ``torch.stack(xs).mean(0)`` is one join, a mean.
+
 The trace is the single source for the layer table (``analysis``) and the layer graph (``graph``).
 Nothing here allocates weights: models are built under ``torch.device("meta")``.
 """
@@ -16,8 +20,36 @@ from torch.overrides import TorchFunctionMode
 # (e.g. efficientnet-lite's Conv2dStaticSamePadding holds its ZeroPad2d; timm's BatchNormAct2d its ReLU).
 ATOMIC_TYPES = (nn.modules.conv._ConvNd, nn.Linear, nn.modules.batchnorm._BatchNorm)
 PLAIN_CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
-# Functional ops that join several tensors are drawn as graph nodes; the rest pass tensors through.
-JOIN_OPS = {"add", "__add__", "__iadd__", "add_", "cat", "concat", "stack", "mul", "__mul__", "sub", "__sub__"}
+# Functional ops that join several tensors are drawn as graph nodes; the rest pass tensors through, except the
+# layers of ``functional_layer``. "mean" is a stack averaged over the stacked tensors (FractalNet's join).
+JOIN_OPS = {"add", "__add__", "__iadd__", "add_", "cat", "concat", "stack", "mul", "__mul__", "sub", "__sub__",
+            "mean"}
+# Functional pooling called between layers (DenseNet's and MobileNet v2's global pool in their forward, Inception
+# v3's F.max_pool2d inside a module) and its arguments after the input, as the module that does the same takes them.
+FUNCTIONAL_POOLS = {
+    "max_pool2d": (nn.MaxPool2d, ("kernel_size", "stride", "padding", "dilation", "ceil_mode")),
+    "avg_pool2d": (nn.AvgPool2d, ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+                                  "divisor_override")),
+    "adaptive_avg_pool2d": (nn.AdaptiveAvgPool2d, ("output_size",)),
+    "adaptive_max_pool2d": (nn.AdaptiveMaxPool2d, ("output_size",)),
+}
+# Functional activations in the model's own forward, where no layer's step can stand for them (DenseNet's last
+# ReLU, after its last batch norm). Inside a module they belong to that module's step.
+TOP_LEVEL_ACTIVATIONS = {"relu": nn.ReLU, "relu_": nn.ReLU}
+
+
+def functional_layer(name: str, args, kwargs, top_level: bool) -> nn.Module | None:
+    """The module that does what functional call ``name`` does (it holds no weights), or None for any other call."""
+    if name in FUNCTIONAL_POOLS:
+        module, parameters = FUNCTIONAL_POOLS[name]
+        values = dict(zip(parameters, args[1:]), **{k: v for k, v in kwargs.items() if k in parameters})
+        if values.get("stride") in ((), []):
+            values["stride"] = None  # F.max_pool2d's default: the kernel size
+        return module(**values)
+    if top_level and name in TOP_LEVEL_ACTIVATIONS:
+        inplace = name.endswith("_") or bool(kwargs.get("inplace")) or (len(args) > 1 and args[1] is True)
+        return TOP_LEVEL_ACTIVATIONS[name](inplace=inplace)
+    return None
 
 
 @dataclass
@@ -77,6 +109,7 @@ class _Tracer(TorchFunctionMode):
         self.seen: set[str] = set()
         self.entered: dict[str, int] = {}  # module name -> times its forward has started so far
         self.input_position: dict[int, int] = {}  # id(tensor) -> which model input it is (or a view of)
+        self.functional_calls: dict[str, int] = {}  # a functional layer's name -> its calls so far
 
     def _input_positions(self, values) -> set[int]:
         found: set[int] = set()
@@ -99,9 +132,9 @@ class _Tracer(TorchFunctionMode):
         return found
 
     def _node(self, name: str, kind: str, module, context: str, sources: list[int], output,
-              input_shapes=(), first_call: bool = True) -> TraceNode:
-        # A layer belongs to its ancestors' block; a functional join also to the module it runs in.
-        block = block_of(context, self.modules, include_self=module is None) if context else None
+              input_shapes=(), first_call: bool = True, functional: bool = False) -> TraceNode:
+        # A layer belongs to its ancestors' block; a functional join or layer also to the module it runs in.
+        block = block_of(context, self.modules, include_self=module is None or functional) if context else None
         shape = tuple(output.shape[1:]) if isinstance(output, torch.Tensor) else ()
         owner = block or (name if module is not None else None)
         node = TraceNode(len(self.nodes), name, kind, module, block,
@@ -131,10 +164,51 @@ class _Tracer(TorchFunctionMode):
             node = self._node(f"{context}.{name}" if context else name, name, None, context, sources, out)
             self._note_inputs(node, out, list(args) + list(kwargs.values()))
         elif len(sources) == 1:
-            self._mark(out, sources[0])  # views, activations, flatten: same producer
-            if sources[0] == -1 and len(positions := self._input_positions(args)) == 1:
-                self._mark_input(out, positions.pop())
+            self._one_source(name, sources[0], args, kwargs, out)
         return out
+
+    def _one_source(self, name: str, source: int, args, kwargs, out) -> None:
+        """A call that reads one traced tensor: the end of a stacked join, a layer called as a function, or (views,
+        activations, flatten) a call whose output keeps its input's producer."""
+        if self._stack_averaged(name, source, args, out):
+            return
+        layer = None
+        if isinstance(out, torch.Tensor) and args and isinstance(args[0], torch.Tensor):
+            layer = functional_layer(name, args, kwargs, top_level=not self.stack)
+        if layer is not None:
+            self._functional_node(name, layer, [source], args[0], out)
+            return
+        self._mark(out, source)
+        if source == -1 and len(positions := self._input_positions(args)) == 1:
+            self._mark_input(out, positions.pop())
+
+    def _functional_node(self, name: str, layer: nn.Module, sources: list[int], x: torch.Tensor, out) -> TraceNode:
+        """A functional call traced as the layer that does the same: a row, a step and a graph node of its own,
+        named after the function in the module it runs in ("Mixed_6a.max_pool2d", "Mixed_6a.max_pool2d (2)")."""
+        context = self.stack[-1] if self.stack else ""
+        base = f"{context}.{name}" if context else name
+        self.functional_calls[base] = self.functional_calls.get(base, 0) + 1
+        calls = self.functional_calls[base]
+        node = self._node(base if calls == 1 else f"{base} ({calls})", type(layer).__name__, layer, context, sources,
+                          out, [tuple(x.shape[1:])], functional=True)
+        self._note_inputs(node, out, [x])
+        return node
+
+    def _stack_averaged(self, name: str, source: int, args, out) -> bool:
+        """``torch.stack(xs).mean(0)``: the stack node becomes one "mean" join with the averaged output."""
+        node = self.nodes[source] if source >= 0 else None
+        if (node is None or node.kind != "stack" or name != "mean" or not isinstance(out, torch.Tensor)
+                or not args or not isinstance(args[0], torch.Tensor) or args[0].dim() != out.dim() + 1
+                or tuple(args[0].shape[1:]) != tuple(out.shape)):
+            return False
+        before, _, after = node.name.rpartition("stack")
+        node.name, node.kind, node.output_shape = f"{before}mean{after}", "mean", tuple(out.shape[1:])
+        self._mark(out, source)
+        self._joined(node, out)
+        return True
+
+    def _joined(self, node: TraceNode, output) -> None:
+        """Called when a join's output is final (a stack once it is averaged); for subclasses."""
 
     def _note_inputs(self, node: TraceNode, output, inputs) -> None:
         """Which model inputs ``node`` reads directly, and whether it hands back one of its inputs."""

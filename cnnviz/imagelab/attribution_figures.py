@@ -23,10 +23,14 @@ def colour_legend(height: int = 90) -> go.Figure:
 
 
 def correlation_chart(correlations: dict[str, list[float]], stages: list[str], titles: dict[str, str]) -> go.Figure:
-    """Spearman's rank correlation with the trained network's map, one line per method, stage by stage."""
+    """Spearman's rank correlation with the trained network's map, one line per method, stage by stage.
+
+    The legend sits above the plot: on a narrow screen plotly turns the stages' labels on their side, into the space
+    below the axis."""
     figure = go.Figure([go.Scatter(x=stages, y=values, mode="lines+markers", name=titles[method])
                         for method, values in correlations.items()])
-    figure.update_layout(height=360, margin=dict(t=30, b=40, l=50, r=20), legend=dict(orientation="h", y=-0.25))
+    figure.update_layout(height=400, margin=dict(t=10, b=40, l=50, r=20),
+                         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     figure.update_yaxes(title_text=_("rank correlation with the trained map"), range=[-1.05, 1.05])
-    figure.update_xaxes(title_text=_("blocks randomised, from the top"))
+    figure.update_xaxes(title_text=_("randomised from the top down to this block"), automargin=True)
     return figure

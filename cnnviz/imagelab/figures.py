@@ -29,7 +29,8 @@ def top_k_bars(predictions: list[Prediction], title: str) -> go.Figure:
 def picture(image: Image.Image | np.ndarray, title: str, height: int = 360) -> go.Figure:
     pixels = np.asarray(image)
     figure = px.imshow(pixels, binary_string=pixels.ndim == 3, color_continuous_scale="gray",
-                       zmin=0, zmax=255 if pixels.dtype == np.uint8 else None)
+                       zmin=0, zmax=255 if pixels.dtype == np.uint8 else None,
+                       labels={"x": "x", "y": "y", "color": _("colour")})  # plotly's own hover says "color"
     figure.update_layout(title=title, height=height, margin=_MARGIN, coloraxis_showscale=False)
     figure.update_xaxes(title_text=_("x (pixels)"))
     figure.update_yaxes(title_text=_("y (pixels)"))

@@ -122,11 +122,16 @@ def windows(width: int, layer: Layer, answer: Answer) -> go.Figure | None:
     return figure
 
 
+def _pixel_labels() -> dict[str, str]:
+    """A photo's hover text in the session's language (plotly's own says "color")."""
+    return {"x": "x", "y": "y", "color": _("colour")}
+
+
 def photo_with_box(image: np.ndarray, box: tuple[int, int, int, int], title: str, heat: np.ndarray | None = None,
                    height: int = 420) -> go.Figure:
     """The photo (or a heat map) with a unit's field: box = (top, left, bottom, right), bottom/right exclusive."""
     if heat is None:
-        figure = px.imshow(image)
+        figure = px.imshow(image, labels=_pixel_labels())
     else:
         figure = go.Figure(go.Heatmap(z=heat, colorscale="Viridis", zmin=0, zmax=1,
                                       colorbar=dict(title=_("|gradient| / max")),
@@ -146,7 +151,7 @@ def photo_with_box(image: np.ndarray, box: tuple[int, int, int, int], title: str
 def crop_boxes(image: np.ndarray, boxes: list[tuple[str, int, int]], crop: int, title: str) -> go.Figure:
     """The photo with square crop boxes: (name, left, top) each, ``crop`` pixels a side; the names are
     ``regularisation.TEN_CROP_NAMES``' (translated here), the title is shown as given."""
-    figure = px.imshow(image)
+    figure = px.imshow(image, labels=_pixel_labels())
     for (name, left, top), colour in zip(boxes, COLOURS, strict=False):
         figure.add_shape(type="rect", x0=left - 0.5, x1=left + crop - 0.5, y0=top - 0.5, y1=top + crop - 0.5,
                          line=dict(color=colour, width=3))

@@ -58,10 +58,16 @@ def distinct_crops(resize: int = ALEXNET_RESIZE, crop: int = ALEXNET_CROP) -> in
     return (resize - crop + 1) ** 2 * 2
 
 
+def alexnet_square(image: Image.Image) -> Image.Image:
+    """The 256x256 image AlexNet trained on (Krizhevsky et al. 2012, Section 2): the shorter side rescaled to 256,
+    then the central 256x256 patch; the photo keeps its proportions (nothing is squashed)."""
+    return F.center_crop(F.resize(image.convert("RGB"), ALEXNET_RESIZE), [ALEXNET_RESIZE, ALEXNET_RESIZE])
+
+
 def augmented_crops(image: Image.Image, count: int = 6, seed: int = 0) -> list[tuple[Image.Image, str]]:
-    """``count`` training inputs as AlexNet drew them: resize to 256x256, random 224 crop, flip half of them.
-    Each comes with its caption, in the session's language."""
-    square = F.resize(image.convert("RGB"), [ALEXNET_RESIZE, ALEXNET_RESIZE])
+    """``count`` training inputs as AlexNet drew them: ``alexnet_square``, a random 224 crop of it, half of them
+    mirrored. Each comes with its caption, in the session's language."""
+    square = alexnet_square(image)
     generator = torch.Generator().manual_seed(seed)
     crops = []
     with torch.random.fork_rng(devices=[]):

@@ -14,6 +14,11 @@ from torch import nn
 from cnnviz.analysis import conv_arithmetic as arithmetic
 from cnnviz.analysis import counting as measure
 from cnnviz.analysis.receptive_field.measure import measure_module
+from cnnviz.i18n import N_
+from cnnviz.lectures.course_notes import Quote
+
+# The CS231n summary's (notes 002) count for three stacked 3x3 layers, in its own words.
+SUMMARY_QUOTE = Quote("002", "3x(3x3xC(인풋의 채널 수)) = 27C", N_("3x(3x3xC(the number of input channels)) = 27C"))
 
 
 def rf_steps(layers: int, kernel: int = 3) -> list[int]:

@@ -44,7 +44,8 @@ CLASSIC = {
         story=N_("Zeiler and Fergus built a **deconvnet** to project activations back to pixels and looked at what "
                  "each AlexNet layer responds to. The first layer had dead filters and aliasing from the stride-4 "
                  "11x11 filters, so ZFNet uses **7x7 filters at stride 2**; everything else is tuning. The "
-                 "visualisations — edges and colours in layer 1, textures in layer 2, object parts higher up — are "
+                 "visualisations — edges and colours in layer 1, corners and other conjunctions of edges and colours "
+                 "in layer 2, textures in layer 3, object parts and whole objects higher up — are "
                  "the reason we talk about 'what layers see'. ILSVRC 2013 was won by Clarifai, Zeiler's company, "
                  "with its own competition entry; its error is not the paper's, and the ILSVRC line on this page "
                  "gives both, each with its source."),

@@ -208,13 +208,15 @@ def check(table: Table) -> list[Verdict]:
             claimed = parse_number(written)[0] if numeric else _claimed_text(written)
             matched = next((label for label, value in values
                             if (within_rounding(value, written) if numeric else str(value) == claimed)), None)
-            why = table.why.get((column.name, row), "")
+            why = table.why.get((column.name, attribute), "")
             why = _(why).format_map(_Readings()) if why else ""
             if matched and matched != values[0][0]:
                 why = (_("Matches {reading}. {explanation}").format(reading=matched, explanation=why) if why
                        else _("Matches {reading}.").format(reading=matched))
-            verdicts.append(Verdict(title, column.name, quoted(row, english or None), written, claimed, values,
-                                    matched, why))
+            shown = quoted(row, english or None)
+            if attribute in table.parts:  # a row name printed in two parts of the table: which one
+                shown = _("{part} · {row}").format(part=table.parts[attribute], row=shown)
+            verdicts.append(Verdict(title, column.name, shown, written, claimed, values, matched, why))
     return verdicts
 
 

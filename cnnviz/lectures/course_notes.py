@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from cnnviz.i18n import _, current
@@ -23,6 +24,32 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 def notes_text(number: str) -> str:
     """The whole text of notes ``"001"`` .. ``"004"``."""
     return (NOTES / f"{number}.txt").read_text(encoding="utf-8")
+
+
+# What a reader of the notes sees of their markup: LaTeX rendered, emphasis, list and heading marks, HTML and math
+# delimiters gone. A quote is compared with that, whitespace aside (a quote may join lines the notes break).
+_SHOWN = ((re.compile(r"\\times"), "×"), (re.compile(r"\\leq"), "≤"), (re.compile(r"\^\{?2\}?"), "²"),
+          (re.compile(r"\\text\{([^{}]*)\}"), r"\1"), (re.compile(r"\\\\"), " "), (re.compile(r"\$+|\*\*|</?\w+>"), ""),
+          (re.compile(r"^[ \t]*(?:[-•]|#+)[ \t]+", re.M), ""), (re.compile(r"\s+"), ""))
+
+
+def _shown(text: str) -> str:
+    for pattern, replacement in _SHOWN:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def in_notes(quote: str, number: str) -> bool:
+    """Whether ``quote`` is what notes ``number`` print, word for word: as they show (``_SHOWN``), whitespace
+    aside. " … " stands for words left out (the parts in the notes' order), " / " for a line break."""
+    shown, start = _shown(notes_text(number)), 0
+    for part in quote.split("…"):
+        readings = [_shown(part), _shown(part.replace(" / ", " "))]
+        found = next(((at, len(text)) for text in readings if (at := shown.find(text, start)) >= 0), None)
+        if found is None:
+            return False
+        start = sum(found)
+    return bool(quote.strip())
 
 
 def quote_language(quote: str) -> str:
@@ -49,3 +76,17 @@ def quoted(quote: str, english: str | None = None) -> str:
     "单一路径?" in Chinese."""
     shown = translation(quote, english)
     return _("{quote} ({translation})").format(quote=quote, translation=shown) if shown else quote
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Words of one file of the notes, as written there (``in_notes``), and their English translation (a msgid)
+    where they are not English."""
+
+    notes: str  # "001" .. "004"
+    text: str
+    english: str = ""
+
+    def shown(self) -> str:
+        """The quote as written, with its translation where the session reads another language (``quoted``)."""
+        return quoted(self.text, self.english or None)

@@ -69,8 +69,8 @@ DEEP = {
                  "identity layers, but solvers do not find that. So each block learns a **residual** F(x) that is "
                  "added to its input: y = F(x) + x. Pushing F towards zero gives the identity, and gradients flow "
                  "through the additions. Where the shape changes, a 1x1 convolution W_s projects the shortcut. "
-                 "ResNet-152 won ILSVRC 2015; **bottleneck blocks** (1x1 reduce, 3x3, 1x1 expand) keep the deep "
-                 "versions affordable."),
+                 "An ensemble of six ResNets of different depths, two of them ResNet-152s, won ILSVRC 2015; "
+                 "**bottleneck blocks** (1x1 reduce, 3x3, 1x1 expand) keep the deep versions affordable."),
         key_block=_RESNET_BLOCK,
         key_caption=N_("layer2.0 unfolded: the residual branch and the projection shortcut W_s (downsample) that "
                        "matches the new shape, joined by an addition."),
@@ -83,14 +83,16 @@ DEEP = {
                   "resnet34": N_("Basic blocks, [3, 4, 6, 3]."),
                   "resnet50": N_("Bottleneck blocks (1x1, 3x3, 1x1, 4x expansion), [3, 4, 6, 3]."),
                   "resnet101": N_("Bottleneck blocks, [3, 4, 23, 3]."),
-                  "resnet152": N_("Bottleneck blocks, [3, 8, 36, 3]: the ILSVRC 2015 winner's depth."),
+                  "resnet152": N_("Bottleneck blocks, [3, 8, 36, 3]: the depth of the deepest networks in the "
+                                  "ensemble that won ILSVRC 2015."),
                   "stochastic_depth_resnet50": N_("Huang et al. 2016: during training each residual branch is "
                      "dropped at random (the block becomes the identity), more often deeper in the net; at test "
                      "time all blocks run. Shorter expected depth in training, same model afterwards."),
                   "stochastic_depth_resnet152": N_("Stochastic depth on ResNet-152.")},
         notes_facts=(N_("Three of the notes give ResNet's weight decay as 1e-5; the paper uses 0.0001 (1e-4)."),
-                     N_("The university slides' 'lr 0.01 to warm up, then 0.1' is the paper's CIFAR-10 ResNet-110 "
-                        "trick, not its ImageNet recipe (0.1 from the start).")),
+                     N_("The university slides' “学习率0.01 来warm up 若干周期, 然后学习率调整到 0.1” (learning rate "
+                        "0.01 to warm up for a few epochs, then the learning rate set to 0.1) is the paper's CIFAR-10 "
+                        "ResNet-110 trick, not its ImageNet recipe (0.1 from the start).")),
     ),
     "preact_resnet": Lecture(
         story=N_("In their follow-up He et al. showed that the cleanest signal path is a pure identity: move batch "
@@ -122,7 +124,7 @@ DEEP = {
                  "are a single **grouped convolution**. At equal parameters and MACs, more paths beat more depth "
                  "or more width; ResNeXt came second in ILSVRC 2016."),
         key_block={"resnext50_32x4d": "layer2.0", "resnext101_32x8d": "layer2.0", "resnext101_64x4d": "layer2.0"},
-        key_caption=N_("The 3x3 convolution has groups = cardinality: 32 paths of 4 channels in ResNeXt-50 (32x4d)."),
+        key_caption=N_("The 3x3 convolution has `groups` = cardinality: 32 paths of 4 channels in ResNeXt-50 (32x4d)."),
         variants={"resnext50_32x4d": N_("Cardinality 32, 4 channels per path (at the first stage), 50 layers."),
                   "resnext101_32x8d": N_("Cardinality 32, 8 channels per path, 101 layers."),
                   "resnext101_64x4d": N_("Cardinality 64, 4 channels per path, 101 layers.")},

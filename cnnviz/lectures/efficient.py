@@ -23,7 +23,7 @@ EFFICIENT = {
                  "resolution multiplier ρ, trade accuracy for speed on phones; the variants here are the rows of the "
                  "paper's Tables 6 (α) and 7 (ρ)."),
         key_block=dict.fromkeys(architectures()["mobilenet_v1"].variant_names, "features.2"),
-        key_caption=N_("A depthwise separable block: a 3x3 convolution with groups = channels, then a 1x1."),
+        key_caption=N_("A depthwise separable block: a 3x3 convolution with `groups` = channels, then a 1x1."),
         formulas=((N_("Cost of depthwise separable vs standard convolution (kernel k, M input and N output channels, "
                       "D_F x D_F output map)"),
                    r"\frac{k^2 M D_F^2 + M N D_F^2}{k^2 M N D_F^2} = \frac{1}{N} + \frac{1}{k^2}"),),

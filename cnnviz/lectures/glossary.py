@@ -10,9 +10,10 @@ from cnnviz.i18n import N_
 GLOSSARY: dict[str, str] = {
     N_("MACs"): N_("Multiply-accumulates: one multiplication and one addition, the unit this app counts cost in."),
     N_("FLOPs"): N_("Floating-point operations; one multiply-accumulate is two FLOPs, so FLOPs are about twice the "
-                    "MACs."),
-    N_("activations"): N_("The numbers a layer outputs for one image (its output map), which a forward pass must "
-                          "store."),
+                    "MACs, though many papers say FLOPs and mean multiply-adds (ResNet-50's '3.8 billion FLOPs' are "
+                    "MACs)."),
+    N_("activations"): N_("The numbers a layer outputs for one image (its output map), which training keeps for the "
+                          "backward pass and inference can free once the next layers have read them."),
     N_("parameters"): N_("The learned numbers of a model: weights and biases."),
     N_("bias"): N_("A learned number added to every output of a filter; layers followed by batch norm usually have "
                    "none."),

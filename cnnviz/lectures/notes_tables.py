@@ -12,7 +12,7 @@ translation (``english``, ``WRITTEN``). Labels and explanations are msgids, tran
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cnnviz.i18n import N_
 
@@ -57,16 +57,16 @@ class Table:
     part: str  # which of the notes' tables of that title (a msgid; "" if one)
     rows: tuple[tuple[str, str, str], ...]  # (row as printed, its English translation or "", profile attribute)
     columns: tuple[Column, ...]
-    why: dict[tuple[str, str], str]  # (column, row as printed) -> explanation (a msgid)
+    why: dict[tuple[str, str], str]  # (column, row's attribute) -> explanation (a msgid)
+    parts: dict[str, str] = field(default_factory=dict)  # row's attribute -> the part of the table it is printed in
 
 
 _SUMMARY = "CNN 架构总结"
 _SUMMARY_ENGLISH = N_("summary of CNN architectures")
-_SMALL = "用了小 (k ≤ 3) 卷积内核"
 STRUCTURE = Table(
     _SUMMARY, _SUMMARY_ENGLISH, N_("structure"),
     (("单一路径?", N_("single path?"), "single_path"),
-     (_SMALL, N_("uses small (k ≤ 3) kernels?"), "small_kernels"),
+     ("用了小 (k ≤ 3) 卷积内核", N_("uses small (k ≤ 3) kernels?"), "small_kernels"),
      ("深度?", N_("depth in layers?"), "depth")),
     (Column("AlexNet", ("alexnet", "alexnet_paper"), ("是", "否", "浅 (8 层)")),
      Column("VGG", ("vgg16+vgg19",), ("是", "是", "深 (16-19 层)")),
@@ -75,14 +75,14 @@ STRUCTURE = Table(
      Column("ResNet", ("resnet34+resnet152", "resnet34+resnet152:small_kernels=small_after_stem"), ("否", "是", "非常深(34-152 层)")),
      Column("DenseNet", ("densenet121+densenet264", "densenet121+densenet264:small_kernels=small_after_stem"),
             ("否", "是", "非常深(121-264 层)"))),
-    {("ResNet", _SMALL): N_("Every convolution after the {resnet34.largest_kernel}x{resnet34.largest_kernel} "
+    {("ResNet", "small_kernels"): N_("Every convolution after the {resnet34.largest_kernel}x{resnet34.largest_kernel} "
                             "stem is 1x1 or 3x3."),
-     ("DenseNet", _SMALL): N_("Every convolution after the {densenet121.largest_kernel}x"
+     ("DenseNet", "small_kernels"): N_("Every convolution after the {densenet121.largest_kernel}x"
                               "{densenet121.largest_kernel} stem is 1x1 or 3x3."),
-     ("DenseNet", "深度?"):
+     ("DenseNet", "depth"):
          N_("DenseNet-264's blocks of (6, 12, 64, 48) layers, two convolutions each, plus the stem, three transition "
             "layers and the classifier make {densenet264.depth} layers: the name (the paper's) is one off."),
-     ("GoogLeNet V3", _SMALL):
+     ("GoogLeNet V3", "small_kernels"):
          N_("Inception v3 factorises 7x7 into 1x7 and 7x1 and keeps 5x5 branches: its filter sizes are "
             "{inception_v3.filter_sizes} (largest {inception_v3.largest_kernel}).")},
 )
@@ -97,18 +97,18 @@ SIZES = Table(
      Column("ResNet-18", ("resnet18",), ("45 MB", "2 G")),
      Column("ResNet-34", ("resnet34",), ("83 MB", "4 G")),
      Column("DenseNet-121", ("densenet121", "densenet121_bn_stats"), ("31 MB", "3 G"))),
-    {("AlexNet", "MACs"): N_("torchvision's AlexNet takes {alexnet.total_macs:,} MACs at 224x224 and the paper's "
+    {("AlexNet", "total_macs"): N_("torchvision's AlexNet takes {alexnet.total_macs:,} MACs at 224x224 and the paper's "
                              "{alexnet_paper.total_macs:,} at 227x227 (TABLE II's 724 M); neither rounds to 727 M, "
                              "and this table's 224x224 input cannot give the paper's 55x55 first layer."),
-     ("VGG-16", "MACs"): N_("{vgg16.total_macs:,} MACs is {vgg16.gmacs:.2f} G: {vgg16.gmacs:.0f} G in whole G, "
+     ("VGG-16", "total_macs"): N_("{vgg16.total_macs:,} MACs is {vgg16.gmacs:.2f} G: {vgg16.gmacs:.0f} G in whole G, "
                             "not 16 (TABLE II has it right: 15.5 G)."),
-     ("GoogLeNet", "参数量"):
+     ("GoogLeNet", "mib"):
          N_("The 51 MB counts the two training-only auxiliary classifiers ({googlenet_paper_aux.aux_weights:,} "
             "parameters). Without them GoogLeNet needs {googlenet_paper.mib:.1f} MiB as published and "
             "{googlenet.mib:.1f} MiB in torchvision."),
-     ("GoogLeNet", "MACs"): N_("torchvision's 3x3 in the '5x5' branch brings it down to {googlenet.gmacs:.2f} G, "
+     ("GoogLeNet", "total_macs"): N_("torchvision's 3x3 in the '5x5' branch brings it down to {googlenet.gmacs:.2f} G, "
                                "which would round to {googlenet.gmacs:.0f} G."),
-     ("DenseNet-121", "参数量"):
+     ("DenseNet-121", "mib"):
          N_("The parameters alone take {densenet121.mib:.2f} MiB; frameworks that store batch norm's running "
             "statistics with the weights get {densenet121_bn_stats.mib:.2f} MiB.")},
 )
@@ -119,15 +119,15 @@ _V1 = N_("torchvision's ResNet-50 is v1.5, with stride 2 on the 3x3 convolution:
          "paper's v1 strides on the first 1x1 ({resnet50_v1.gmacs:.2f} G), with the same weights.")
 _GOOGLENET_MACS = N_("GoogLeNet's convolutions take {googlenet_paper.conv_macs:,} MACs as published and "
                      "{googlenet.conv_macs:,} in torchvision; 1.43 G matches neither.")
-# TABLE II is printed in English: each row is its own msgid ("CONV Weights" and "FC Weights" tell apart the two
-# "Weights" rows of the slide's CONV and FC parts).
+# TABLE II is printed in English: each row is its own msgid. Its "Weights" and "MACs" rows are printed twice, in
+# the table's CONV part and in its FC part.
 TABLE_II = Table(
     N_("TABLE II"), "", "",
     ((N_("Input Size"), "", "input"), (N_("# of CONV Layers"), "", "conv_layers"),
      (N_("Depth in # of CONV Layers"), "", "conv_depth"), (N_("Filter Sizes"), "", "filter_sizes"),
      (N_("# of Channels"), "", "channels"), (N_("# of Filters"), "", "filters"), (N_("Stride"), "", "strides"),
-     (N_("CONV Weights"), "", "conv_weights"), (N_("CONV MACs"), "", "conv_macs"),
-     (N_("# of FC Layers"), "", "fc_layers"), (N_("FC Weights"), "", "fc_weights"), (N_("FC MACs"), "", "fc_macs"),
+     (N_("Weights"), "", "conv_weights"), (N_("MACs"), "", "conv_macs"),
+     (N_("# of FC Layers"), "", "fc_layers"), (N_("Weights"), "", "fc_weights"), (N_("MACs"), "", "fc_macs"),
      (N_("Total Weights"), "", "total_weights"), (N_("Total MACs"), "", "total_macs")),
     (Column("LeNet 5", ("lenet5", "lenet5_paper", "caffe_lenet"),
             ("28×28", "2", "2", "5", "1, 20", "20, 50", "1", "2.6k", "283k", "2", "58k", "58k", "60k", "341k")),
@@ -143,19 +143,20 @@ TABLE_II = Table(
      Column("ResNet 50", ("resnet50", "resnet50_v1"),
             ("224×224", "53", "49", "1,3,7", "3-2048", "64-2048", "1,2", "23.5M", "3.86G", "1", "2M", "2M", "25.5M",
              "3.9G"))),
-    {("LeNet 5", "Input Size"): _MIX, ("LeNet 5", "# of Channels"): _MIX, ("LeNet 5", "# of Filters"): _MIX,
-     ("LeNet 5", "CONV MACs"): N_("C1 and C3 take {lenet5.conv_macs:,} MACs (full C3) or "
+    {("LeNet 5", "input"): _MIX, ("LeNet 5", "channels"): _MIX, ("LeNet 5", "filters"): _MIX,
+     ("LeNet 5", "conv_macs"): N_("C1 and C3 take {lenet5.conv_macs:,} MACs (full C3) or "
                                   "{lenet5_paper.conv_macs:,} (the paper's sparse C3); Caffe's LeNet "
                                   "{caffe_lenet.conv_macs:,}. None gives 283k."),
-     ("LeNet 5", "Total MACs"): N_("283k + 58k from the table's own rows; the networks give {lenet5.total_macs:,}, "
+     ("LeNet 5", "total_macs"): N_("283k + 58k from the table's own rows; the networks give {lenet5.total_macs:,}, "
                                    "{lenet5_paper.total_macs:,} and {caffe_lenet.total_macs:,}."),
-     ("LeNet 5", "# of FC Layers"): N_("LeNet-5's output layer was RBF units with fixed weights; the table counts "
+     ("LeNet 5", "fc_layers"): N_("LeNet-5's output layer was RBF units with fixed weights; the table counts "
                                        "C5 (a 5x5 convolution on a 5x5 map: fully connected) and F6."),
-     ("GoogLeNet v1", "Filter Sizes"): N_("torchvision uses 3x3 where the paper's '5x5' branch has 5x5."),
-     ("GoogLeNet v1", "CONV Weights"): N_("torchvision's 3x3 in the '5x5' branch has fewer: "
+     ("GoogLeNet v1", "filter_sizes"): N_("torchvision uses 3x3 where the paper's '5x5' branch has 5x5."),
+     ("GoogLeNet v1", "conv_weights"): N_("torchvision's 3x3 in the '5x5' branch has fewer: "
                                           "{googlenet.conv_weights:,}."),
-     ("GoogLeNet v1", "CONV MACs"): _GOOGLENET_MACS, ("GoogLeNet v1", "Total MACs"): _GOOGLENET_MACS,
-     ("ResNet 50", "CONV MACs"): _V1, ("ResNet 50", "Total MACs"): _V1},
+     ("GoogLeNet v1", "conv_macs"): _GOOGLENET_MACS, ("GoogLeNet v1", "total_macs"): _GOOGLENET_MACS,
+     ("ResNet 50", "conv_macs"): _V1, ("ResNet 50", "total_macs"): _V1},
+    {"conv_weights": "CONV", "conv_macs": "CONV", "fc_weights": "FC", "fc_macs": "FC"},
 )
 
 TABLES = (STRUCTURE, SIZES, TABLE_II)

@@ -7,8 +7,8 @@ from typing import Callable
 
 from torch import nn
 
-from cnnviz.analysis.summary import Summary, summarize_model, summary_of
-from cnnviz.i18n import N_
+from cnnviz.analysis.summary import Summary, is_auxiliary, summarize_model, summary_of
+from cnnviz.i18n import N_, _
 from cnnviz.zoo.meta_build import on_meta
 from cnnviz.zoo.models.lenet import SparseC3
 from cnnviz.zoo.registry import resolve
@@ -25,6 +25,57 @@ class Departure:
     build_implementation: Callable[[], Summary]
     build_paper: Callable[[], Summary]
     explanation: str
+    # Sentences in the session's language, read from the two models (``conv_differences``); [] when none.
+    differences: Callable[[], list[str]] = lambda: []
+
+
+def _convolutions(name: str) -> list[nn.Conv2d]:
+    return [m for m in resolve(name)[1].build_on_meta().modules() if isinstance(m, nn.Conv2d)]
+
+
+def conv_differences(implementation: str, paper: str) -> list[str]:
+    """One sentence per difference in filters or groups between two registry models with the same number of
+    convolutions (the n-th against the n-th), read from the models, in the session's language."""
+    names = dict(implementation=implementation, paper_model=paper)
+    sentences = []
+    for index, (ours, theirs) in enumerate(zip(_convolutions(implementation), _convolutions(paper), strict=True), 1):
+        if ours.out_channels != theirs.out_channels:
+            text = (_("conv{index}: {ours} filters in {implementation}, {paper} in {paper_model} (fewer).")
+                    if ours.out_channels < theirs.out_channels else
+                    _("conv{index}: {ours} filters in {implementation}, {paper} in {paper_model} (more)."))
+            sentences.append(text.format(index=index, ours=ours.out_channels, paper=theirs.out_channels, **names))
+        if ours.groups != theirs.groups:
+            sentences.append(_("conv{index}: `groups={ours}` in {implementation}, `groups={paper}` in {paper_model}, "
+                               "where each filter reads {per_group} of the {channels} input channels.").format(
+                index=index, ours=ours.groups, paper=theirs.groups, per_group=theirs.in_channels // theirs.groups,
+                channels=theirs.in_channels, **names))
+    return sentences
+
+
+def kept_five_by_fives(name: str) -> list[str]:
+    """For a model whose paper factorised every 5x5 into two 3x3s: where its 5x5 convolutions are, in the
+    session's language (none: no sentence)."""
+    variant = resolve(name)[1]
+    found = [n for n, m in variant.build_on_meta().named_modules()
+             if isinstance(m, nn.Conv2d) and tuple(m.kernel_size) == (5, 5)]
+    auxiliary = variant.auxiliary
+    inference = [n for n in found if not is_auxiliary(n, auxiliary)]
+    training = [n for n in found if is_auxiliary(n, auxiliary)]
+    sentences = []
+    if inference:
+        sentences.append(_("The paper's modules replace each 5x5 convolution with two 3x3s; {name} keeps a 5x5 "
+                           "convolution, beside its branch of two 3x3s, in {count} places on its inference path: "
+                           "{layers}.").format(
+            name=name, count=len(inference), layers=", ".join(inference)))
+    if training:
+        sentences.append(_("Its auxiliary classifier (training only) has {count} more 5x5 convolution(s): "
+                           "{layers}.").format(
+            count=len(training), layers=", ".join(training)))
+    return sentences
+
+
+# Departures read from a model alone, with no second build to compare (sentences in the session's language).
+MODEL_NOTES: dict[str, Callable[[], list[str]]] = {"inception_v3": lambda: kept_five_by_fives("inception_v3")}
 
 
 def _summary_of(name: str) -> Callable[[], Summary]:
@@ -77,7 +128,9 @@ DEPARTURES: tuple[Departure, ...] = (
               N_("torchvision alexnet (224, 64-192-384-256-256, no LRN, no groups)"),
               N_("2012 paper (227, 96-256-384-384-256, LRN, two GPU groups)"),
               _summary_of("alexnet"), _summary_of("alexnet_paper"),
-              N_("torchvision's single-GPU model has fewer conv1 filters, more conv2 filters and no grouping.")),
+              N_("torchvision's single-GPU model has other numbers of filters and no grouping, convolution by "
+                 "convolution:"),
+              lambda: conv_differences("alexnet", "alexnet_paper")),
     Departure("googlenet", N_("GoogLeNet: torchvision vs the paper"),
               N_("torchvision googlenet (3x3 in the '5x5' branch, batch norm)"),
               N_("paper (5x5 branch, no batch norm)"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from cnnviz.analysis import conv_arithmetic as arithmetic
+from cnnviz.format import latex_text
 from cnnviz.i18n import _
 
 def float32_bytes() -> int:
@@ -164,23 +165,24 @@ class LayerQuestion:
                  rf"{left} \frac{{{self.in_size} - {f_eff} + {pad_numbers}}}{{{self.stride}}} {right} + 1",
                  rf"{left} {latex_number(span / self.stride)} {right} + 1"]
         if rounded + 1 != self.output_size:  # PyTorch drops a last window that would start in the padding
-            steps.append(rf"{rounded} + 1 - 1\ \text{{(the last window would start in the padding)}}")
+            steps.append(rf"{rounded} + 1 - 1\ " + latex_text(_("(the last window would start in the padding)")))
         return dilated + " = ".join(steps) + f" = {self.output_size}"
 
     def _params_worked(self) -> str:
         if self.pooling:
-            return r"\text{pooling learns nothing: } 0"
+            return latex_text(_("pooling learns nothing:")) + r"\ 0"
         per = rf"{self.kernel}\cdot{self.kernel}\cdot{self.in_channels}" + (
             f"/{self.groups}" if self.groups > 1 else "")
         symbol = r"F\cdot F\cdot C/g" if self.groups > 1 else r"F\cdot F\cdot C"
         if self.bias:
             return rf"({symbol} + 1)\cdot K = ({per} + 1)\cdot {self.filters} = {latex_number(self.params)}"
-        return rf"{symbol}\cdot K = {per}\cdot {self.filters} = {latex_number(self.params)}\ \text{{(no bias)}}"
+        return (rf"{symbol}\cdot K = {per}\cdot {self.filters} = {latex_number(self.params)}\ "
+                + latex_text(_("(no bias)")))
 
     def _macs_worked(self) -> str:
         if self.pooling:
-            return (r"\text{pooling multiplies nothing (a max compares, an average adds; the counter counts "
-                    r"convolutions and matrix products): } 0")
+            return latex_text(_("pooling multiplies nothing (a max compares, an average adds; the counter counts "
+                                "convolutions and matrix products):")) + r"\ 0"
         per = rf"{self.kernel}\cdot{self.kernel}\cdot{self.in_channels}" + (
             f"/{self.groups}" if self.groups > 1 else "")
         symbol = r"F\cdot F\cdot C/g" if self.groups > 1 else r"F\cdot F\cdot C"
@@ -194,8 +196,9 @@ class LayerQuestion:
 
     def _bytes_worked(self) -> str:
         size = float32_bytes()
-        return (rf"\text{{parameters}}\cdot {size}\ \text{{bytes (float32)}} = {latex_number(self.params)}\cdot {size} = "
-                rf"{latex_number(self.weight_bytes)}\ \text{{bytes}}")
+        return (latex_text(_("parameters")) + rf"\cdot {size}\ " + latex_text(_("bytes (float32)"))
+                + rf" = {latex_number(self.params)}\cdot {size} = {latex_number(self.weight_bytes)}\ "
+                + latex_text(_("bytes")))
 
     def _field_worked(self) -> str:
         f_eff = arithmetic.effective_kernel(self.kernel, self.dilation)
@@ -216,7 +219,7 @@ class LayerQuestion:
             Answer("macs", _("MACs"), self.macs, self._macs_worked(),
                    _("Multiply-accumulates for one image: one multiplication and one addition each (2 FLOPs).")),
             Answer("activations", _("Activations"), self.activations, self._activations_worked(),
-                   _("Numbers in the output map for one image: what the forward pass stores.")),
+                   _("Numbers in the output map for one image: what training keeps for the backward pass.")),
             Answer("weight_bytes", _("Weight bytes (float32)"), self.weight_bytes, self._bytes_worked(),
                    _("Memory of the parameters stored as 32-bit floats.")),
         ]
@@ -235,11 +238,14 @@ class LayerQuestion:
         return {answer.key: answer.worked for answer in self.answers()}
 
     def why_wrong(self, key: str, given: int) -> str | None:
-        """The usual slip that gives ``given`` for answer ``key``, in one sentence, or None if none fits."""
-        for slip, explanation in self._slips(key):
-            if slip == given:
-                return explanation
-        return None
+        """The usual slip that gives ``given`` for answer ``key``, in one sentence, or None if none fits. Where
+        several slips give the same number (2 groups forgotten is also 2x the MACs, as FLOPs), each is said."""
+        fitting = list(dict.fromkeys(explanation for slip, explanation in self._slips(key) if slip == given))
+        if len(fitting) < 2:
+            return fitting[0] if fitting else None
+        # A space between sentences, none after a full-width stop (Chinese writes sentences without one).
+        either = "".join(s if s.endswith(("。", "！", "？")) else s + " " for s in fitting).rstrip()
+        return _("Either slip gives this number. {slips}").format(slips=either)
 
     def _groups_ignored(self, key: str) -> list[tuple[int, str]]:
         """The answer a student gets by forgetting that a grouped filter reads only C/g channels."""

@@ -33,7 +33,8 @@ class Recipe:
 
 
 _RESNET_NOTES = N_("The CS231n-based notes (001, 002, 003) and the slides (004) give weight decay 1e-5; the paper "
-                   "says 0.0001. The slides' 'lr 0.01 to warm up, then 0.1' is the paper's CIFAR-10 recipe for "
+                   "says 0.0001. The slides' “学习率0.01 来warm up 若干周期, 然后学习率调整到 0.1” (learning rate 0.01 to "
+                   "warm up for a few epochs, then the learning rate set to 0.1) is the paper's CIFAR-10 recipe for "
                    "ResNet-110 (Section 4.2), not its ImageNet one.")
 
 RECIPES: dict[str, Recipe] = {
@@ -64,8 +65,9 @@ RECIPES: dict[str, Recipe] = {
         "128", N_("SGD with momentum 0.9"), "0.01", N_("annealed by hand when the validation error plateaued"),
         NOT_STATED, N_("0.5 in the fully connected layers 6 and 7"),
         N_("ten 224x224 sub-crops (corners and centre, with horizontal flips) of the 256x256 centre crop"),
-        N_("per-pixel mean subtracted; first-layer filters renormalised when their RMS exceeds 0.1; contrast "
-           "normalisation across feature maps in layers 1 and 2"),
+        N_("per-pixel mean subtracted; every convolutional filter whose RMS exceeds 0.1 scaled back to an RMS of "
+           "0.1 (a rule on the weights, crucial in the first layer); contrast normalisation across feature maps in "
+           "layers 1 and 2"),
         N_("70 (12 days on one GTX 580)"), N_("Zeiler & Fergus 2013, Section 3")),
     "vgg16": Recipe(
         "256", N_("SGD with momentum 0.9"), "0.01",
@@ -91,7 +93,7 @@ RECIPES: dict[str, Recipe] = {
         N_("local response normalisation in the stem"), NOT_STATED,
         N_("Szegedy et al. 2014, Sections 5 and 6; notes 004"),
         N_("The slides (004) give batch size 256 and initial learning rate 0.01; the paper states neither. Their "
-           "'decay 0.96 every 8 epochs' is the paper's 4%.")),
+           "'0.96 every 8 epochs' is the paper's 4%.")),
     "inception_v3": Recipe(
         N_("32 per replica, 50 replicas (one Kepler GPU each)"),
         N_("RMSProp with decay 0.9 and ε = 1.0; gradient clipping at 2.0; cross-entropy with label smoothing ε = "
@@ -129,9 +131,9 @@ RECIPES: dict[str, Recipe] = {
         "0.0001", N_("none on ImageNet (0.2 after each convolution for CIFAR and SVHN without augmentation)"),
         N_("as ResNet's ImageNet training, which the paper follows"),
         N_("batch norm in every layer (BN, ReLU, conv)"), "90", N_("Huang et al. 2017, Section 4.2; notes 004"),
-        N_("The slides (004) say DenseNet trains 'like ResNet' and repeat ResNet's slide: warm-up at 0.01 then "
-           "0.1, weight decay 1e-5. The paper: 0.1 divided by 10 at epochs 30 and 60, weight decay 0.0001, "
-           "Nesterov momentum.")),
+        N_("The slides (004) say DenseNet trains “与ResNet类似” (like ResNet) and repeat ResNet's slide: warm-up "
+           "at 0.01 then 0.1, weight decay 1e-5. The paper: 0.1 divided by 10 at epochs 30 and 60, weight decay "
+           "0.0001, Nesterov momentum.")),
     "squeezenet1_0": Recipe(
         NOT_STATED, NOT_STATED, "0.04", N_("decreased linearly throughout training"), NOT_STATED,
         N_("50% after the fire9 module"), NOT_STATED, N_("none (no batch norm)"), NOT_STATED,

@@ -31,7 +31,7 @@ from cnnviz.lectures.walk import KINDS, layer_walk
 
 JOIN_TITLES = {"add": "ADD", "__add__": "ADD", "__iadd__": "ADD", "add_": "ADD", "cat": "CONCAT",
                "concat": "CONCAT", "stack": "STACK", "mul": "MULTIPLY", "__mul__": "MULTIPLY",
-               "sub": "SUBTRACT", "__sub__": "SUBTRACT"}
+               "sub": "SUBTRACT", "__sub__": "SUBTRACT", "mean": "MEAN"}
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ class _Walk:
                 source = item.inputs[0] if item.inputs else -1
                 producer = owner.get(source)
                 # It reads that layer's output as it is (not flattened by a function first: then it belongs to the
-                # next layer, as AlexNet's dropout before FC6).
+                # next layer, as torchvision AlexNet's dropout before FC6).
                 if producer is not None and producer.folds and tuple(item.input_shapes[:1]) == (self.shape_of(source),):
                     producer.after.append(item)
                     owner[item.index] = producer
@@ -233,10 +233,11 @@ class _Walk:
             template = {"ADD": N_("adds {count} tensors element by element"),
                         "SUBTRACT": N_("subtracts {count} tensors element by element"),
                         "MULTIPLY": N_("multiplies {count} tensors element by element"),
-                        "STACK": N_("stacks {count} tensors")}.get(title)
+                        "STACK": N_("stacks {count} tensors"),
+                        "MEAN": N_("averages {count} tensors element by element")}.get(title)
             text = (_(template).format(count=len(shapes)) if template
                     else _("{operation} of {count} tensors").format(operation=node.kind, count=len(shapes)))
-        sign = {"ADD": " + ", "SUBTRACT": " − ", "MULTIPLY": " ⊙ "}.get(title, ", ")
+        sign = {"ADD": " + ", "SUBTRACT": " − ", "MULTIPLY": " ⊙ ", "MEAN": ", "}.get(title, ", ")
         worked = (Worked(SHAPES, _("the shapes must match"),
                          sign.join(shape_text(s) for s in shapes), shape_text(node.output_shape)),)
         return title, worked, None, text

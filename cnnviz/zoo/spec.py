@@ -51,7 +51,7 @@ class Architecture:
     title: str  # a model's name; a descriptive one ("Siamese network") is marked with N_
     group: str  # "Classic", "Very deep", "Efficient", "Beyond classification"
     year: int
-    authors: str
+    authors: str  # names; with words besides the names ("(deep autoencoders)") marked with N_
     paper: str
     paper_url: str
     idea: str  # two or three sentences; marked with N_ and translated where shown

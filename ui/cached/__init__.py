@@ -3,7 +3,7 @@ Pages call them as ``cached.summary(...)``; a test that replaces one replaces it
 
 from ui.cached.architectures import (summary, key_facts, graph_dot, graph_svg, graph_picture, walk_steps, volume_svg,
                                      sources, cost_chart, layer_counts, block_picture, block_dot, departure_counts,
-                                     checked_claims, checked_claims_with_keys, receptive_fields)
+                                     departure_notes, checked_claims, checked_claims_with_keys, receptive_fields)
 from ui.cached.compare import (compare_summary_table, compare_notes_verdicts, compare_winner_depths,
                                compare_accuracy_points, transfer_stages, transfer_freezing)
 from ui.cached.image_lab import (inference_queue, classifier, image_predictions, inspected_model,
@@ -17,8 +17,8 @@ from ui.cached.labs import (lab_measured_field, lab_effective_field, topic_activ
                             topic_bottleneck_spectrum, topic_cifar_resnets)
 
 __all__ = ['summary', 'key_facts', 'graph_dot', 'graph_svg', 'graph_picture', 'walk_steps', 'volume_svg', 'sources',
-           'cost_chart', 'layer_counts', 'block_picture', 'block_dot', 'departure_counts', 'checked_claims',
-           'checked_claims_with_keys',
+           'cost_chart', 'layer_counts', 'block_picture', 'block_dot', 'departure_counts', 'departure_notes',
+           'checked_claims', 'checked_claims_with_keys',
            'receptive_fields', 'compare_summary_table', 'compare_notes_verdicts', 'compare_winner_depths',
            'compare_accuracy_points', 'transfer_stages', 'transfer_freezing', 'inference_queue', 'classifier',
            'image_predictions', 'inspected_model', 'pretrained_or_random', 'sample_photo', 'inspected_layers',

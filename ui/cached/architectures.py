@@ -149,10 +149,24 @@ def _departure_counts(arch: str, language: str) -> list[dict]:
     for departure in departures_for(arch):
         ours, paper = departure.build_implementation(), departure.build_paper()
         rows.append({"title": departure.title, "explanation": departure.explanation,
+                     "differences": departure.differences(),
                      "implementation": departure.implementation, "paper": departure.paper,
                      "impl_params": ours.total_params, "paper_params": paper.total_params,
                      "impl_macs": ours.total_macs, "paper_macs": paper.total_macs})
     return rows
+
+
+def departure_notes(arch: str, language: str | None = None) -> list[str]:
+    """Departures read from the architecture's model alone (``paper_vs_impl.MODEL_NOTES``), in ``language``, by
+    default the session's (``i18n.current()``)."""
+    return _departure_notes(arch, language or current())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _departure_notes(arch: str, language: str) -> list[str]:
+    from cnnviz.lectures.paper_vs_impl import MODEL_NOTES
+
+    return MODEL_NOTES[arch]() if arch in MODEL_NOTES else []
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -180,10 +194,10 @@ def _claim_records(claims) -> list[dict]:
     from cnnviz.lectures.notes_check import NOTES
 
     # English texts, shared by every session; "file", "source", "why" and "values" let a page translate them when
-    # showing them: f"{file} ({_(source)})", _(why).format(**values), _(unit).
+    # showing them: f"{file} ({_(source)})", _(why).format(**values), _(amount).format(number=...).
     # ("english": the quote's English translation, a msgid; ``course_notes.translation(quote, english)``.)
     return [{"notes": f"{c.notes} ({NOTES[c.notes]})", "quote": c.quote, "claimed": c.claimed,
-             "computed": c.computed, "unit": c.unit, "correct": c.correct,
+             "computed": c.computed, "amount": c.amount, "correct": c.correct,
              "explanation": c.why.format(computed=c.computed, **c.extras()), "english": c.english,
              "file": c.notes, "source": NOTES[c.notes], "why": c.why, "values": {"computed": c.computed, **c.extras()}}
             for c in claims]

@@ -45,7 +45,7 @@ def topic_bottleneck_spectrum(photo: str):
     return inference_queue().run(bottleneck_spectrum, classifier("efficientnet_lite0"), sample_photo(photo))
 
 
-@with_spinner(N_("Building the CIFAR ResNets on the meta device…"))
+@with_spinner(N_("Building the CIFAR ResNets on the `meta` device…"))
 @st.cache_data(show_spinner=False)
 def topic_cifar_resnets() -> list[dict]:
     from cnnviz.lectures.topics import cifar_resnet_rows

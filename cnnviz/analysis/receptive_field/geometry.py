@@ -153,11 +153,11 @@ class GeometryTracer(_Tracer):
         self.captured: torch.Tensor | None = None
         self.calls: dict[str, int] = {}
 
-    def _node(self, name, kind, module, context, sources, output, input_shapes=(), first_call=True):
+    def _node(self, name, kind, module, context, sources, output, input_shapes=(), first_call=True, functional=False):
         if module is None:  # FractalNet joins several times in one block: number the later joins
             self.calls[name] = self.calls.get(name, 0) + 1
             name = name if self.calls[name] == 1 else f"{name} ({self.calls[name]})"
-        node = super()._node(name, kind, module, context, sources, output, input_shapes, first_call)
+        node = super()._node(name, kind, module, context, sources, output, input_shapes, first_call, functional)
         in_hw = _hw(node.input_shapes[0]) if node.input_shapes else None
         out_hw = _hw(node.output_shape)
         if module is not None and in_hw and out_hw:
@@ -165,6 +165,9 @@ class GeometryTracer(_Tracer):
             if geometry is not None:
                 self.geometry[node.index] = geometry
         return node
+
+    def _joined(self, node: TraceNode, output) -> None:
+        self._check_stop(node, output)  # FractalNet's join is named once its stack is averaged
 
     def _check_stop(self, node: TraceNode, output) -> None:
         if node.name == self.stop_at and node.first_call:

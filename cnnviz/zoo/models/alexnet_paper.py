@@ -14,8 +14,9 @@ Departures from the paper:
 * The two GPUs are expressed as ``groups=2``: conv2, conv4 and conv5 see only the maps of their own GPU;
   conv3 and the fully connected layers talk across both, exactly as in the paper's Figure 2.
   Splitting a fully connected layer over two GPUs changes nothing in the maths, so they are single layers.
-* The paper's overlapping pooling, LRN and dropout are kept. LRN is the paper's equation: PyTorch divides
-  its alpha by the window size n, so the layer is given n times the paper's alpha.
+* The paper's overlapping pooling, LRN and dropout (on the outputs of FC6 and FC7) are kept. LRN is the
+  paper's equation: PyTorch divides its alpha by the window size n, so the layer is given n times the
+  paper's alpha.
 * Weight initialisation (and the biases of 1 in conv2, 4, 5 and the FC layers) is left at PyTorch's
   defaults, since no weights are trained here.
 
@@ -37,14 +38,16 @@ def local_response_norm() -> nn.LocalResponseNorm:
 
 
 def fc_head(in_features: int, num_classes: int, dropout: float) -> nn.Sequential:
-    """FC6-FC8: two 4096-wide layers with dropout, then the class scores (shared with ZFNet)."""
+    """FC6-FC8: two 4096-wide layers, dropout on the output of each, then the class scores (shared with ZFNet).
+    Section 4.2 applies dropout in "the first two fully-connected layers", as Caffe's reference (drop6 after
+    relu6, drop7 after relu7); torchvision's alexnet puts it before FC6 and FC7 instead."""
     return nn.Sequential(
-        nn.Dropout(p=dropout),
         nn.Linear(in_features, 4096),
         nn.ReLU(inplace=True),
         nn.Dropout(p=dropout),
         nn.Linear(4096, 4096),
         nn.ReLU(inplace=True),
+        nn.Dropout(p=dropout),
         nn.Linear(4096, num_classes),
     )
 

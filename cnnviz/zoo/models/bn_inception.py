@@ -29,7 +29,7 @@ from torch import Tensor, cat, nn
 # GoogLeNet's conv (no bias) + BN (eps 0.001) + ReLU, reused rather than written again.
 from torchvision.models.googlenet import BasicConv2d
 
-__all__ = ["BNInception", "InceptionBN", "SeparableStem", "bn_inception"]
+__all__ = ["BNInception", "InceptionBN", "PAPER_PARAMETERS", "PRINTED_DEPTHS", "SeparableStem", "bn_inception"]
 
 # Figure 5, one row per module: #1x1, #3x3 reduce, #3x3, double #3x3 reduce, double #3x3, pool, pool
 # projection (0: the pooled input passes through), stride. 0 in #1x1: no 1x1 branch.
@@ -46,6 +46,9 @@ _MODULES = {
     "inception5b": (352, 192, 320, 192, 224, "max", 128, 1),
 }
 DEPTH_MULTIPLIER = 8  # of the separable first convolution (Appendix)
+# The output depths Figure 5 prints where its own columns add up to more (the model follows the columns).
+PRINTED_DEPTHS = {"inception4c": 576, "inception4d": 576, "inception4e": 1024}
+PAPER_PARAMETERS = 13.6e6  # Section 4.2: "The network contains 13.6 * 10^6 parameters"
 
 
 class SeparableStem(nn.Sequential):

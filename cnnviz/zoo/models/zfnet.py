@@ -13,7 +13,8 @@ Departures from the paper:
   pool1 pad 1 (110 -> 55), conv2 pad 0 (55 -> 26), pool2 pad 1 (26 -> 13), conv3-5 pad 1, pool5 pad 0
   (13 -> 6). Caffe-style ceil-mode pooling without padding gives the same sizes.
 * "Contrast normalisation across feature maps" is AlexNet's LRN with AlexNet's constants.
-* The renormalisation of conv filters whose RMS exceeds 0.1 is a training rule, not a layer: not here.
+* The rescaling of every conv filter whose RMS exceeds 0.1 back to 0.1 is a training rule on the weights,
+  not a layer: not here.
 
 ``zfnet`` follows Figure 3 (384-384-256 filters in conv3-5). ``zfnet_wide`` has 512-1024-512, the
 paper's Table 1 variant "layers 3,4,5: 512,1024,512 maps" and the version CS231n describes.
