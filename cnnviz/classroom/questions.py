@@ -253,7 +253,7 @@ class LayerAsked(Asked):
         self.answer = next(a for a in self.question.answers() if a.key == self.ask)
 
     def prompt(self) -> list[str]:
-        return [self.question.describe(), _("What is this layer's {what}?").format(what=self.answer.label),
+        return [self.question.describe(), _("{what}: what is it for this layer?").format(what=self.answer.label),
                 self.answer.help]
 
     def source(self) -> str | None:
