@@ -4,7 +4,7 @@ to run as root: as root the cluster runs as ``nobody``.
 
     with cluster() as pg:
         url = pg.new_database()    # postgresql://cnnviz@127.0.0.1:PORT/NAME, a fresh empty database
-        pg.restart()               # stop and start again (a restart in the middle of a class)
+        pg.stop(); pg.start()      # a restart in the middle of a class
 """
 
 from __future__ import annotations
@@ -64,10 +64,6 @@ class Cluster:
 
     def stop(self, mode: str = "fast") -> None:
         self._pg_ctl("-w", "-m", mode, "stop", check=False)
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
     def new_database(self) -> str:
         import psycopg
