@@ -195,6 +195,28 @@ def test_compose_runs_replicas_behind_the_proxy_with_the_shared_weights():
     assert volume in compose["volumes"] and mode == "ro" and target == _image_env("TORCH_HOME")
 
 
+def test_compose_gives_the_replicas_one_postgresql_with_a_volume_and_a_health_check():
+    compose = _compose()
+    services = compose["services"]
+    app = next(s for s in services.values() if s.get("build", {}).get("dockerfile") == "deploy/Dockerfile")
+    name, db = next((n, s) for n, s in services.items() if s.get("image", "").startswith("postgres:"))
+    assert re.fullmatch(r"postgres:15\.\d+-bookworm", db["image"]), "a pinned PostgreSQL 15 release"
+    url = app["environment"]["CNNVIZ_DATABASE_URL"]
+    assert url.startswith("postgresql://") and f"@{name}:5432/{db['environment']['POSTGRES_DB']}" in url
+    assert app["depends_on"][name]["condition"] == "service_healthy"
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    volume, target = db["volumes"][0].split(":")[:2]
+    assert volume in compose["volumes"] and target == "/var/lib/postgresql/data"
+    assert "ports" not in db, "the database is for the replicas only"
+
+
+def test_the_pods_take_the_database_url_from_a_secret():
+    container = _manifests()["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    variable = next(v for v in container["env"] if v["name"] == "CNNVIZ_DATABASE_URL")
+    assert "value" not in variable and variable["valueFrom"]["secretKeyRef"] == {"name": "cnnviz-database",
+                                                                                "key": "url"}
+
+
 def test_nginx_config_passes_nginx_t_and_matches_the_app(tmp_path):
     from deploy import replicas
 
@@ -359,7 +381,7 @@ def test_kubernetes_manifests_agree_with_the_image_and_the_measurements():
     for probe in ("readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"]["path"] == "/_stcore/health"
     limits = container["resources"]["limits"]
-    env = {variable["name"]: variable["value"] for variable in container["env"]}
+    env = {variable["name"]: variable["value"] for variable in container["env"] if "value" in variable}
     assert limits["cpu"] == "2" and _bytes(limits["memory"]) >= _worst_case_bytes(env)
     # Memory requested as much as may be used: a node short of memory does not evict a pod mid-lesson.
     assert container["resources"]["requests"]["memory"] == limits["memory"]
