@@ -639,3 +639,108 @@ def test_two_replicas_serve_a_class_and_survive_one_stopping(tmp_path):
                   + ", ".join(after_stop) + f"; then a sample photo, then an upload to top-5, on replica {KEPT}")
         finally:
             browser.close()
+
+
+# --- A live class on two replicas sharing PostgreSQL, one of them stopped mid-question ---
+
+ANSWERED = '[data-testid="stMetric"]:has-text("Answered") [data-testid="stMetricValue"]'
+
+
+def _answered(page) -> int:
+    text = page.locator(ANSWERED).first.inner_text(timeout=TIMEOUT_MS).strip()
+    return int(text) if text.isdigit() else -1
+
+
+def _wait_answered(page, count: int, timeout_s: float) -> float:
+    """Seconds until the projector shows ``count`` answers (AssertionError past ``timeout_s``)."""
+    started = time.monotonic()
+    while _answered(page) != count:
+        if time.monotonic() - started > timeout_s:
+            raise AssertionError(f"the projector shows {_answered(page)} answers, not {count}, after {timeout_s} s")
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def _send_answer(page, value: int) -> None:
+    """Type ``value`` and send it; once more if the page was reconnecting (a new session takes the first action
+    as its first run)."""
+    for _attempt in range(3):
+        page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]')
+        page.wait_for_selector(IDLE)
+        field = page.locator('[data-testid="stNumberInput"] input').first
+        field.fill(str(value))
+        page.get_by_role("button", name="Send").click()
+        page.wait_for_selector(IDLE)
+        try:
+            page.get_by_text(f"Your answer {value} is in").wait_for(timeout=5_000)
+            return
+        except Exception:  # noqa: BLE001 — the page was drawn again by the new session: send again
+            continue
+    raise AssertionError(f"{page.url}: the answer {value} was not confirmed")
+
+
+@pytest.mark.slow
+def test_two_replicas_run_a_live_class_and_lose_no_answer_when_one_stops(tmp_path, monkeypatch):
+    """The projector on replica A sees an answer sent on replica B within 2 s; B stops mid-question: its students'
+    pages reconnect to A, the answer sent on B is still counted, and a student answers through A."""
+    from cnnviz.classroom import rooms, store
+    from deploy import replicas
+    from tests import postgres
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium_available
+
+    _require(chromium_available(), "Debian chromium is not installed (apt-get install -y chromium)")
+    _require(replicas.nginx_available(), "nginx is not installed (apt-get install -y nginx)")
+    _require(postgres.binaries() is not None, f"PostgreSQL is not installed ({postgres.INSTALL})")
+    from playwright.sync_api import sync_playwright
+
+    started = time.monotonic()
+    with postgres.cluster() as pg, sync_playwright() as playwright:
+        url = pg.new_database()
+        monkeypatch.setenv("CNNVIZ_DATABASE_URL", url)  # the replicas inherit it
+        engine = store.make_engine()
+        store.use_engine(engine)
+        room = rooms.start_class("test")
+        rooms.ask(room.code, room.key, {"kind": "output_size", "W": 224, "F": 3, "P": 1, "S": 2})  # 112
+        with replicas.replicas(2) as cluster:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                print(f"\n{time.monotonic() - started:5.1f} s  PostgreSQL, two replicas and nginx up")
+                projector, projector_route = _session_on(browser, cluster, KEPT)
+                early, early_route = _session_on(browser, cluster, STOPPED, watch=True)
+                late, late_route = _session_on(browser, cluster, STOPPED)
+                _open((projector, f"{cluster.url}/class?room={room.code}&key={room.key}", "Live class"),
+                      (early, f"{cluster.url}/class?room={room.code}", "Live class"),
+                      (late, f"{cluster.url}/class?room={room.code}", "Live class"))
+                _wait_answered(projector, 0, 10)
+
+                _send_answer(early, 112)
+                lag = _wait_answered(projector, 1, 10)
+                print(f"{time.monotonic() - started:5.1f} s  an answer on replica {STOPPED} on the projector on "
+                      f"replica {KEPT} after {lag:.2f} s")
+                assert lag <= 2.0, f"the projector showed the answer after {lag:.2f} s"
+                for route, replica in ((projector_route, KEPT), (early_route, STOPPED), (late_route, STOPPED)):
+                    assert cluster.replica_of(route) == replica
+
+                cluster.stop(STOPPED)
+                assert not replicas.answers(cluster.replicas[STOPPED].url)
+                print(f"{time.monotonic() - started:5.1f} s  replica {STOPPED} stopped mid-question")
+                assert _answered(projector) == 1, "the answer sent on the stopped replica is gone"
+                _send_answer(late, 111)  # through the kept replica
+                assert _served_by(cluster, late_route, KEPT, timeout_s=30) == KEPT
+                lag = _wait_answered(projector, 2, 10)
+                assert lag <= 2.0, f"the projector showed the answer after {lag:.2f} s"
+                early.reload()  # the stopped replica's first student, on the kept replica: still counted
+                early.get_by_text("Your answer 112 is in").wait_for()
+                assert _served_by(cluster, early_route, KEPT, timeout_s=30) == KEPT
+                projector.get_by_role("button", name="Reveal").click()
+                projector.get_by_text("1 forgot the padding").wait_for()
+                _no_error_box(projector, early, late)
+                print(f"{time.monotonic() - started:5.1f} s  both answers counted on replica {KEPT}; revealed")
+            except Exception:
+                for name, page in (("projector", projector), ("early", early), ("late", late)):
+                    page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
+                raise
+            finally:
+                browser.close()
+                store.use_engine(None)
+                engine.dispose()
