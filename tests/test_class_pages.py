@@ -115,7 +115,7 @@ def test_a_wrong_or_missing_key_opens_the_students_view_or_a_message():
 
 def test_follow_mode_shows_the_instructors_walk_step_on_the_phone():
     projector, code, key = _instructor()
-    projector.toggle(key="class_follow").set_value(True).run()
+    projector.toggle(key="class_follow_toggle").set_value(True).run()
     phone = _open(room=code)
     projector.switch_page("pages/vgg16.py").run()
     projector.query_params.clear()

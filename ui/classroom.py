@@ -41,6 +41,9 @@ def render() -> None:
     if raw is not None and code is None:
         st.warning(_("This link's room code is not one: codes are six letters and digits."),
                    icon=":material/link_off:")
+    held = st.session_state.get(HELD)
+    if raw is None and held and rooms_open(held[0]):  # back from an architecture page: the room this tab teaches
+        code, st.query_params[ROOM], st.query_params[KEY] = held[0], held[0], held[1]
     try:
         if code is None:
             _start_or_join()
@@ -57,6 +60,13 @@ def render() -> None:
         _reconnecting()
     except rooms.ClassError as error:
         st.warning(error.text(), icon=":material/info:")
+
+
+def rooms_open(code: str) -> bool:
+    try:
+        return rooms.version(code) is not None
+    except StoreUnavailable:
+        return True  # shown as reconnecting below
 
 
 def _reconnecting() -> None:
@@ -129,7 +139,9 @@ def _instructor(code: str, key: str) -> None:
             st.write(_("This link opens the room as its instructor on any machine: it holds the key that asks, "
                        "reveals and ends. Share the join link, never this one."))
             st.code(f"{link}&{KEY}={quote(key)}", language=None, wrap_lines=True)
-        st.toggle(_("Phones follow my walk"), key=FOLLOW,
+        # Kept outside the widget's own state, which Streamlit drops on a page without the widget (the walk's).
+        st.toggle(_("Phones follow my walk"), value=bool(st.session_state.get(FOLLOW)), key="class_follow_toggle",
+                  on_change=lambda: st.session_state.update({FOLLOW: st.session_state["class_follow_toggle"]}),
                   help=_("While on, the students' phones show the architecture page and walk step you are on in "
                          "this browser tab."))
     _live_projector(code, key)
