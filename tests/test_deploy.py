@@ -703,6 +703,7 @@ def test_two_replicas_run_a_live_class_and_lose_no_answer_when_one_stops(tmp_pat
         rooms.ask(room.code, room.key, {"kind": "output_size", "W": 224, "F": 3, "P": 1, "S": 2})  # 112
         with replicas.replicas(2) as cluster:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            projector = early = late = None
             try:
                 print(f"\n{time.monotonic() - started:5.1f} s  PostgreSQL, two replicas and nginx up")
                 projector, projector_route = _session_on(browser, cluster, KEPT)
@@ -738,7 +739,8 @@ def test_two_replicas_run_a_live_class_and_lose_no_answer_when_one_stops(tmp_pat
                 print(f"{time.monotonic() - started:5.1f} s  both answers counted on replica {KEPT}; revealed")
             except Exception:
                 for name, page in (("projector", projector), ("early", early), ("late", late)):
-                    page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
+                    if page is not None:
+                        page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
                 raise
             finally:
                 browser.close()
