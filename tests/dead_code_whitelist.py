@@ -11,3 +11,6 @@ _.one_torch_thread, _.deterministic, _.no_torchvision_weights  # pytest fixtures
 _.onnx_classifier_size, _.working_directory  # cnnviz.sandbox_jobs: the fork server calls its jobs by name
 _.warm_sandbox, _.components_scanned_once  # pytest fixtures (autouse)
 _.pytest_configure, _.pytest_collection_modifyitems  # pytest hooks (tests/conftest.py)
+_.downgrade  # an Alembic migration's step back, called by Alembic by name (cnnviz/classroom/migrations)
+_._connected, _._begin, _.isolation_level  # SQLAlchemy event listeners and the sqlite3 option they set
+_.class_store  # pytest fixture (autouse)

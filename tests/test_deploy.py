@@ -195,6 +195,28 @@ def test_compose_runs_replicas_behind_the_proxy_with_the_shared_weights():
     assert volume in compose["volumes"] and mode == "ro" and target == _image_env("TORCH_HOME")
 
 
+def test_compose_gives_the_replicas_one_postgresql_with_a_volume_and_a_health_check():
+    compose = _compose()
+    services = compose["services"]
+    app = next(s for s in services.values() if s.get("build", {}).get("dockerfile") == "deploy/Dockerfile")
+    name, db = next((n, s) for n, s in services.items() if s.get("image", "").startswith("postgres:"))
+    assert re.fullmatch(r"postgres:15\.\d+-bookworm", db["image"]), "a pinned PostgreSQL 15 release"
+    url = app["environment"]["CNNVIZ_DATABASE_URL"]
+    assert url.startswith("postgresql://") and f"@{name}:5432/{db['environment']['POSTGRES_DB']}" in url
+    assert app["depends_on"][name]["condition"] == "service_healthy"
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    volume, target = db["volumes"][0].split(":")[:2]
+    assert volume in compose["volumes"] and target == "/var/lib/postgresql/data"
+    assert "ports" not in db, "the database is for the replicas only"
+
+
+def test_the_pods_take_the_database_url_from_a_secret():
+    container = _manifests()["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    variable = next(v for v in container["env"] if v["name"] == "CNNVIZ_DATABASE_URL")
+    assert "value" not in variable and variable["valueFrom"]["secretKeyRef"] == {"name": "cnnviz-database",
+                                                                                "key": "url"}
+
+
 def test_nginx_config_passes_nginx_t_and_matches_the_app(tmp_path):
     from deploy import replicas
 
@@ -359,7 +381,7 @@ def test_kubernetes_manifests_agree_with_the_image_and_the_measurements():
     for probe in ("readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"]["path"] == "/_stcore/health"
     limits = container["resources"]["limits"]
-    env = {variable["name"]: variable["value"] for variable in container["env"]}
+    env = {variable["name"]: variable["value"] for variable in container["env"] if "value" in variable}
     assert limits["cpu"] == "2" and _bytes(limits["memory"]) >= _worst_case_bytes(env)
     # Memory requested as much as may be used: a node short of memory does not evict a pod mid-lesson.
     assert container["resources"]["requests"]["memory"] == limits["memory"]
@@ -617,3 +639,110 @@ def test_two_replicas_serve_a_class_and_survive_one_stopping(tmp_path):
                   + ", ".join(after_stop) + f"; then a sample photo, then an upload to top-5, on replica {KEPT}")
         finally:
             browser.close()
+
+
+# --- A live class on two replicas sharing PostgreSQL, one of them stopped mid-question ---
+
+ANSWERED = '[data-testid="stMetric"]:has-text("Answered") [data-testid="stMetricValue"]'
+
+
+def _answered(page) -> int:
+    text = page.locator(ANSWERED).first.inner_text(timeout=TIMEOUT_MS).strip()
+    return int(text) if text.isdigit() else -1
+
+
+def _wait_answered(page, count: int, timeout_s: float) -> float:
+    """Seconds until the projector shows ``count`` answers (AssertionError past ``timeout_s``)."""
+    started = time.monotonic()
+    while _answered(page) != count:
+        if time.monotonic() - started > timeout_s:
+            raise AssertionError(f"the projector shows {_answered(page)} answers, not {count}, after {timeout_s} s")
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def _send_answer(page, value: int) -> None:
+    """Type ``value`` and send it; once more if the page was reconnecting (a new session takes the first action
+    as its first run)."""
+    for _attempt in range(3):
+        page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]')
+        page.wait_for_selector(IDLE)
+        field = page.locator('[data-testid="stNumberInput"] input').first
+        field.fill(str(value))
+        page.get_by_role("button", name="Send").click()
+        page.wait_for_selector(IDLE)
+        try:
+            page.get_by_text(f"Your answer {value} is in").wait_for(timeout=5_000)
+            return
+        except Exception:  # noqa: BLE001 — the page was drawn again by the new session: send again
+            continue
+    raise AssertionError(f"{page.url}: the answer {value} was not confirmed")
+
+
+@pytest.mark.slow
+def test_two_replicas_run_a_live_class_and_lose_no_answer_when_one_stops(tmp_path, monkeypatch):
+    """The projector on replica A sees an answer sent on replica B within 2 s; B stops mid-question: its students'
+    pages reconnect to A, the answer sent on B is still counted, and a student answers through A."""
+    from cnnviz.classroom import rooms, store
+    from deploy import replicas
+    from tests import postgres
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium_available
+
+    _require(chromium_available(), "Debian chromium is not installed (apt-get install -y chromium)")
+    _require(replicas.nginx_available(), "nginx is not installed (apt-get install -y nginx)")
+    _require(postgres.binaries() is not None, f"PostgreSQL is not installed ({postgres.INSTALL})")
+    from playwright.sync_api import sync_playwright
+
+    started = time.monotonic()
+    with postgres.cluster() as pg, sync_playwright() as playwright:
+        url = pg.new_database()
+        monkeypatch.setenv("CNNVIZ_DATABASE_URL", url)  # the replicas inherit it
+        engine = store.make_engine()
+        store.use_engine(engine)
+        room = rooms.start_class("test")
+        rooms.ask(room.code, room.key, {"kind": "output_size", "W": 224, "F": 3, "P": 1, "S": 2})  # 112
+        with replicas.replicas(2) as cluster:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            projector = early = late = None
+            try:
+                print(f"\n{time.monotonic() - started:5.1f} s  PostgreSQL, two replicas and nginx up")
+                projector, projector_route = _session_on(browser, cluster, KEPT)
+                early, early_route = _session_on(browser, cluster, STOPPED, watch=True)
+                late, late_route = _session_on(browser, cluster, STOPPED)
+                _open((projector, f"{cluster.url}/class?room={room.code}&key={room.key}", "Live class"),
+                      (early, f"{cluster.url}/class?room={room.code}", "Live class"),
+                      (late, f"{cluster.url}/class?room={room.code}", "Live class"))
+                _wait_answered(projector, 0, 10)
+
+                _send_answer(early, 112)
+                lag = _wait_answered(projector, 1, 10)
+                print(f"{time.monotonic() - started:5.1f} s  an answer on replica {STOPPED} on the projector on "
+                      f"replica {KEPT} after {lag:.2f} s")
+                assert lag <= 2.0, f"the projector showed the answer after {lag:.2f} s"
+                for route, replica in ((projector_route, KEPT), (early_route, STOPPED), (late_route, STOPPED)):
+                    assert cluster.replica_of(route) == replica
+
+                cluster.stop(STOPPED)
+                assert not replicas.answers(cluster.replicas[STOPPED].url)
+                print(f"{time.monotonic() - started:5.1f} s  replica {STOPPED} stopped mid-question")
+                assert _answered(projector) == 1, "the answer sent on the stopped replica is gone"
+                _send_answer(late, 111)  # through the kept replica
+                assert _served_by(cluster, late_route, KEPT, timeout_s=30) == KEPT
+                lag = _wait_answered(projector, 2, 10)
+                assert lag <= 2.0, f"the projector showed the answer after {lag:.2f} s"
+                early.reload()  # the stopped replica's first student, on the kept replica: still counted
+                early.get_by_text("Your answer 112 is in").wait_for()
+                assert _served_by(cluster, early_route, KEPT, timeout_s=30) == KEPT
+                projector.get_by_role("button", name="Reveal").click()
+                projector.get_by_text("1 forgot the padding").wait_for()
+                _no_error_box(projector, early, late)
+                print(f"{time.monotonic() - started:5.1f} s  both answers counted on replica {KEPT}; revealed")
+            except Exception:
+                for name, page in (("projector", projector), ("early", early), ("late", late)):
+                    if page is not None:
+                        page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
+                raise
+            finally:
+                browser.close()
+                store.use_engine(None)
+                engine.dispose()

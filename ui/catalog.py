@@ -80,6 +80,14 @@ MINI_TRAININGS: list[PageEntry] = [
 ]
 
 
+# A live class: the instructor asks, the phones answer, the projector shows what the room got wrong.
+CLASS: list[PageEntry] = [
+    PageEntry(N_("Live class"), "class",
+              N_("Start a class: a room code and QR code, questions from any walk step, answers from every phone."),
+              ":material/co_present:"),
+]
+
+
 def page_groups() -> dict[str, list[PageEntry]]:
     # An architecture's line is translated here, in the session's language (app.py and the home page call this on
     # every run): the year is no text, and _() of the line the home page calls again hands a translation back.
@@ -95,5 +103,5 @@ def page_groups() -> dict[str, list[PageEntry]]:
                            N_("Freeze the encoder and train a new head, or fine-tune: what trains, counted."),
                            ":material/swap_horiz:"))
     groups = {N_("Start"): START, N_("Architectures"): archs, N_("Concept labs"): CONCEPT_LABS,
-              N_("Image lab"): IMAGE_LAB, N_("Mini-trainings"): MINI_TRAININGS}
+              N_("Image lab"): IMAGE_LAB, N_("Mini-trainings"): MINI_TRAININGS, N_("Class"): CLASS}
     return {name: entries for name, entries in groups.items() if entries}

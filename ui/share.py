@@ -23,7 +23,8 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 
 
 def _dialog() -> None:
-    link = url_state.current_link(leave_out=(presenter.KEY,))  # the projector's large type is not for a phone
+    # The projector's large type is not for a phone, and a live class's instructor key stays with the instructor.
+    link = url_state.current_link(leave_out=(presenter.KEY, "key"))
     big = presenter.presenting()
     code, words = st.columns([4, 5] if big else [1, 2])
     code.image(qr_png(link, scale=12 if big else 8), width="stretch")

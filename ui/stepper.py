@@ -66,6 +66,7 @@ def walk(key: str, name: str, input_size: int | None, summary: Summary) -> None:
     step = steps[number - 1]
 
     shown = step
+    inside = False
     if layers := _openable(step):
         opened = st.toggle(_("Open {block} into its {count} layers").format(block=step.title, count=len(layers)),
                            key=url_state.flag("open", open_key))
@@ -74,8 +75,12 @@ def walk(key: str, name: str, input_size: int | None, summary: Summary) -> None:
             sub = st.select_slider(
                 _("Layer of the block"), inner, format_func=lambda n: f"{n}/{len(layers)} · {layers[n - 1].title}",
                 key=url_state.bind("sub", sub_key, 1, parse=int, choices=inner))
-            shown = layers[sub - 1]
-    _draw(name, input_size, step, shown)
+            shown, inside = layers[sub - 1], True
+    draw_step(name, input_size, step, shown)
+    if st.session_state.get("class_held"):  # this session teaches a live class (ui.classroom): phones may follow
+        from ui import classroom
+
+        classroom.publish_step(key, name, input_size, number, st.session_state.get(sub_key) if inside else None)
 
     with st.expander(_("The whole walk as text, in the notes' notation")):
         lines = [f"1. [{input_step(summary)}] INPUT"]
@@ -84,7 +89,9 @@ def walk(key: str, name: str, input_size: int | None, summary: Summary) -> None:
         st.markdown("\n".join(lines))
 
 
-def _draw(name: str, input_size: int | None, step, shown) -> None:
+def draw_step(name: str, input_size: int | None, step, shown) -> None:
+    """One step of the walk: its numbers and formulas, its volume drawing and the graph around it (the layer walk,
+    and a phone that follows the projector's walk in a live class)."""
     inside = shown is not step
     text, graph = st.columns([3, 2])
     with text:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from cnnviz.analysis import conv_arithmetic as arithmetic
 from cnnviz.format import latex_text
-from cnnviz.i18n import _
+from cnnviz.i18n import N_, _
 
 def float32_bytes() -> int:
     import torch
@@ -240,55 +240,81 @@ class LayerQuestion:
     def why_wrong(self, key: str, given: int) -> str | None:
         """The usual slip that gives ``given`` for answer ``key``, in one sentence, or None if none fits. Where
         several slips give the same number (2 groups forgotten is also 2x the MACs, as FLOPs), each is said."""
-        fitting = list(dict.fromkeys(explanation for slip, explanation in self._slips(key) if slip == given))
+        fitting = list(dict.fromkeys(explanation for value, _name, explanation in self._slips(key) if value == given))
         if len(fitting) < 2:
             return fitting[0] if fitting else None
         # A space between sentences, none after a full-width stop (Chinese writes sentences without one).
         either = "".join(s if s.endswith(("。", "！", "？")) else s + " " for s in fitting).rstrip()
         return _("Either slip gives this number. {slips}").format(slips=either)
 
-    def _groups_ignored(self, key: str) -> list[tuple[int, str]]:
+    def slip(self, key: str, given: int) -> tuple[str, str] | None:
+        """(the slip's name in ``SLIPS``, its explanation) of the usual slip that gives ``given`` for answer
+        ``key``, or None if none fits."""
+        for value, name, explanation in self._slips(key):
+            if value == given:
+                return name, explanation
+        return None
+
+    def _groups_ignored(self, key: str) -> list[tuple[int, str, str]]:
         """The answer a student gets by forgetting that a grouped filter reads only C/g channels."""
         if self.groups == 1:
             return []
-        return [(getattr(replace(self, groups=1), key),
+        return [(getattr(replace(self, groups=1), key), "groups",
                  _("With {groups} groups each filter reads only C/g = {per_group} channels.").format(
                      groups=self.groups, per_group=self.in_channels // self.groups))]
 
-    def _slips(self, key: str) -> list[tuple[int, str]]:
+    def _slips(self, key: str) -> list[tuple[int, str, str]]:
         if key == "output":
-            slips = [(replace(self, ceil_mode=not self.ceil_mode).output_size,
+            slips = [(replace(self, ceil_mode=not self.ceil_mode).output_size, "rounding",
                       _("This pooling has ceil_mode=True: PyTorch rounds up, so a last partial window still makes "
                         "an output pixel.") if self.ceil_mode else
                       _("PyTorch rounds down (floor) here: a last partial window makes no output pixel."))]
             if self.padding or self.pad_after:
-                slips.append((replace(self, padding=0, padding_after=0).output_size,
+                slips.append((replace(self, padding=0, padding_after=0).output_size, "padding",
                               _("The padding is missing: it adds pixels on both sides before the window slides.")))
             if self.dilation > 1:
-                slips.append((replace(self, dilation=1).output_size,
+                slips.append((replace(self, dilation=1).output_size, "dilation",
                               _("A dilated kernel spans D(F-1)+1 pixels, not F.")))
             return slips
         if key in ("params", "macs", "weight_bytes") and self.pooling:
             return []
         if key == "params":
-            return [(replace(self, bias=not self.bias).params,
+            return [(replace(self, bias=not self.bias).params, "bias_missing" if self.bias else "bias_counted",
                      _("This layer has a bias: add one per filter.") if self.bias else
                      _("This layer has no bias (bias=False), so there is no +1 per filter.")),
                     *self._groups_ignored("params")]
         if key == "macs":
-            return [(2 * self.macs, _("That is FLOPs: one MAC is a multiplication and an addition, 2 FLOPs.")),
+            return [(2 * self.macs, "flops",
+                     _("That is FLOPs: one MAC is a multiplication and an addition, 2 FLOPs.")),
                     *self._groups_ignored("macs")]
         if key == "weight_bytes":
-            return [(self.params, _("That is the number of parameters; each float32 number takes {bytes} "
-                                    "bytes.").format(bytes=float32_bytes()))]
+            return [(self.params, "bytes", _("That is the number of parameters; each float32 number takes {bytes} "
+                                             "bytes.").format(bytes=float32_bytes()))]
         if key == "activations":
-            return [(self.output_size ** 2,
+            return [(self.output_size ** 2, "channels",
                      _("Count every channel: the map has W_out x W_out values per channel."))]
         if key == "field" and self.has_field:
-            return [(self.field_in + arithmetic.effective_kernel(self.kernel, self.dilation) - 1,
+            return [(self.field_in + arithmetic.effective_kernel(self.kernel, self.dilation) - 1, "jump_missing",
                      _("Each step of the kernel moves j = {jump} input pixels: multiply (F - 1) by the "
                        "input's jump.").format(jump=self.jump_in))]
         if key == "jump" and self.has_field:
-            return [(self.stride, _("The jump multiplies: the input's jump {jump} times the stride.").format(
-                jump=self.jump_in))]
+            return [(self.stride, "jump_added", _("The jump multiplies: the input's jump {jump} times the "
+                                                  "stride.").format(jump=self.jump_in))]
         return []
+
+
+# The usual slips by name, as a few words for a count ("14 forgot the padding"): a projector groups a room's wrong
+# answers by them. Shown as ``_(SLIPS[name])``.
+SLIPS = {
+    "rounding": N_("rounded the wrong way"),
+    "padding": N_("forgot the padding"),
+    "dilation": N_("ignored the dilation"),
+    "bias_missing": N_("forgot the bias"),
+    "bias_counted": N_("counted the bias"),
+    "groups": N_("ignored the groups"),
+    "flops": N_("gave FLOPs for MACs"),
+    "bytes": N_("gave parameters for bytes"),
+    "channels": N_("forgot the channels"),
+    "jump_missing": N_("forgot the jump"),
+    "jump_added": N_("took the stride for the jump"),
+}
