@@ -124,3 +124,34 @@ class Design:
 
     def with_layers(self, layers) -> "Design":
         return Design(self.channels, self.side, self.classes, tuple(layers))
+
+
+def describe(layer: Layer) -> str:
+    """One line for the editor's list, in the session's language: "convolution 16, 3x3, stride 2, padding 1"."""
+    from cnnviz.i18n import _
+
+    get, kind = layer.get, layer.kind
+    name = _(KINDS[kind].label)
+    if kind == "conv":
+        parts = [f"{get('out')}", f"{get('kernel')}x{get('kernel')}"]
+        parts += [_("{name} {value}").format(name=_(KINDS[kind].setting(key).label), value=get(key))
+                  for key, default in (("stride", 1), ("padding", 0), ("dilation", 1), ("groups", 1))
+                  if get(key) != default]
+        parts += [] if get("bias") else [_("no bias")]
+        return f"{name} " + ", ".join(parts)
+    if kind in ("maxpool", "avgpool"):
+        parts = [f"{get('kernel')}x{get('kernel')}",
+                 _("{name} {value}").format(name=_("stride"), value=layer.stride())]
+        parts += [_("{name} {value}").format(name=_("padding"), value=get("padding"))] if get("padding") else []
+        parts += [_("ceil mode")] if get("ceil_mode") else []
+        return f"{name} " + ", ".join(parts)
+    if kind == "linear":
+        text = f"{name} → {get('out'):,}"
+        return text + ("" if get("bias") else ", " + _("no bias"))
+    if kind == "dropout":
+        return f"{name} p={get('p'):g}"
+    if kind == "adaptiveavg":
+        return f"{name} → {get('size')}x{get('size')}"
+    if kind == "add" and not get("project"):
+        return name + ", " + _("no projection")
+    return name
