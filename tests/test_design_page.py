@@ -124,3 +124,14 @@ def test_export_tab_offers_the_files_and_opens_the_design_on_your_network():
     assert not app.exception
     assert "Your network" == app.title[0].value
     assert any(m.value == "61.71 K" for m in app.metric)
+
+
+@pytest.mark.parametrize("language,words", [("zh", "第 4 层：5x5 的卷积核放不进 4x4 的特征图"),
+                                            ("ko", "레이어 4: 5x5 커널이 4x4 맵에 들어가지 않습니다")])
+def test_the_mistake_is_said_in_the_sessions_language(language, words):
+    app = open_page(PAGE)
+    app.query_params["lang"] = language
+    app.query_params["net"] = "1_1x12_10_c6k5,t,as2,c16k5"
+    app.run()
+    assert not app.exception
+    assert words in app.error[0].value
