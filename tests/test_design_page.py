@@ -135,3 +135,16 @@ def test_the_mistake_is_said_in_the_sessions_language(language, words):
     app.run()
     assert not app.exception
     assert words in app.error[0].value
+
+
+@pytest.mark.parametrize("tab", ["graph", "cost", "walk"])
+def test_graph_cost_and_walk_draw_a_design_with_spans(tab):
+    from cnnviz.designer.templates import resnet18
+
+    app = open_page(PAGE)
+    app.query_params.update({"net": to_link(resnet18()), "tab": tab, "step": "3"})
+    app.run()
+    assert not app.exception and not app.error
+    if tab == "walk":
+        assert app.markdown[[m.value.startswith("####") for m in app.markdown].index(True)].value == \
+            "#### residual5 · Residual"
