@@ -17,16 +17,18 @@ from cnnviz.designer.link import DesignFormatError, from_link, layer_from, to_js
 from cnnviz.designer.templates import TEMPLATES
 from cnnviz.format import count
 from cnnviz.i18n import N_, _, current
-from ui import cached, linked_tabs, presenter, url_state
+from ui import cached, design_training, linked_tabs, presenter, url_state
 from ui.plain import plain
 
 PAGE = "design"
 NET = f"{PAGE}_net"  # the design's link text
 DEFAULT = to_link(TEMPLATES["lenet5"][1]())
 TABS = {"table": N_("Layer table"), "graph": N_("Layer graph"), "cost": N_("Where the cost is"),
-        "walk": N_("Layer walk"), "classics": N_("Among the classics"), "export": N_("Export")}
+        "walk": N_("Layer walk"), "classics": N_("Among the classics"), "train": N_("Train on digits"),
+        "export": N_("Export")}
 NUMBER = st.column_config.NumberColumn(format="localized")
 MOST_BUDGET = 10**12
+WEIGHTS = "my_cnn_weights.pt"
 
 
 def _design() -> Design:
@@ -76,7 +78,8 @@ def render() -> None:
                                         key=f"{PAGE}_cost"),
         "walk": lambda: _walk(text, language),
         "classics": lambda: _classics(report),
-        "export": lambda: _export(design, report)})
+        "train": lambda: design_training.render(design, report, text),
+        "export": lambda: _export(design, report, text)})
 
 
 # --- the design's start, input and totals ----------------------------------------------------------------------
@@ -345,18 +348,28 @@ def _classics(report) -> None:
         size=report.design.side))
 
 
+def _trained_model(design: Design, text: str):
+    """The module with this session's trained weights of this design, or None (fresh random weights then)."""
+    from cnnviz.designer.training import trained_model
+
+    result = design_training.trained(text)
+    return trained_model(design, result[1]) if result else None
+
+
 def _open_on_your_network() -> None:
     from cnnviz.any_network.onnx_file import OnnxFile
     from cnnviz.designer.code import onnx_bytes
     from ui.any_network import ONNX_KEY
 
-    st.session_state[ONNX_KEY] = OnnxFile("design.onnx", onnx_bytes(_design()))
+    text = st.session_state[NET]
+    design = from_link(text)
+    st.session_state[ONNX_KEY] = OnnxFile("design.onnx", onnx_bytes(design, _trained_model(design, text)))
     st.session_state.setdefault("_url_state_kept", {})["your_network_source"] = "onnx"
     st.session_state.pop("your_network_source", None)
 
 
-def _export(design: Design, report) -> None:
-    from cnnviz.designer.code import onnx_bytes, pytorch_code
+def _export(design: Design, report, text: str) -> None:
+    from cnnviz.designer.code import onnx_bytes, pytorch_code, weights_bytes
 
     st.markdown(_("**The link**: the whole design is in this page's address; share it as it is."))
     st.code(url_state.current_link(), language=None, wrap_lines=True)
@@ -366,14 +379,27 @@ def _export(design: Design, report) -> None:
     if not report.runs:
         st.info(_("PyTorch code and ONNX need a design that runs to its end: fix the mistake first."))
         return
-    middle.download_button(_("Download PyTorch code"), pytorch_code(design), "my_cnn.py", "text/x-python",
+    model = _trained_model(design, text)
+    weights = WEIGHTS if model is not None else None
+    code = pytorch_code(design, weights)
+    middle.download_button(_("Download PyTorch code"), code, "my_cnn.py", "text/x-python",
                            key=f"{PAGE}_code", icon=":material/code:")
-    right.download_button(_("Download ONNX"), lambda: onnx_bytes(design), "design.onnx", "application/octet-stream",
-                          key=f"{PAGE}_onnx", icon=":material/download:")
+    right.download_button(_("Download ONNX"), lambda: onnx_bytes(design, model), "design.onnx",
+                          "application/octet-stream", key=f"{PAGE}_onnx", icon=":material/download:")
     st.caption(_("`python -m cnnviz summary design.json` prints the same table and totals; `python my_cnn.py` "
                  "builds the network and prints its parameters."))
+    if model is None:
+        st.caption(_("The ONNX file holds fresh random weights; train the design on the digits (its tab) and the "
+                     "file holds the trained ones."))
+    else:
+        accuracy = design_training.trained(text)[0].test_accuracy
+        st.download_button(_("Download the trained weights"), lambda: weights_bytes(model), WEIGHTS,
+                           "application/octet-stream", key=f"{PAGE}_weights", icon=":material/download:")
+        st.caption(_("The ONNX file and the weights hold the weights trained in this session ({accuracy} test "
+                     "accuracy on the digits); the code's `trained()` loads {file}.").format(
+            accuracy=f"{accuracy:.1%}", file=WEIGHTS))
     if st.button(_("Open on Your network"), on_click=_open_on_your_network, key=f"{PAGE}_open_onnx",
                  icon=":material/open_in_new:"):
         st.switch_page("pages/your-network.py")
     with st.expander(_("The PyTorch code")):
-        st.code(pytorch_code(design), language="python")
+        st.code(code, language="python")

@@ -34,8 +34,9 @@ def _sequence(items: list[Planned], indent: int) -> str:
     return "nn.Sequential(OrderedDict([\n" + "\n".join(lines) + f"\n{pad}]))"
 
 
-def pytorch_code(design: Design) -> str:
-    """The file's text. The design must run (no blocking mistake)."""
+def pytorch_code(design: Design, weights: str | None = None) -> str:
+    """The file's text. The design must run (no blocking mistake). ``weights``: the name of a file of trained
+    weights (``weights_bytes``) that the file's ``trained()`` loads."""
     from cnnviz.designer import modules
 
     report = analyse(design)
@@ -46,6 +47,14 @@ def pytorch_code(design: Design) -> str:
     classes = "".join("\n\n\n" + inspect.getsource(getattr(modules, name)).rstrip("\n") for name in ("Residual", "Concat")
                       if name in used)
     shape = f"{design.channels}, {design.side}, {design.side}"
+    loader = "" if weights is None else f'''
+
+
+def trained(path: str = {weights!r}) -> nn.Sequential:
+    """build() holding the weights trained on the designer's page (its weights download)."""
+    model = build()
+    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return model.eval()'''
     return f'''"""A CNN from the cnnviz network designer: input {design.channels}x{design.side}x{design.side}, \
 {design.classes} classes.
 
@@ -60,7 +69,7 @@ from torch import nn{classes}
 
 
 def build() -> nn.Sequential:
-    return {_sequence(planned, 4)}
+    return {_sequence(planned, 4)}{loader}
 
 
 if __name__ == "__main__":
@@ -69,6 +78,17 @@ if __name__ == "__main__":
     print("parameters:", sum(p.numel() for p in model.parameters()))
     print("output:", tuple(model(torch.zeros(1, {shape})).shape))
 '''
+
+
+def weights_bytes(model) -> bytes:
+    """``model``'s weights as a file ``torch.load`` reads (a state dict), for the exported code's ``trained()``."""
+    import io
+
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    return buffer.getvalue()
 
 
 def onnx_bytes(design: Design, model=None) -> bytes:
