@@ -29,6 +29,8 @@ TABS = {"table": N_("Layer table"), "graph": N_("Layer graph"), "cost": N_("Wher
 NUMBER = st.column_config.NumberColumn(format="localized")
 MOST_BUDGET = 10**12
 WEIGHTS = "my_cnn_weights.pt"
+LOADED = f"{PAGE}_registry_loaded"  # (model, layers loaded, layers the designer reads) of the last load
+REGISTRY_DEFAULT = "vgg16"
 
 
 def _design() -> Design:
@@ -86,14 +88,61 @@ def render() -> None:
 def _load() -> None:
     _keep(TEMPLATES[st.session_state[f"{PAGE}_template"]][1]())
     st.session_state[f"{PAGE}_layer"] = 1
+    st.session_state.pop(LOADED, None)
+
+
+def _load_registry() -> None:
+    """The chosen registry model's first layers, as many as asked and as the designer reads."""
+    name, count = st.session_state[f"{PAGE}_registry_model"], int(st.session_state[f"{PAGE}_registry_count"])
+    reading = cached.registry_reading(name)
+    read = len(reading.design.layers)
+    if read:
+        _keep(reading.first(count))
+        st.session_state[f"{PAGE}_layer"] = 1
+    st.session_state[LOADED] = (name, min(count, read), read)
+
+
+def _model_label(name: str) -> str:
+    from cnnviz.zoo.registry import resolve
+
+    return f"{name} · {_(resolve(name)[1].label)}"
 
 
 def _start_from() -> None:
+    from cnnviz.zoo.registry import model_names
+
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     left.selectbox(_("Start from"), list(TEMPLATES), format_func=lambda key: _(TEMPLATES[key][0]),
                    key=f"{PAGE}_template")
     right.button(_("Start from it"), on_click=_load, key=f"{PAGE}_load", icon=":material/restart_alt:",
                  help=_("Replaces the design on the page"))
+    with st.expander(_("Start from a registry model's first layers"), expanded=LOADED in st.session_state):
+        names = model_names()
+        model, count, load = st.columns([3, 2, 1], vertical_alignment="bottom")
+        model.selectbox(_("Model"), names, index=names.index(REGISTRY_DEFAULT), format_func=_model_label,
+                        key=f"{PAGE}_registry_model")
+        count.number_input(_("Its first layers"), min_value=1, max_value=MOST_LAYERS, value=8, step=1,
+                           key=f"{PAGE}_registry_count")
+        load.button(_("Load"), on_click=_load_registry, key=f"{PAGE}_registry_load", icon=":material/download:",
+                    help=_("Replaces the design on the page"), width="stretch")
+        if LOADED in st.session_state:
+            _loaded(*st.session_state[LOADED])
+
+
+def _loaded(name: str, count: int, read: int) -> None:
+    """What the last load took: how many layers, and where the designer stops reading the model."""
+    reading = cached.registry_reading(name)
+    if not read:
+        st.warning(plain(_("The designer cannot read {model}'s first layer: {reason}.").format(
+            model=name, reason=reading.reason())), icon=":material/block:")
+        return
+    if reading.whole:
+        said = _("Loaded {model}'s first {count} layers; the designer reads all {read} of its layers.").format(
+            model=name, count=count, read=read)
+    else:
+        said = _("Loaded {model}'s first {count} layers; the designer reads its first {read}, then {reason}.").format(
+            model=name, count=count, read=read, reason=reading.reason())
+    st.caption(plain(said))
 
 
 def _set_input(name: str) -> None:

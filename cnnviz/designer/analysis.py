@@ -78,6 +78,9 @@ def _names(items: list[Planned], prefix: str = "") -> dict[int, list[str]]:
                 found.setdefault(number, []).extend(names)
             for number, names in _names(item.shortcut, name + ".shortcut.").items():
                 found.setdefault(number, []).extend(names)
+            for index, branch in enumerate(item.branches):
+                for number, names in _names(branch, f"{name}.branches.{index}.").items():
+                    found.setdefault(number, []).extend(names)
         else:
             found.setdefault(item.number, []).append(name)
     return found
@@ -90,6 +93,8 @@ def _closers(items: list[Planned], prefix: str = "") -> dict[int, str]:
         if item.block:
             found[item.closer] = prefix + item.name
             found |= _closers(item.body, prefix + item.name + ".body.")
+            for index, branch in enumerate(item.branches):
+                found |= _closers(branch, f"{prefix}{item.name}.branches.{index}.")
     return found
 
 
@@ -132,13 +137,20 @@ def _rows(design: Design, shaped: list[Shaped], planned: list[Planned], summary:
     field_of = {f.name: f for f in reversed(fields)}
     joins = {n.name: n for n in summary.nodes if n.module is None}
     rows, rf, jump = [], 1, 1.0
+    at_span_start: list[tuple[int, float]] = []  # the field and jump where each open span starts
     for number, shape in enumerate(shaped, start=1):
         layer = design.layers[number - 1]
         own = [name for name in names.get(number, []) if name in by_name]
+        if layer.kind == "span":
+            at_span_start.append((rf, jump))
+        elif layer.kind == "branch" and at_span_start:  # the next branch starts from the span's input
+            rf, jump = at_span_start[-1]
+        elif layer.kind in ("add", "concat") and at_span_start:
+            at_span_start.pop()
         if layer.kind in ("add", "concat") and number in closers:
             block = closers[number]
             own = [name for name in by_name if name.startswith(block + ".shortcut.")]
-            join = next((n for n in joins if n.startswith(block + ".")), None)
+            join = next((n for n in joins if n.rsplit(".", 1)[0] == block), None)
             if join in field_of:
                 rf, jump = field_of[join].rf, field_of[join].jump
         for name in own:

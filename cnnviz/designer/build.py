@@ -1,5 +1,6 @@
 """A design as a ``torch.nn.Module``: an ``nn.Sequential`` whose layers are named by kind and number (``conv1``,
-``relu2``), with a ``Residual`` or ``Concat`` block (``residual4``, named after its span start) holding a span.
+``relu2``), with a ``Residual``, ``Concat`` or ``Branches`` block (``residual4``, named after its span start)
+holding a span.
 
 The same plan writes the exported code (``cnnviz.designer.code``), so the file a student downloads builds exactly
 the module counted here.
@@ -21,56 +22,59 @@ KEEPS_NO_OUTPUT = ("conv", "linear", "bn", "maxpool", "avgpool", "gap", "adaptiv
 @dataclass
 class Planned:
     """One module of the plan: its name in its sequence, the design layer it is (its number), and the Python
-    expression that builds it; a block holds its body's plan and, for an add, its shortcut's."""
+    expression that builds it; a block holds its body's plan and, for an add, its shortcut's (a block of branches,
+    each branch's plan)."""
 
     name: str
     number: int
     code: str
     body: list["Planned"] = field(default_factory=list)
     shortcut: list["Planned"] = field(default_factory=list)
-    block: str = ""  # "Residual" or "Concat" for a span
+    block: str = ""  # "Residual", "Concat" or "Branches" for a span
     closer: int = 0  # the add's or concatenation's number
+    branches: list[list["Planned"]] = field(default_factory=list)  # a span split by branch markers: each one's plan
 
 
 def plan(design: Design, upto: int | None = None) -> list[Planned]:
     """The plan of layers 1..``upto`` (all of them by default), which must be free of blocking mistakes. A span
-    still open at ``upto`` is left out as a block: its layers stay in line."""
+    still open at ``upto`` is no block: its layers stay in line, or, once it has branches, they run side by side
+    and the last one's output goes on (``OpenBranches``: counted, not yet joined)."""
     layers = design.layers[:upto] if upto is not None else design.layers
     shaped, problem = shapes(design.with_layers(layers))
     if problem is not None and problem.blocking and problem.layer is not None and problem.layer <= len(layers) \
             and layers[problem.layer - 1].kind != "span":
         raise ValueError(f"layers up to {len(layers)} do not run: {problem}")
-    closes = _closing(layers)
     top: list[Planned] = []
-    stack: list[tuple[int, list[Planned]]] = [(0, top)]
+    stack: list[tuple[int, list[list[Planned]]]] = [(0, [top])]  # (span start, its branches: the last one open)
     for number, (layer, shape) in enumerate(zip(layers, shaped), start=1):
-        sequence = stack[-1][1]
+        sequence = stack[-1][1][-1]
         if layer.kind == "span":
-            if number in closes:
-                stack.append((number, []))
+            stack.append((number, [[]]))
+            continue
+        if layer.kind == "branch":
+            stack[-1][1].append([])
             continue
         if layer.kind in ("add", "concat"):
-            start, body = stack.pop()
-            block = Planned(f"{'residual' if layer.kind == 'add' else 'concat'}{start}", start, "", body,
-                            block="Residual" if layer.kind == "add" else "Concat", closer=number)
+            start, branches = stack.pop()
+            name = f"{'residual' if layer.kind == 'add' else 'concat'}{start}"
+            if len(branches) > 1:
+                block = Planned(name, start, "", branches=branches, block="Branches", closer=number)
+            else:
+                block = Planned(name, start, "", branches[0], block="Residual" if layer.kind == "add" else "Concat",
+                                closer=number)
             if shape.projected:
                 block.shortcut = _projection(number, shaped[start - 1].input[0], shape)
-            stack[-1][1].append(block)
+            stack[-1][1][-1].append(block)
             continue
         before = layers[number - 2] if number > 1 and sequence else None
         sequence.append(Planned(f"{layer.kind}{number}", number, _expression(layer, shape, before)))
+    while len(stack) > 1:  # spans still open
+        start, branches = stack.pop()
+        if len(branches) > 1:
+            stack[-1][1][-1].append(Planned(f"branches{start}", start, "", branches=branches, block="OpenBranches"))
+        else:
+            stack[-1][1][-1].extend(branches[0])
     return top
-
-
-def _closing(layers: tuple[Layer, ...]) -> dict[int, int]:
-    """Span start number -> the number of the layer that closes it (unclosed spans are absent)."""
-    closes, open_spans = {}, []
-    for number, layer in enumerate(layers, start=1):
-        if layer.kind == "span":
-            open_spans.append(number)
-        elif layer.kind in ("add", "concat") and open_spans:
-            closes[open_spans.pop()] = number
-    return closes
 
 
 def _projection(number: int, channels: int, shape: Shaped) -> list[Planned]:
@@ -119,12 +123,15 @@ def module_of(planned: list[Planned]):
 
     from torch import nn
 
-    from cnnviz.designer.modules import Concat, Residual
+    from cnnviz.designer.modules import Branches, Concat, OpenBranches, Residual
 
     def sequence(items: list[Planned]) -> nn.Sequential:
         modules = OrderedDict()
         for item in items:
-            if item.block == "Residual":
+            if item.block in ("Branches", "OpenBranches"):
+                block = Branches if item.block == "Branches" else OpenBranches
+                modules[item.name] = block(*(sequence(branch) for branch in item.branches))
+            elif item.block == "Residual":
                 modules[item.name] = Residual(sequence(item.body), sequence(item.shortcut) if item.shortcut else None)
             elif item.block == "Concat":
                 modules[item.name] = Concat(sequence(item.body))

@@ -97,7 +97,7 @@ def shapes(design: Design) -> tuple[list[Shaped], Problem | None]:
     shaped: list[Shaped] = []
     current: Shape = (design.channels, design.side, design.side)
     factors: Shape = ()
-    spans: list[tuple[int, Shape]] = []  # open spans: (the span start's number, the span's input)
+    spans: list[_Open] = []  # the spans open at this layer, innermost last
     for number, layer in enumerate(design.layers, start=1):
         try:
             result = _one(number, layer, current, factors, spans)
@@ -106,7 +106,7 @@ def shapes(design: Design) -> tuple[list[Shaped], Problem | None]:
         shaped.append(result)
         current, factors = result.output, result.factors
     if spans:
-        return shaped, _problem(spans[0][0], N_("this span start is never closed"),
+        return shaped, _problem(spans[0].start, N_("this span start is never closed"),
                                 N_("Add a residual add or a concatenation after the span's last layer, or remove "
                                    "the span start"))
     return shaped, _classes_problem(design, current)
@@ -128,6 +128,18 @@ def _classes_problem(design: Design, output: Shape) -> Problem | None:
     return Problem(None, N_("the network ends with {shape} ({values} values) but there are {classes} classes"),
                    {"shape": shape_text(output), "values": _n(values), "classes": _n(design.classes)}, fix,
                    {"classes": _n(design.classes), "last": last}, blocking=False)
+
+
+@dataclass
+class _Open:
+    """A span still open: its start's number, its input, and, once a branch marker came, each finished branch's
+    output and the number of the latest marker (the span start or a branch marker)."""
+
+    start: int
+    input: Shape
+    factors: Shape
+    branches: list[Shape] = field(default_factory=list)
+    marker: int = 0
 
 
 class _Stop(Exception):
@@ -170,8 +182,10 @@ def _one(number: int, layer: Layer, current: Shape, factors: Shape, spans: list)
     if kind == "linear":
         return _linear(number, layer, current, factors)
     if kind == "span":
-        spans.append((number, current))
+        spans.append(_Open(number, current, factors, marker=number))
         return Shaped(current, current, factors)
+    if kind == "branch":
+        return _branch(number, current, spans)
     if kind in CLOSERS:
         return _close(number, layer, current, spans)
     return Shaped(current, current, factors)  # batch norm, activations, dropout
@@ -245,10 +259,17 @@ def _close(number: int, layer: Layer, current: Shape, spans: list) -> Shaped:
         _stop(number, N_("this residual add closes a span, but no span start comes before it") if name == "add" else
               N_("this concatenation closes a span, but no span start comes before it"),
               N_("Insert a span start where the span should begin"))
-    start, before = spans.pop()
+    opened = spans.pop()
+    start, before = opened.start, opened.input
     if start == number - 1:
         _stop(number, N_("the span that starts at layer {start} is empty"),
               N_("Put layers between the span start and its end"), start=start)
+    if opened.branches:
+        if layer.kind == "add":
+            _stop(number, N_("a residual add cannot join the branches of the span that starts at layer {start}"),
+                  N_("Close the branches with a concatenation"), start=start)
+        _empty_branch(number, opened)
+        return _join_branches(number, opened, current)
     if layer.kind == "concat":
         return _concat(number, start, before, current)
     if before == current:
@@ -268,6 +289,38 @@ def _close(number: int, layer: Layer, current: Shape, spans: list) -> Shaped:
               N_("Make the span shrink the map by a whole factor (stride 2 once), or not at all"),
               side=before[1], target=current[1], **joined)
     return Shaped(current, current, projected=True, projection_stride=stride)
+
+
+def _branch(number: int, current: Shape, spans: list[_Open]) -> Shaped:
+    """A branch marker ends the branch before it and starts the next one from the span's input."""
+    if not spans:
+        _stop(number, N_("this branch marker needs a span start before it"),
+              N_("Insert a span start where the branches begin"))
+    opened = spans[-1]
+    _empty_branch(number, opened)
+    opened.branches.append(current)
+    opened.marker = number
+    return Shaped(current, opened.input, opened.factors)
+
+
+def _empty_branch(number: int, opened: _Open) -> None:
+    if opened.marker == number - 1:
+        _stop(number, N_("branch {branch} of the span that starts at layer {start} is empty"),
+              N_("Put at least one layer in every branch"), branch=len(opened.branches) + 1, start=opened.start)
+
+
+def _join_branches(number: int, opened: _Open, current: Shape) -> Shaped:
+    """The concatenation of the branches' outputs along the channels (or the features of vectors)."""
+    outputs = [*opened.branches, current]
+    shapes_text = ", ".join(shape_text(shape) for shape in outputs)
+    if len({len(shape) for shape in outputs}) > 1:
+        _stop(number, N_("the concatenation joins the branches {shapes}: maps and vectors cannot be stacked"),
+              N_("End every branch with a map, or every branch with a vector"), shapes=shapes_text)
+    if len(current) == 3 and len({shape[1:] for shape in outputs}) > 1:
+        _stop(number, N_("the concatenation joins the branches {shapes}: the maps must have the same height and "
+                         "width"), N_("Give every branch the same stride, and padding that keeps the size (1 for a "
+                                      "3x3 window, 2 for a 5x5)"), shapes=shapes_text)
+    return Shaped(current, (sum(shape[0] for shape in outputs), *current[1:]))
 
 
 def _projection_stride(side: int, target: int) -> int | None:

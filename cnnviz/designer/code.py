@@ -16,6 +16,8 @@ def _blocks(items: list[Planned]) -> set[str]:
     for item in items:
         if item.block:
             found |= {item.block} | _blocks(item.body) | _blocks(item.shortcut)
+            for branch in item.branches:
+                found |= _blocks(branch)
     return found
 
 
@@ -28,6 +30,9 @@ def _sequence(items: list[Planned], indent: int) -> str:
             value = f"Residual(\n{pad}        {_sequence(item.body, indent + 8)}{shortcut})"
         elif item.block == "Concat":
             value = f"Concat(\n{pad}        {_sequence(item.body, indent + 8)})"
+        elif item.block == "Branches":
+            value = "Branches(" + ",".join(f"\n{pad}        {_sequence(branch, indent + 8)}"
+                                           for branch in item.branches) + ")"
         else:
             value = item.code
         lines.append(f'{pad}    ("{item.name}", {value}),')
@@ -44,8 +49,8 @@ def pytorch_code(design: Design, weights: str | None = None) -> str:
         raise ValueError(str(report.problem))
     planned = plan(design)
     used = _blocks(planned)
-    classes = "".join("\n\n\n" + inspect.getsource(getattr(modules, name)).rstrip("\n") for name in ("Residual", "Concat")
-                      if name in used)
+    classes = "".join("\n\n\n" + inspect.getsource(getattr(modules, name)).rstrip("\n")
+                      for name in ("Residual", "Concat", "Branches") if name in used)
     shape = f"{design.channels}, {design.side}, {design.side}"
     loader = "" if weights is None else f'''
 

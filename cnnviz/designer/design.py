@@ -4,7 +4,8 @@ the JSON file and the checks read them from.
 
 A span of layers is marked by a ``span`` layer (where it starts) and closed by an ``add`` (a residual connection:
 the span's input is added to its output, through a 1x1 projection where the shapes differ) or a ``concat`` (the
-span's input and output stacked along the channels). Spans may nest.
+span's input and output stacked along the channels). ``branch`` markers split a span into parallel branches, each
+taking the span's input, and its ``concat`` stacks the branches' outputs (an Inception block). Spans may nest.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
         Setting("inputs", "i", N_("inputs it expects (empty: whatever comes)"), None, 1, MOST_FEATURES),
         Setting("bias", "b", N_("bias"), True, kind=bool))),
     Kind("span", "s", N_("span start"), group="span"),
+    Kind("branch", "br", N_("next branch (of a span)"), group="span"),
     Kind("add", "add", N_("residual add (closes a span)"),
          (Setting("project", "p", N_("1x1 projection where the shapes differ"), True, kind=bool),), "span"),
     Kind("concat", "cat", N_("concatenation (closes a span)"), group="span"),

@@ -1,4 +1,4 @@
-"""The two blocks a design adds to torch's layers. The exported code carries this file's classes as they are."""
+"""The three blocks a design adds to torch's layers. The exported code carries this file's classes as they are."""
 
 import torch
 from torch import nn
@@ -25,3 +25,21 @@ class Concat(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.cat([x, self.body(x)], dim=1)
+
+
+class Branches(nn.Module):
+    """out = [branch(x) for each branch] stacked along the channels: an Inception block."""
+
+    def __init__(self, *branches: nn.Module) -> None:
+        super().__init__()
+        self.branches = nn.ModuleList(branches)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([branch(x) for branch in self.branches], dim=1)
+
+
+class OpenBranches(Branches):
+    """Branches not joined yet (a span still being built): each runs, and the last one's output goes on."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return [branch(x) for branch in self.branches][-1]

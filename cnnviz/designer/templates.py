@@ -56,6 +56,20 @@ def resnet18() -> Design:
     return Design(3, 224, 1000, tuple(layers))
 
 
+def small_inception() -> Design:
+    """A small Inception network for the 8x8 digits: a 3x3 stem, one block of four branches (1x1; 1x1 then 3x3;
+    1x1 then 5x5; 3x3 max pooling then 1x1) stacked along the channels, batch norm after the stem and the block
+    (without them it learns far slower at LeNet-5's learning rate), global average pooling and one linear layer."""
+    def conv(out: int, kernel: int = 1) -> list[Layer]:
+        return [L("conv", out=out, kernel=kernel, padding=kernel // 2), L("relu")]
+
+    return Design(1, 8, 10, (
+        L("conv", out=16, kernel=3, padding=1), L("bn"), L("relu"),
+        L("span"), *conv(8), L("branch"), *conv(8), *conv(12, 3), L("branch"), *conv(4), *conv(8, 5),
+        L("branch"), L("maxpool", kernel=3, stride=1, padding=1), *conv(8), L("concat"), L("bn"), L("relu"),
+        L("gap"), L("flatten"), L("linear", out=10)))
+
+
 def empty() -> Design:
     return Design(1, 32, 10, ())
 
@@ -67,4 +81,5 @@ TEMPLATES = {
     "alexnet": ("AlexNet", alexnet, "alexnet"),
     "vgg11": ("VGG-11", vgg11, "vgg11"),
     "resnet18": (N_("ResNet-18 (a small ResNet)"), resnet18, "resnet18"),
+    "inception": (N_("A small Inception network (for the digits)"), small_inception, None),
 }

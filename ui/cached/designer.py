@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.designer.analysis import DesignReport
+from cnnviz.designer.registry import Reading
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -37,3 +38,11 @@ def design_walk(text: str, language: str) -> list:
 
     report = design_report(text)
     return walk_steps(report.summary, report.fields)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def registry_reading(name: str) -> Reading:
+    """A registry model read as the designer's layers (read-only, shared by every session)."""
+    from cnnviz.designer.registry import read_registry
+
+    return read_registry(name)
