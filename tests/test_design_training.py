@@ -229,3 +229,41 @@ def test_a_training_links_settings_are_read_and_bounded():
     app = open_link("design", net=to_link(SMALL), tab="train", epochs="31")
     assert app.slider(key="design_epochs").value == 15
     assert any("epochs=31" in w.value for w in app.warning)
+
+
+def test_the_servers_warm_up_computes_the_designers_first_view(monkeypatch):
+    """After the warm-up step, the page's first view is all cache hits: counting again would fail here."""
+    from cnnviz import i18n
+    from cnnviz.designer import analysis
+    from cnnviz.lectures import stepper
+    from ui import cached, warmup
+    from ui.designer import DEFAULT
+
+    assert warmup._designer in warmup._steps()
+    warmup._designer()
+
+    def counted_again(*args, **kwargs):
+        raise AssertionError("not warmed up")
+
+    monkeypatch.setattr(analysis, "analyse", counted_again)
+    monkeypatch.setattr(stepper, "walk_steps", counted_again)
+    language = i18n.current()
+    assert cached.design_report(DEFAULT).total_params == 61706
+    assert cached.design_walk(DEFAULT, language)
+    assert cached.design_graph_dot(DEFAULT, language) and cached.design_cost_chart(DEFAULT, language)
+
+
+def test_lenet5s_bundled_run_on_the_command_line(capsys):
+    """``python -m cnnviz curves lenet5``: the runs drawn beside a design, as ``train lenet5`` made them."""
+    import json
+
+    from cnnviz.cli.main import main
+
+    assert main(["curves", "lenet5", "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [run["activation"] for run in runs] == ["tanh", "relu"]
+    for run in runs:
+        assert len(run["train_loss"]) == len(run["val_accuracy"]) == 15
+        assert run["train_loss"][-1] < run["train_loss"][0] and 0.9 < run["test_accuracy"] <= 1.0
+    assert main(["curves", "lenet5"]) == 0
+    assert "tanh" in capsys.readouterr().out
