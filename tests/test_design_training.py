@@ -141,11 +141,15 @@ def small_queue(monkeypatch):
 
 
 def _curve_names(app) -> list[str]:
+    """The runs on the loss chart and on the accuracy chart, which must be the same."""
     import json
 
-    chart = app.get("plotly_chart")[-1]
-    figure = json.loads(chart.proto.spec)
-    return [trace.get("name") for trace in figure["data"] if trace.get("showlegend", True)]
+    loss, accuracy = (json.loads(chart.proto.spec) for chart in app.get("plotly_chart")[-2:])
+    names = [[trace.get("name") for trace in figure["data"] if trace.get("showlegend", True)]
+             for figure in (loss, accuracy)]
+    assert names[0] == names[1]
+    assert loss["layout"]["yaxis"]["type"] == "log" and accuracy["layout"]["yaxis"]["range"] == [0, 102]
+    return names[0]
 
 
 def _full_lines(app) -> list[str]:

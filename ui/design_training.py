@@ -61,8 +61,15 @@ def _curves(run: DesignRun | None, total_epochs: int | None = None):
     return curves_beside(shown + references, longest)
 
 
+def _draw(place, figures, key: str) -> None:
+    """The loss and accuracy charts in ``place`` (an ``st.empty()``), side by side where the screen is wide."""
+    with place.container():
+        for column, figure, part in zip(st.columns(2), figures, ("loss", "accuracy")):
+            column.plotly_chart(figure, width="stretch", key=f"{key}_{part}")
+
+
 def _figure(key: tuple, run: DesignRun | None):
-    """The chart of a finished run (or of the references alone), built once per run and language."""
+    """The charts of a finished run (or of the references alone), built once per run and language."""
     figures = st.session_state.setdefault(FIGURES, {})
     key = (*key, i18n.current())
     if key not in figures:
@@ -112,7 +119,7 @@ def render(design: Design, report: DesignReport, text: str) -> None:
         notice.info(_("The last run stopped at epoch {done} of {epochs} when the page was left; press **Train** to "
                       "run it again.").format(done=partial["done"], epochs=partial["epochs"]),
                     icon=":material/pause_circle:")
-        curves.plotly_chart(_curves(partial["run"], partial["epochs"]), width="stretch", key=f"{PAGE}_partial")
+        _draw(curves, _curves(partial["run"], partial["epochs"]), f"{PAGE}_partial")
         return
     _results(text, curves, finished)
 
@@ -126,7 +133,7 @@ def _train(design: Design, text: str, config: TrainConfig, curves, progress) -> 
         st.session_state[PARTIAL] = {"net": text, "run": run, "done": done, "epochs": total}
         bar.progress(fraction_done([1], 0, done, total), text=epoch_text.format(
             done=done, total=total, loss=f"{run.train_loss[-1]:.3f}", accuracy=f"{run.val_accuracy[-1]:.1%}"))
-        curves.plotly_chart(_curves(run, total), width="stretch", key=f"{PAGE}_live_{done}")
+        _draw(curves, _curves(run, total), f"{PAGE}_live_{done}")
 
     run, model = train_design(design, text, config, show)
     st.session_state[TRAINED] = {"run": run, "state": model.state_dict()}
@@ -139,7 +146,7 @@ def _results(text: str, curves, finished: bool) -> None:
     run = result[0] if result else None
     if not finished:  # else the chart drawn live stays
         key = ("run", run.net, run.config, run.seconds) if run else ("references",)
-        curves.plotly_chart(_figure(key, run), width="stretch", key=f"{PAGE}_curves")
+        _draw(curves, _figure(key, run), f"{PAGE}_curves")
     references = _references()
     if not references:
         st.caption(missing_message("lenet5"))
@@ -149,14 +156,17 @@ def _results(text: str, curves, finished: bool) -> None:
         return
     best = max(references, key=lambda r: r["test_accuracy"], default=None)
     a, b, c = st.columns(3)
-    a.metric(_("First loss"), f"{run.initial_loss:.4f}",
-             _("{difference} vs ln 10").format(difference=f"{run.initial_loss - UNTRAINED_LOSS:+.4f}"),
-             delta_color="off", help=_("Mean cross-entropy on the training set before the first update: near ln 10 "
-                                       "when the ten scores start nearly equal"))
-    b.metric(_("Test accuracy"), f"{run.test_accuracy:.1%}",
-             _("{difference} vs {reference}").format(
-                 difference=f"{100 * (run.test_accuracy - best['test_accuracy']):+.1f} pp", reference=best["name"])
-             if best else None, help=_("Digits never seen in training, the same as LeNet-5's"))
+    a.metric(_("First loss"), f"{run.initial_loss:.4f}", f"{run.initial_loss - UNTRAINED_LOSS:+.4f}",
+             delta_color="off", delta_description=_("vs ln 10"),
+             help=_("Mean cross-entropy on the training set before the first update: near ln 10 when the ten scores "
+                    "start nearly equal"))
+    if best is None:
+        b.metric(_("Test accuracy"), f"{run.test_accuracy:.1%}", help=_("Digits never seen in training"))
+    else:
+        b.metric(_("Test accuracy"), f"{run.test_accuracy:.1%}",
+                 _("{difference} pp").format(difference=f"{100 * (run.test_accuracy - best['test_accuracy']):+.1f}"),
+                 delta_description=_("vs {reference}").format(reference=best["name"]),
+                 help=_("Digits never seen in training, the same as LeNet-5's"))
     c.metric(_("Training time"), f"{run.seconds:.1f} s", help=_("{epochs} epochs, seed {seed}, learning rate "
                                                                 "{lr}").format(
         epochs=run.config.epochs, seed=run.config.seed, lr=f"{run.config.lr:g}"))
