@@ -271,3 +271,15 @@ def test_lenet5s_bundled_run_on_the_command_line(capsys):
         assert run["train_loss"][-1] < run["train_loss"][0] and 0.9 < run["test_accuracy"] <= 1.0
     assert main(["curves", "lenet5"]) == 0
     assert "tanh" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("tab", ["table", "graph", "walk", "train", "export"])
+def test_presenter_mode_draws_the_designer(tab):
+    """?present=1 at the projector: every tab draws; the long table folds away."""
+    app = open_link("design", present="1", tab=tab, net=to_link(SMALL))
+    assert not app.error, [e.value for e in app.error]
+    assert app.session_state["present"] is True
+    if tab == "table":
+        assert "The layer table" in [e.label for e in app.expander]
+    if tab == "train":
+        assert len(app.get("plotly_chart")) == 2

@@ -10,7 +10,7 @@ wrongly stops the reading there instead of going on with other numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cnnviz.designer.check import shapes
 from cnnviz.designer.design import (LARGEST_SIDE, MOST_INPUT_CHANNELS, MOST_LAYERS, SMALLEST_SIDE, Design, Layer)
@@ -64,7 +64,6 @@ class _Call:
     module: object | None
     chained: bool
     output_shape: tuple[int, ...] = ()
-    values: dict = field(default_factory=dict)
 
 
 def _record(model, example):
