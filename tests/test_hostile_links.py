@@ -37,7 +37,7 @@ REWRITTEN = ["big] :material_warning:", "http://x/login", "http://x/p.png"]
 NOTICE_LENGTH = 40  # url_state.notice shows a link's value up to this many characters
 PAGES = sorted(path.stem for path in (ROOT / "pages").glob("*.py"))
 # A parameter the page reads before ``bind`` and reports its own way (its error line quotes the value).
-READ_BEFORE_BIND = {"your-network": {"model"}}
+READ_BEFORE_BIND = {"your-network": {"model"}, "design": {"net"}}
 MARKDOWN = ("markdown", "caption", "error", "warning", "info", "success", "exception", "toast", "title", "header",
             "subheader")
 

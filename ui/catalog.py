@@ -99,6 +99,9 @@ def page_groups() -> dict[str, list[PageEntry]]:
     archs.append(PageEntry(N_("Your network"), "your-network",
                            N_("Any timm architecture by name, or your own ONNX file: layers, graph, cost and fields."),
                            ":material/upload_file:"))
+    archs.append(PageEntry(N_("Design your own network"), "design",
+                           N_("Build a CNN layer by layer: every shape, parameter and MAC live, mistakes at their "
+                              "layer, exports."), ":material/construction:"))
     archs.append(PageEntry(N_("Transfer learning"), "transfer-learning",
                            N_("Freeze the encoder and train a new head, or fine-tune: what trains, counted."),
                            ":material/swap_horiz:"))

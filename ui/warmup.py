@@ -39,7 +39,7 @@ def _steps() -> list:
     """Each step imports what it needs when it runs: this list is built in the visitor's run, torch is not."""
     steps = [_emoji_pattern] + [partial(_architecture, key) for key in architectures()]
     steps += [_compare, _your_network, _topics, _schedules, _image_lab, _transfer_learning, _receptive_fields,
-              _inside_the_network, _regularisation, _attribution_lab, _sandbox]
+              _inside_the_network, _regularisation, _attribution_lab, _designer, _sandbox]
     return steps
 
 
@@ -48,6 +48,21 @@ def _sandbox() -> None:
     from cnnviz import sandbox
 
     sandbox.start()
+
+
+def _designer() -> None:
+    """The designer's first view: its default design (LeNet-5) counted, with its layer graph, cost chart and walk;
+    and the digits its training tab reads (scikit-learn's import and the scans)."""
+    from cnnviz.training.data import digits_scanned
+    from ui import cached
+    from ui.designer import DEFAULT
+
+    language = i18n.current()
+    cached.design_report(DEFAULT)
+    cached.design_graph_dot(DEFAULT, language)
+    cached.design_cost_chart(DEFAULT, language)
+    cached.design_walk(DEFAULT, language)
+    digits_scanned()
 
 
 def _emoji_pattern() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from cnnviz.i18n import _
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-BUNDLED = {"plain-vs-residual": "plain_vs_residual.json", "transfer": "transfer.json"}
+BUNDLED = {"plain-vs-residual": "plain_vs_residual.json", "transfer": "transfer.json", "lenet5": "lenet5.json"}
 
 
 def bundled_path(name: str) -> Path:

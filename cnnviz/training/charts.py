@@ -108,6 +108,37 @@ def learning_curves(runs: list, total_epochs: int | None = None) -> go.Figure:
     return figure
 
 
+def curves_beside(runs: list[dict], total_epochs: int | None = None) -> tuple[go.Figure, go.Figure]:
+    """Runs side by side, one colour each: a chart of the mean training loss per epoch (log scale; a run that brings
+    its "step_loss" also every mini-batch, faint) and one of the validation accuracy per epoch, to be drawn next to
+    each other (or one above the other on a phone). Each run is a dict with "name", "train_loss" and
+    "val_accuracy", and may have "step_loss" and "dash"."""
+    loss, accuracy = go.Figure(), go.Figure()
+    for index, run in enumerate(runs):
+        colour, name = COLOURS[index % len(COLOURS)], run["name"]
+        line = dict(color=colour, dash=run.get("dash", "solid"), width=3 if index == 0 else 2)
+        steps = run.get("step_loss")
+        if steps:
+            per_epoch = len(steps) / max(len(run["train_loss"]), 1)
+            loss.add_scatter(x=[(i + 1) / per_epoch for i in range(len(steps))], y=steps, name=name,
+                             legendgroup=name, showlegend=False, line=dict(color=colour, width=1), opacity=0.35,
+                             hoverinfo="skip")
+        loss.add_scatter(x=_epochs(run["train_loss"]), y=run["train_loss"], name=name, legendgroup=name,
+                         mode="lines+markers", line=line,
+                         hovertemplate=name + "<br>" + _("epoch %{x}<br>loss %{y:.4f}") + "<extra></extra>")
+        accuracy.add_scatter(x=_epochs(run["val_accuracy"]), y=[100 * a for a in run["val_accuracy"]], name=name,
+                             legendgroup=name, mode="lines+markers", line=line,
+                             hovertemplate=name + "<br>" + _("epoch %{x}: %{y:.1f}%") + "<extra></extra>")
+    loss.update_yaxes(title_text=_("cross-entropy (nats, log scale)"), **LOG_TICKS)
+    accuracy.update_yaxes(title_text=_("accuracy (%)"), range=[0, 102])
+    for figure, title in ((loss, _("Training loss")), (accuracy, _("Validation accuracy"))):
+        figure.update_xaxes(title_text=_("epoch"), range=[0, total_epochs + 0.3] if total_epochs else None)
+        figure.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=400,
+                             margin=dict(t=40, b=40, l=60, r=10),
+                             legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
+    return loss, accuracy
+
+
 def image_grid(images: list, columns: int, titles: list[str] | None = None, height: int = 180,
                colorscale: str = "RdBu_r", symmetric: bool = True) -> go.Figure:
     """Small heatmaps side by side (filters or feature maps), each on its own colour range."""

@@ -72,6 +72,14 @@ def digits(size: int = 8, seed: int = 0, fractions: tuple[float, float] = (0.15,
     return _stratified(x, y, fractions, seed, tuple(str(d) for d in range(10)))
 
 
+def standardised(split: Split) -> Split:
+    """The same split with every image standardised by the training set's mean and deviation (zero-mean input)."""
+    mean, std = split.x_train.mean(), split.x_train.std()
+    norm = lambda x: (x - mean) / std  # noqa: E731
+    return Split(norm(split.x_train), split.y_train, norm(split.x_val), split.y_val, norm(split.x_test),
+                 split.y_test, split.classes)
+
+
 def digits_subset(split: Split, per_class: int, seed: int = 0) -> Split:
     """The same split with only ``per_class`` training images of each class (a small-data regime)."""
     generator = torch.Generator().manual_seed(seed)

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from cnnviz.training import loop
-from cnnviz.training.data import Split, digits
+from cnnviz.training.data import Split, digits, standardised
 from cnnviz.training.device import pick_device, single_threaded
 from cnnviz.training.seeding import run_generator, seeded_model
 
@@ -88,11 +88,7 @@ def input_side() -> int:
 
 def lenet_data(seed: int = 0) -> Split:
     """Digits at LeNet-5's input size, standardised with the training set's mean and deviation (zero-mean input)."""
-    split = digits(input_side(), seed)
-    mean, std = split.x_train.mean(), split.x_train.std()
-    norm = lambda x: (x - mean) / std  # noqa: E731
-    return Split(norm(split.x_train), split.y_train, norm(split.x_val), split.y_val, norm(split.x_test),
-                 split.y_test, split.classes)
+    return standardised(digits(input_side(), seed))
 
 
 def snapshot(model: nn.Module, images: Tensor) -> Snapshot:
@@ -140,6 +136,30 @@ def train_lenet(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None =
     run.test_accuracy = loop.evaluate(model, data.x_test.to(device), data.y_test.to(device))[1]
     run.after = snapshot(model, samples)
     return run
+
+
+QUICK = LeNetConfig(epochs=2)  # ``train lenet5 --quick``
+
+
+def curves_json(run: LeNetRun) -> dict:
+    """A run's curves and numbers, without its filters and maps: what the bundled file keeps."""
+    rounded = lambda values: [round(v, 6) for v in values]  # noqa: E731
+    return {"activation": run.activation, "initial_loss": round(run.initial_loss, 6),
+            "step_loss": rounded(run.step_loss), "train_loss": rounded(run.train_loss),
+            "train_accuracy": rounded(run.train_accuracy), "val_accuracy": rounded(run.val_accuracy),
+            "test_accuracy": round(run.test_accuracy, 6), "seconds": round(run.seconds, 2)}
+
+
+def bundle(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None = None, device: str | None = None) -> dict:
+    """The training page's default (every activation, one after the other) as the bundled file holds it: the
+    reference other pages draw their own runs beside (``python -m cnnviz train lenet5``)."""
+    from dataclasses import replace
+
+    data = lenet_data(config.seed)
+    runs = [train_lenet(replace(config, activation=name), on_epoch, data, device) for name in ACTIVATIONS]
+    settings = {key: getattr(config, key) for key in ("epochs", "lr", "momentum", "batch_size", "seed")}
+    return {"config": settings, "device": runs[0].device, "sizes": list(data.sizes),
+            "runs": [curves_json(run) for run in runs]}
 
 
 def activations(choice: str) -> list[str]:

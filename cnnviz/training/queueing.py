@@ -21,8 +21,9 @@ import torch
 from cnnviz.work_queue import ASK, Owner, Ticket, WorkQueue, share_from_env, workers_from_env
 
 # Seconds per unit of work on one thread of a 2-core machine, measured: LeNet-5 per epoch and activation,
-# the residual sweep per depth x epoch, a schedule per epoch, transfer per mode x epoch x image per class.
-FIRST_GUESS_S = {"lenet": 0.6, "residual": 0.07, "schedules": 0.02, "transfer": 1.0}
+# the residual sweep per depth x epoch, a schedule per epoch, transfer per mode x epoch x image per class, a
+# designed network per epoch x (1 + its MACs in millions).
+FIRST_GUESS_S = {"lenet": 0.6, "residual": 0.07, "schedules": 0.02, "transfer": 1.0, "design": 0.12}
 BACKGROUND_NICENESS = 10  # nice 10 weighs about a tenth of nice 0 in Linux's scheduler
 _held = threading.local()  # the running ticket of this thread's training, if any
 

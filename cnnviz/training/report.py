@@ -12,6 +12,12 @@ def describe(name: str, bundle: dict) -> str:
             lines.append(f"{run['kind'] + '-' + str(run['depth']):14s} {run['params']:>9,} "
                          f"{run['train_loss'][0]:>11.4f} {run['train_loss'][-1]:>10.4f} "
                          f"{run['val_error'][-1]:>13.1%}")
+    elif name == "lenet5":
+        lines.append(f"{'activation':10s} {'first loss':>11s} {'last loss':>10s} {'val acc':>8s} {'test acc':>9s} "
+                     f"{'seconds':>8s}")
+        for run in bundle["runs"]:
+            lines.append(f"{run['activation']:10s} {run['initial_loss']:>11.4f} {run['train_loss'][-1]:>10.4f} "
+                         f"{run['val_accuracy'][-1]:>8.1%} {run['test_accuracy']:>9.1%} {run['seconds']:>8.1f}")
     else:
         lines.append(f"{'mode':10s} {'trainable':>10s} {'test acc':>9s} {'seconds':>8s}")
         for run in bundle["runs"]:

@@ -13,6 +13,8 @@ from ui.cached.trainings import training_queue, schedule_runs, schedule_run
 from ui.cached.any_network import (files_queue, timm_network, onnx_network, network_graph_dot, network_cost_chart,
                                    onnx_classifier, uploaded_predictions)
 from ui.cached.figures import figure
+from ui.cached.designer import (design_report, design_graph_dot, design_cost_chart, design_walk,
+                                registry_reading)
 from ui.cached.labs import (lab_measured_field, lab_effective_field, topic_activation_spread,
                             topic_bottleneck_spectrum, topic_cifar_resnets)
 
@@ -27,4 +29,5 @@ __all__ = ['summary', 'key_facts', 'graph_dot', 'graph_svg', 'graph_picture', 'w
            'schedule_runs', 'schedule_run', 'lab_measured_field', 'lab_effective_field', 'topic_activation_spread',
            'topic_bottleneck_spectrum', 'topic_cifar_resnets',
            'files_queue', 'timm_network', 'onnx_network', 'network_graph_dot', 'network_cost_chart', 'onnx_classifier',
-           'uploaded_predictions', 'figure']
+           'uploaded_predictions', 'figure', 'design_report', 'design_graph_dot', 'design_cost_chart', 'design_walk',
+           'registry_reading']

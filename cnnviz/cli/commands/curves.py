@@ -7,7 +7,8 @@ import argparse
 from cnnviz.cli.commands import Result, UsageError
 from cnnviz.training.bundled import BUNDLED
 
-HELP = "bundled training curves: plain-vs-residual (loss and error per epoch) or transfer (accuracy per mode)"
+HELP = ("bundled training curves: plain-vs-residual (loss and error per epoch), transfer (accuracy per mode) or "
+        "lenet5 (loss and accuracy per epoch, each activation)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ import sys
 from cnnviz.cli.commands import Result, UsageError
 from cnnviz.training.bundled import BUNDLED
 
-HELP = "re-run a mini-training (plain-vs-residual or transfer) and write its bundled results"
+HELP = "re-run a mini-training (plain-vs-residual, transfer or lenet5) and write its bundled results"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the page's live quick setting (under a minute); written only with --output")
     parser.add_argument("--output", help="where to write the JSON (default: the bundled file in assets/)")
     parser.add_argument("--threads", type=int,
-                        help="CPU threads for torch, transfer only: the small nets of plain-vs-residual run "
-                             "single-threaded (default: torch's choice)")
+                        help="CPU threads for torch, transfer only: the small nets of plain-vs-residual and "
+                             "LeNet-5 run single-threaded (default: torch's choice)")
 
 
 def _progress(label: str, done: int, total: int) -> None:
@@ -38,8 +38,8 @@ def run(args: argparse.Namespace) -> Result:
     if args.threads is not None:
         if args.threads < 1:
             raise UsageError("--threads must be at least 1")
-        if args.name == "plain-vs-residual":  # each of its runs is single_threaded: the flag would do nothing
-            raise UsageError("--threads applies to transfer only; plain-vs-residual's small nets run single-threaded")
+        if args.name != "transfer":  # each of their runs is single_threaded: the flag would do nothing
+            raise UsageError(f"--threads applies to transfer only; {args.name}'s small nets run single-threaded")
         torch.set_num_threads(args.threads)
     device = pick_device()
     if args.name == "plain-vs-residual":
@@ -50,6 +50,11 @@ def run(args: argparse.Namespace) -> Result:
         runs = pvr.sweep(config, progress, device)
         first = None if args.quick else pvr.sweep(pvr.FIRST_SETUP, progress, device)
         bundle = pvr.runs_to_json(config, runs, device, first)
+    elif args.name == "lenet5":
+        from cnnviz.training import lenet_live
+
+        config = lenet_live.QUICK if args.quick else lenet_live.LeNetConfig()
+        bundle = lenet_live.bundle(config, lambda run, done, total: _progress(run.activation, done, total), device)
     else:
         from cnnviz.training import transfer
 
