@@ -14,3 +14,4 @@ _.pytest_configure, _.pytest_collection_modifyitems  # pytest hooks (tests/conft
 _.downgrade  # an Alembic migration's step back, called by Alembic by name (cnnviz/classroom/migrations)
 _._connected, _._begin, _.isolation_level  # SQLAlchemy event listeners and the sqlite3 option they set
 _.class_store  # pytest fixture (autouse)
+_.english_after_each_test  # pytest fixture (autouse)

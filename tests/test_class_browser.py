@@ -124,7 +124,7 @@ def test_an_instructor_and_three_students_in_three_languages(tmp_path, monkeypat
             instructor.get_by_text(f"Right answer: {right} (2 of 3 right)").wait_for()
             instructor.get_by_text("1 forgot the padding").wait_for()
             students["zh"].get_by_text("填充").first.wait_for(timeout=20_000)  # their own slip, in Chinese
-            students["ko"].get_by_text(f"답 {right}은(는) 정답입니다").wait_for(timeout=20_000)
+            students["ko"].get_by_text(f"내 답: {right} — 정답입니다").wait_for(timeout=20_000)
             for page in pages:
                 assert page.locator(ERROR_BOX).count() == 0, page.locator(ERROR_BOX).all_inner_texts()
             instructor.screenshot(path=tmp_path / "projector.png")

@@ -133,7 +133,8 @@ def _instructor(code: str, key: str) -> None:
     qr, words = st.columns([2, 3] if big else [1, 3])
     qr.image(share.qr_png(link, scale=10 if big else 6), width="stretch")
     with words:
-        st.markdown(f"## {_('Room')} `{code}`")
+        room = _("Room")
+        st.markdown(f"## {room} `{code}`")
         st.markdown(_("Join at {link}").format(link=plain(link)))
         with st.expander(_("Instructor link (keep it private)"), icon=":material/key:"):
             st.write(_("This link opens the room as its instructor on any machine: it holds the key that asks, "
@@ -430,13 +431,15 @@ def _followed_step(position: dict | None) -> None:
     if isinstance(sub, int) and len(step.layers) > 1 and 1 <= sub <= len(step.layers):
         shown = step.layers[sub - 1]
     st.divider()
-    st.markdown(f"##### {_('On the projector')}: {plain(_(arch.title))} · {plain(position['variant'])} · "
+    on_projector = _("On the projector")
+    st.markdown(f"##### {on_projector}: {plain(_(arch.title))} · {plain(position['variant'])} · "
                 + _("step {step} of {steps}").format(step=number, steps=len(steps)))
     stepper.draw_step(position["variant"], size, step, shown)
     link = f"/{position['page']}?variant={quote(position['variant'])}&step={number}"
     if size is not None:
         link += f"&size={size}"
-    st.markdown(f"[{_('Open this step on its page')}]({link})")
+    open_step = _("Open this step on its page")
+    st.markdown(f"[{open_step}]({link})")
 
 
 # --- a student's phone -----------------------------------------------------------------------------------------------
@@ -480,7 +483,8 @@ def _phone_poll(code: str) -> None:
 
 def _phone_question(code: str, student: str, view: rooms.StudentView) -> None:
     asked = questions.build(view.spec)
-    st.markdown(f"### {plain(_('Question {number}').format(number=view.position))}")
+    heading = _("Question {number}").format(number=view.position)
+    st.markdown(f"### {plain(heading)}")
     if source := asked.source():
         st.caption(plain(source))
     _prompt(asked)
@@ -512,7 +516,8 @@ def _phone_question(code: str, student: str, view: rooms.StudentView) -> None:
             st.write(_("Your answer: {answer}").format(answer=plain(asked.shown(given))))
         return
     right = asked.right()
-    st.markdown(f"**{_('Right answer: {answer}').format(answer=plain(asked.shown(right)))}**")
+    right_answer = _("Right answer: {answer}").format(answer=plain(asked.shown(right)))
+    st.markdown(f"**{right_answer}**")
     if given is None:
         st.caption(_("You did not answer this one."))
     elif asked.grade(given).correct:

@@ -17,7 +17,8 @@ def choose() -> str:
     default = i18n.from_locale(st.context.locale)
     url_state.bind("lang", KEY, default, choices=list(i18n.LANGUAGES))
     i18n.use(st.session_state[KEY])
-    _mark_document(st.session_state[KEY])
+    if st.session_state[KEY] == "ko":
+        st.html(_KOREAN_LINES)
     return st.session_state[KEY]
 
 
@@ -26,15 +27,6 @@ def choose() -> str:
 # Streamlit sets its own word-break on headings and text, hence every element and !important.
 _KOREAN_LINES = ("<style>[data-testid='stApp'] *:not(code):not(pre) "
                  "{word-break: keep-all !important; overflow-wrap: break-word;}</style>")
-
-
-def _mark_document(code: str) -> None:
-    """The document's ``lang`` follows the chosen language: screen readers pick their voice by it and the browser
-    its Han glyphs (Chinese and Korean fonts draw the same characters differently). ``code`` is one of
-    ``i18n.LANGUAGES`` (bound with those choices), never a raw link value."""
-    assert code in i18n.LANGUAGES
-    script = f"<script>document.documentElement.lang = '{code}';</script>"
-    st.html(script + (_KOREAN_LINES if code == "ko" else ""), unsafe_allow_javascript=True)
 
 
 def switch(container) -> None:

@@ -58,7 +58,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("avgpool", "a", N_("average pooling"), _WINDOW, "pool"),
     Kind("bn", "bn", N_("batch norm")),
     Kind("relu", "r", "ReLU", group="activation"),
-    Kind("leakyrelu", "lr", "Leaky ReLU", group="activation"),
+    Kind("leakyrelu", "lr", N_("Leaky ReLU"), group="activation"),
     Kind("elu", "el", "ELU", group="activation"),
     Kind("gelu", "ge", "GELU", group="activation"),
     Kind("silu", "si", "SiLU", group="activation"),
