@@ -21,8 +21,9 @@ language.choose()
 presenting = presenter.bind()
 st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "auto")
-presenter.apply_style()
-streamlit_text.apply()
+# Every style of this run in one element: with one element each, presenter mode's large type was missing in some
+# browser runs.
+st.html(language.style() + presenter.style() + streamlit_text.style())
 home_by_its_file_name(HOME)
 navigation = {_(group): [st.Page(e.path, title=_(e.title), url_path=e.url_path, icon=e.icon,
                                  default=e.url_path == HOME)

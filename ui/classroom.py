@@ -524,8 +524,9 @@ def _phone_question(code: str, student: str, view: rooms.StudentView) -> None:
         st.success(_("Your answer {answer} is right.").format(answer=plain(asked.shown(given))),
                    icon=":material/check:")
     else:
-        st.error(_("Your answer {answer} is not right.").format(answer=plain(asked.shown(given))),
-                 icon=":material/close:")
+        # A warning, not an error: red boxes say the app failed; a wrong answer is part of the lesson.
+        st.warning(_("Your answer {answer} is not right.").format(answer=plain(asked.shown(given))),
+                   icon=":material/close:")
         if why := asked.explanation(given):
             st.markdown(plain(why))
     if worked := asked.worked():

@@ -17,9 +17,12 @@ def choose() -> str:
     default = i18n.from_locale(st.context.locale)
     url_state.bind("lang", KEY, default, choices=list(i18n.LANGUAGES))
     i18n.use(st.session_state[KEY])
-    if st.session_state[KEY] == "ko":
-        st.html(_KOREAN_LINES)
     return st.session_state[KEY]
+
+
+def style() -> str:
+    """The language's own CSS (app.py draws every run's styles in one element)."""
+    return _KOREAN_LINES if i18n.current() == "ko" else ""
 
 
 # Korean is written with spaces between words and breaks lines between them, not between syllables (browsers'

@@ -33,9 +33,9 @@ def presenting() -> bool:
     return bool(st.session_state.get(KEY, False))
 
 
-def apply_style() -> None:
-    if presenting():
-        st.html(_STYLE)
+def style() -> str:
+    """Presenter mode's CSS, or nothing (app.py draws every run's styles in one element)."""
+    return _STYLE if presenting() else ""
 
 
 def toggle(container) -> None:

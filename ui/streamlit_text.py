@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 
-import streamlit as st
 
 from cnnviz import i18n
 from cnnviz.i18n import _
@@ -25,8 +24,8 @@ def _css_text(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def apply() -> None:
-    """Called once per run (app.py): style only, no element on the page."""
+def style() -> str:
+    """The CSS that hides or replaces Streamlit's words (app.py draws every run's styles in one element)."""
     drop, choose = _css_text(_("Drag and drop a file here")), _css_text(_("Choose a file"))
     style = f"{_INSTRUCTIONS} > * {{ display: none; }} {_INSTRUCTIONS}::after {{ content: {drop}; }}"
     if i18n.current() != i18n.DEFAULT:
@@ -34,4 +33,4 @@ def apply() -> None:
         style += (f'{_DROPZONE} button [data-testid="stMarkdownContainer"] {{ display: none; }} '
                   f"{_DROPZONE} button [data-has-shortcut]::after {{ content: {choose}; }} "
                   '[data-testid="InputInstructions"] { display: none; }')
-    st.html(f"<style>{style}</style>")
+    return f"<style>{style}</style>"
