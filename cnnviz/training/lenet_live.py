@@ -120,15 +120,9 @@ def train_lenet(config: LeNetConfig = LeNetConfig(), on_epoch: Progress | None =
     for epoch in range(config.epochs):
         model.train()
         order = torch.randperm(len(y), generator=data_order).to(device)
-        total, correct = 0.0, 0
-        for start in range(0, len(y), config.batch_size):
-            batch = order[start:start + config.batch_size]
-            loss, logits = loop.step(model, optimiser, x[batch], y[batch])
-            run.step_loss.append(loss)
-            total += loss * len(batch)
-            correct += (logits.argmax(1) == y[batch]).sum().item()
-        run.train_loss.append(total / len(y))
-        run.train_accuracy.append(correct / len(y))
+        loss, accuracy = loop.epoch_with_accuracy(model, optimiser, x, y, order, config.batch_size, run.step_loss)
+        run.train_loss.append(loss)
+        run.train_accuracy.append(accuracy)
         run.val_accuracy.append(loop.evaluate(model, x_val, y_val)[1])
         run.seconds = time.perf_counter() - started
         if on_epoch:

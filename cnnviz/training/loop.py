@@ -35,6 +35,20 @@ def epoch(model: nn.Module, optimiser, x: Tensor, y: Tensor, order: Tensor, batc
     return total / len(order)
 
 
+def epoch_with_accuracy(model: nn.Module, optimiser, x: Tensor, y: Tensor, order: Tensor, batch_size: int,
+                        step_losses: list[float]) -> tuple[float, float]:
+    """One pass as ``epoch``, appending each step's loss to ``step_losses``: (mean loss, share of the examples
+    classified right while the weights were changing)."""
+    total, correct = 0.0, 0
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        loss, logits = step(model, optimiser, x[batch], y[batch])
+        step_losses.append(loss)
+        total += loss * len(batch)
+        correct += (logits.argmax(1) == y[batch]).sum().item()
+    return total / len(order), correct / len(order)
+
+
 def evaluate(model: nn.Module, x: Tensor, y: Tensor, batch_size: int | None = None) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) in eval mode; ``batch_size`` bounds the memory of a large model."""
     model.eval()
