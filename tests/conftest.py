@@ -47,14 +47,25 @@ def english_after_each_test():
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup, pytest.ini)
 def pytest_collection_modifyitems(config, items):
     """The tests that use the shared app server (``app_url``) run in one process, so that one server is started.
-    The longest work goes first (the shared server's tests, then the ``slow`` ones): the processes take the next
-    test as they finish one, so a long test started last would keep one process busy while the other waits."""
+    The longest work goes first (the groups that run in one process: the shared server's tests, the attribution
+    lab's, PostgreSQL's; then the ``slow`` tests): the processes take the next test as they finish one, so a long
+    test started last would keep one process busy while the other waits."""
     for item in items:
         if "app_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("app_server"))
     if os.environ.get("PYTEST_XDIST_WORKER"):
         items.sort(key=lambda item: 0 if item.get_closest_marker("xdist_group") else
                    1 if item.get_closest_marker("slow") else 2)
+
+
+# The attribution lab fills caches that take ~18 s here (its maps and the sanity check's stages): every test that
+# opens it runs in one process, which fills them once (xdist sends a group to one process).
+ONE_PROCESS = {"attribution-lab": pytest.mark.xdist_group("attribution-lab")}
+
+
+def page_param(page: str):
+    """A ``page`` parameter, sent to the process of the other tests of that page where its caches are slow to fill."""
+    return pytest.param(page, marks=ONE_PROCESS[page]) if page in ONE_PROCESS else page
 
 
 def open_page(path: str):

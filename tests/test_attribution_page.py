@@ -9,9 +9,9 @@ import pytest
 from cnnviz.cli.main import main
 from cnnviz.imagelab.predict import crop_box
 from cnnviz.imagelab.samples import sample_image, sample_path
-from tests.conftest import open_link
+from tests.conftest import ONE_PROCESS, open_link
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, ONE_PROCESS["attribution-lab"]]
 PAGE = "attribution"
 
 

@@ -77,6 +77,9 @@ def test_presenter_mode_from_the_first_link_is_large_and_the_arrow_keys_step_the
         assert page.get_by_test_id("stException").count() == 0
         sidebar = page.get_by_test_id("stSidebar").evaluate("e => e.getBoundingClientRect().width")
         assert sidebar < 5, f"the sidebar is {sidebar}px wide in presenter mode"
+        # The run's style element can land a moment after the script's end: wait for it (never drawn fails below).
+        page.wait_for_function("() => parseFloat(getComputedStyle(document.documentElement).fontSize) > 16",
+                               timeout=10_000, polling=100)
         large = _text_size(page)
         assert steps[0].graph_nodes[0] in _highlighted_node_text(page)
         for number in (2, 3):

@@ -18,6 +18,8 @@ from cnnviz.classroom.models import Answer, Member, Question, Room
 from tests import postgres
 from tests.required import must_have
 
+# One process runs this module: its PostgreSQL cluster (the module's fixture) starts once, not once per process.
+pytestmark = pytest.mark.xdist_group("postgresql")
 OUTPUT = {"kind": "output_size", "W": 224, "F": 3, "P": 1, "S": 2}  # 112; forgetting the padding gives 111
 
 

@@ -15,7 +15,7 @@ import re
 import pytest
 
 from cnnviz import i18n
-from tests.conftest import ROOT, open_link, open_tab
+from tests.conftest import ROOT, open_link, open_tab, page_param
 from tests.english_words import Checker, written_share
 from tests.shown_text import shown_texts
 from ui.catalog import page_groups
@@ -99,7 +99,7 @@ def every_view(app):
 @pytest.mark.slow
 @pytest.mark.usefixtures("no_torchvision_weights")
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", [page_param(page) for page in PAGES])
 def test_no_english_on_the_page(page, language):
     i18n.use(language)  # AppTest formats the drawn choices' labels in this thread
     app = open_link(page, lang=language)

@@ -17,7 +17,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from tests.any_network_files import tiny_graph
-from tests.conftest import ROOT
+from tests.conftest import ROOT, page_param
 from ui import url_state
 from ui.plain import code, plain
 
@@ -170,7 +170,7 @@ def _views(app: AppTest, record: Recorder, page: str) -> list[tuple[str | None, 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", [page_param(page) for page in PAGES])
 def test_every_link_parameter_shows_a_hostile_value_as_text(page, recorder):
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     app.switch_page(f"pages/{page}.py")
