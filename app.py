@@ -6,7 +6,7 @@ import streamlit as st
 
 from cnnviz.i18n import _
 from cnnviz.warmup import started as warmup_started
-from ui import language, presenter, share, streamlit_text
+from ui import accessibility, language, narrow, presenter, scroll, share, streamlit_text
 from ui.catalog import HOME, page_groups
 from ui.first_visit import home_by_its_file_name, skip_direct_run_check
 
@@ -22,8 +22,9 @@ presenting = presenter.bind()
 st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "auto")
 # Every style of this run in one element: with one element each, presenter mode's large type was missing in some
-# browser runs.
-st.html(language.style() + presenter.style() + streamlit_text.style())
+# browser runs. Its script sets the document's language (ui.accessibility).
+st.html(language.style() + presenter.style() + streamlit_text.style() + narrow.style() + scroll.style()
+        + accessibility.markup(), unsafe_allow_javascript=True)
 home_by_its_file_name(HOME)
 navigation = {_(group): [st.Page(e.path, title=_(e.title), url_path=e.url_path, icon=e.icon,
                                  default=e.url_path == HOME)

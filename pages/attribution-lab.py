@@ -106,7 +106,8 @@ def maps() -> None:
         result = _map(method, photo.id, view, target, lab.method_settings(method, patch, stride, steps))
         if result is None:
             continue
-        column.image(overlay(view, result.heatmap), width="stretch")
+        column.image(overlay(view, result.heatmap), width="stretch", alt=_("{method} map of the class {label} over "
+                     "the photo").format(method=_(TITLES[method]), label=labels[target]))
         column.markdown(f"**{_(TITLES[method])}** · {result.seconds:.2f} s")
         column.caption(_explanation(method, result.detail))
     st.caption(_("Each map is scaled on its own to 0..1 and drawn with the one colour scale above. Gradient maps: "
@@ -165,8 +166,10 @@ def sanity() -> None:
         column.caption(f"**{stage}**")
     for method in METHODS:
         st.markdown(f"**{_(TITLES[method])}**")
-        for column, maps, rho in zip(st.columns(len(found)), found, correlations[method], strict=True):
-            column.image(overlay(small, maps[method]), width="stretch", caption=f"ρ = {rho:.2f}")
+        for column, maps, rho, stage in zip(st.columns(len(found)), found, correlations[method], names, strict=True):
+            column.image(overlay(small, maps[method]), width="stretch", caption=f"ρ = {rho:.2f}",
+                         alt=_("{method} map, {stage}: rank correlation {rho} with the trained network's").format(
+                             method=_(TITLES[method]), stage=stage, rho=f"{rho:.2f}"))
     st.caption(_("Each block's weights are redrawn from a normal distribution with their own mean and spread. "
                  "Coarser settings than the maps tab keep each stage near two seconds: occlusion with a 56-pixel "
                  "patch and stride, integrated gradients with 16 steps."))
@@ -190,11 +193,12 @@ def adversarial() -> None:
         return
     changed = Image.fromarray(result.picture)
     left, middle, right = st.columns(3)
-    left.image(view, caption=_("The photo, as the network sees it"), width="stretch")
-    middle.image(changed, caption=_("Changed by at most {levels}/255 per pixel and colour").format(levels=levels),
-                 width="stretch")
-    right.image(amplified(result.perturbation, levels), width="stretch",
-                caption=_("The change, amplified: black -{levels}, grey 0, white +{levels}").format(levels=levels))
+    captions = (_("The photo, as the network sees it"),
+                _("Changed by at most {levels}/255 per pixel and colour").format(levels=levels),
+                _("The change, amplified: black -{levels}, grey 0, white +{levels}").format(levels=levels))
+    for column, picture, caption in zip((left, middle, right), (view, changed, amplified(result.perturbation, levels)),
+                                        captions, strict=True):
+        column.image(picture, width="stretch", caption=caption, alt=caption)
     changed_id = f"{photo.id}-{attack}-{levels}"
     for column, picture_id, picture, scores, title in (
             (left, photo.id, view, result.before, _("Before")), (right, changed_id, changed, result.after, _("After"))):
@@ -202,8 +206,8 @@ def adversarial() -> None:
         column.plotly_chart(figures.top_k_bars(best, title), width="stretch", key=f"{PAGE}_{title}_top5")
         cam = _map("gradcam", picture_id, picture, best[0].index)
         if cam is not None:
-            column.image(overlay(picture, cam.heatmap), width="stretch",
-                         caption=_("Grad-CAM of {label}").format(label=best[0].label))
+            caption = _("Grad-CAM of {label}").format(label=best[0].label)
+            column.image(overlay(picture, cam.heatmap), width="stretch", caption=caption, alt=caption)
     middle.caption(_("FGSM moves every pixel by epsilon in the direction that raises the loss of the top-1 class; "
                      "PGD takes ten smaller steps and projects back into the epsilon box after each. The result is an "
                      "8-bit photo."))
@@ -230,12 +234,15 @@ def channel() -> None:
     if picture is None or patches is None:
         return
     left, right = st.columns([1, 2])
-    left.image(picture, width="stretch", caption=_("Synthesised to excite channel {channel}").format(channel=unit))
+    caption = _("Synthesised to excite channel {channel}").format(channel=unit)
+    left.image(picture, width="stretch", caption=caption, alt=caption)
     columns = right.columns(4)
     for index, patch in enumerate(patches):
         source = _(SAMPLES[patch.source].title) if patch.source in SAMPLES else _("your photo")
         columns[index % 4].image(patch.picture, width="stretch", caption=_("{photo} · {activation}").format(
-            photo=source, activation=f"{patch.activation:.2f}"))
+            photo=source, activation=f"{patch.activation:.2f}"), alt=_("The receptive field of channel {channel}'s "
+            "most excited unit on {photo}: activation {activation}").format(
+            channel=unit, photo=source, activation=f"{patch.activation:.2f}"))
     st.caption(_("Left: a picture optimised to raise the channel's mean activation (Fourier parameters, decorrelated "
                  "colour, random jitter, scale and blur at every step). Right: on each photo, the receptive field "
                  "({height}x{width} pixels) of the channel's most excited unit, strongest first.").format(

@@ -91,7 +91,7 @@ def notes_section() -> None:
         lambda row: [FLAG_COLOUR if shown.loc[row.name, "flagged"] else ""] * len(row), axis=1)
     with presenter.folded(N_("Every cell checked")):
         st.dataframe(styled, hide_index=True, width="stretch", height=480)
-    st.subheader(_("What the notes' tables got wrong"))
+    st.header(_("What the notes' tables got wrong"))
     for title in dict.fromkeys(flagged["table"]):
         st.markdown(f"**{title}**")
         rows = flagged[flagged["table"] == title].to_dict("records")
@@ -144,7 +144,7 @@ def recipes_section() -> None:
         recipes = pd.DataFrame(recipe_table(chosen)).set_index("")
         notes_row = RECIPE_LABELS["notes_disagree"]
         recipes = recipes.drop(index=[row for row in recipes.index if row in (notes_row, _(notes_row))])
-        recipes = recipes.map(text).rename(index=text, columns=text)
+        recipes = recipes.map(text).rename(index=text, columns=text).rename_axis(_("what"))
         with presenter.folded(N_("The recipes")):
             st.table(recipes)
         st.caption(_("From the papers, section by section; “not stated” where the paper does not say."))

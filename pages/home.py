@@ -42,7 +42,7 @@ folds.fold(_("Why these architectures: ImageNet (ILSVRC) winners by year"), "ils
 for group, entries in page_groups().items():
     if entries is START:
         continue
-    st.subheader(_(group))
+    st.header(_(group))
     for entry in entries:  # the line under the title is part of the link: one element per page instead of two
         line = _(entry.line).replace("[", r"\[").replace("]", r"\]")  # inside :gray[...]
         st.page_link(entry.path, label=f"{_(entry.title)}  \n:gray[{line}]", icon=entry.icon)

@@ -82,7 +82,7 @@ def _offer_download(name: str) -> None:
 
 
 def _show(name: str) -> None:
-    st.subheader(PRETRAINED_TITLES[name])
+    st.header(PRETRAINED_TITLES[name])
     if not has_pretrained(name):
         _offer_download(name)
         return

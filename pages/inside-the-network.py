@@ -132,8 +132,9 @@ def grad_cam() -> None:
                                width="stretch", key=f"{PAGE}_cam")
             h, w = result.cam.shape
             st.caption(_("Top-1 class: {label} (ImageNet index {index}, p = {probability}). Target layer `{layer}`: "
-                         "its {height}x{width} map, enlarged to the input and coloured from blue (0) to red (1 = its "
-                         "maximum): the regions that raise this class's score most (computed with torchcam).").format(
+                         "its {height}x{width} map, enlarged to the input and coloured from dark purple (0) to yellow "
+                         "(1 = its maximum): the regions that raise this class's score most (computed with "
+                         "torchcam).").format(
                 label=result.label, index=result.class_index, probability=f"{result.probability:.1%}",
                 layer=result.target_layer, height=h, width=w))
 

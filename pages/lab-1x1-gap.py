@@ -65,7 +65,8 @@ st.caption(_("Checked live: a random 1x1 convolution (8 → 4 channels, 5x5 map)
                  difference=f"{demo['max_difference']:.1e}"))
 with st.expander(_("The matrix and one pixel")):
     st.dataframe(pd.DataFrame(demo["matrix"], index=[_("out {index}").format(index=o) for o in range(4)],
-                              columns=[_("in {index}").format(index=c) for c in range(8)]).round(3))
+                              columns=[_("in {index}").format(index=c) for c in range(8)]).round(3)
+                 .rename_axis(_("weights")))
     st.write(_("pixel (0, 0) in:"), demo["pixel_in"].round(3).tolist())
     st.write(_("pixel (0, 0) out:"), demo["pixel_out"].round(3).tolist())
 

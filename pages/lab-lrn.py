@@ -41,17 +41,17 @@ n = _constant(b, preset, "n", "n", 1, 15, step=1)
 alpha = _constant(c, preset, "alpha", "α", 0.0, 10.0, format="%g")
 beta = _constant(d, preset, "beta", "β", 0.0, 5.0, step=0.05)
 
-st.subheader(_("Activations a (rows: channel i, columns: positions)"))
+st.header(_("Activations a (rows: channel i, columns: positions)"))
 channels = st.slider(_("Channels N"), 2, 12, key=url_state.bind("channels", f"{PAGE}_channels", 4, bounds=(2, 12)))
 start = np.resize(DEFAULT, (channels, 2)) if channels != 4 else DEFAULT
-edited = st.data_editor(pd.DataFrame(start, index=[f"i = {i}" for i in range(channels)],
-                                     columns=["(x, y) = (0, 0)", "(x, y) = (0, 1)"]),
+rows = pd.Index([f"i = {i}" for i in range(channels)], name=_("Channel i"))  # a named index: no empty header
+edited = st.data_editor(pd.DataFrame(start, index=rows, columns=["(x, y) = (0, 0)", "(x, y) = (0, 1)"]),
                         key=f"{PAGE}_tensor_{channels}", width="stretch")
 tensor = edited.to_numpy(dtype=float, na_value=0.0)[:, None, :]  # N channels x 1 row x 2 columns
 if (tensor < 0).any():
     st.warning(_("LRN follows a ReLU in AlexNet, so activations are normally ≥ 0; negative values still work."))
 
-st.subheader(_("One output, every term"))
+st.header(_("One output, every term"))
 a, b = st.columns(2)
 i = a.number_input(_("Channel i"), 0, channels - 1,
                    key=url_state.bind("i", f"{PAGE}_i_{channels}", 0, bounds=(0, channels - 1)))
@@ -73,7 +73,7 @@ if preset == "notes" and (k, n, alpha, beta) == (0.0, 2, 1.0, 1.0) and int(i) ==
                "holds 1, so b = 1 / (1² + 1²) = 0.5. Computed: {value} (edit the first two values back to 1 to see "
                "it).")).format(value=f"{worked.b:g}"))
 
-st.subheader(_("torch.nn.LocalResponseNorm, run live"))
+st.header(_("torch.nn.LocalResponseNorm, run live"))
 args = lrn.torch_arguments(k, int(n), alpha, beta)
 formula = lrn.formula(tensor, k, int(n), alpha, beta)
 matched = lrn.torch_lrn(tensor, **args)
@@ -96,7 +96,7 @@ st.caption(_("Largest difference between the formula and the matched torch call:
              "exactly `size` channels; the formula sums 2⌊n/2⌋ + 1 = {size} channels. Hence `size` = {size} and "
              "α·`size` = {alpha}.").format(difference=f"{gap:.2e}", size=args["size"], alpha=f"{args['alpha']:g}"))
 
-st.subheader(_("Why batch norm replaced it"))
+st.header(_("Why batch norm replaced it"))
 st.write(_("LRN has four hand-set constants, no learned parameters, and only rescales across neighbouring channels. "
            "VGG found that it did not improve ILSVRC accuracy while costing memory and time, and dropped it. Batch "
            "normalisation (2015) standardises every channel over the mini-batch and then learns a scale γ and shift "

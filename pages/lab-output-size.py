@@ -96,7 +96,7 @@ if diagram is not None:
 elif answer.size is not None and kind != "transposed convolution":
     st.caption(_("The window diagram is drawn for inputs of at most 64 pixels."))
 
-st.subheader(_("The examples, all at once"))
+st.header(_("The examples, all at once"))
 records = []
 for name in EXAMPLES:
     k, w, f, s, p, dl, cm, op = SETTINGS[name]

@@ -49,8 +49,8 @@ a.metric(_("Mean of the input"), f"{demo.input_mean:.4f}")
 b.metric(_("Mean after dropout (training)"), f"{demo.train_mean:.4f}")
 c.metric(_("Set to zero"), f"{demo.zeroed:.2%}", help=_("expected: p = {p}").format(p=f"{p:.0%}"))
 d.metric(_("Kept values multiplied by"), f"{demo.survivor_scale:.4g}", help=f"1 / (1 − p) = {1 / (1 - p):.4g}")
-st.dataframe(pd.DataFrame({_("input"): demo.first_in, _("training output"): demo.first_out}).T.round(3),
-             width="stretch")
+st.dataframe(pd.DataFrame({_("input"): demo.first_in, _("training output"): demo.first_out}).T.round(3)
+             .rename_axis(_("values")), width="stretch")
 st.caption((_("torch.nn.Dropout({p}) on {count} random values between 0.5 and 1.5 (the first eight shown). In `eval` "
               "mode the layer returns its input unchanged: checked.") if demo.eval_unchanged else
             _("torch.nn.Dropout({p}) on {count} random values between 0.5 and 1.5 (the first eight shown). In `eval` "
@@ -76,7 +76,8 @@ st.caption(_("The paper counts {shift} offsets per axis; RandomCrop picks any of
                  shift=shift, count=shift + 1, inputs=f"{exact:,}"))
 crops = reg.augmented_crops(photo.image)
 for column, (image, label) in zip(st.columns(len(crops)), crops, strict=True):
-    column.image(image, caption=label, width="stretch")
+    column.image(image, caption=label, width="stretch", alt=_("A {crop}x{crop} training crop of the photo: "
+                 "{where}").format(crop=reg.ALEXNET_CROP, where=label))
 
 st.header(_("Multi-crop testing"))
 name = DEFAULT_MODEL

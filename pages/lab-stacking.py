@@ -67,7 +67,7 @@ st.plotly_chart(cached.figure(("stacking", layers), lambda: figures.stacking_ste
 st.caption(_("One output unit, traced back: each 3x3 layer below it widens the window by 2 pixels ({steps}).").format(
     steps=", ".join(map(str, stacking.rf_steps(layers)))))
 
-st.subheader(_("The notes' numbers"))
+st.header(_("The notes' numbers"))
 per3, per7 = stacking.per_filter_params(3, 3, 3), stacking.per_filter_params(3, 7)
 notes_claim = cached.checked_claims_with_keys(("vgg16-7x7-vs-3x3",))[0]  # checked as on VGG's page
 full3, full7 = 3 * stacking.conv_params(3, 3, bias=False), stacking.conv_params(3, 7, bias=False)

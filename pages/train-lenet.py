@@ -134,7 +134,7 @@ st.caption(_("Training set {train} digits, validation {val}, test {test} (strati
     train=train_n, val=val_n, test=test_n, seed=LeNetConfig.seed))
 
 for column, run in zip(st.columns(len(runs)), runs):
-    column.subheader(_activation(run.activation))
+    column.header(_activation(run.activation))
     a, b, c = column.columns(3)
     a.metric(_("First loss"), f"{run.initial_loss:.4f}",
              _("{difference} vs ln 10").format(difference=f"{run.initial_loss - lenet.UNTRAINED_LOSS:+.4f}"),
@@ -150,7 +150,7 @@ pick = st.selectbox(_("Filters and maps of"), trained, format_func=_activation,
                     key=url_state.bind("show", "train_lenet_show", trained[0], choices=trained))
 run = next(r for r in runs if r.activation == pick)
 kernels, kernel_side = len(run.before.filters), len(run.before.filters[0])
-st.subheader(_("First-layer filters: the {count} kernels of C1, {side}x{side} each").format(count=kernels,
+st.header(_("First-layer filters: the {count} kernels of C1, {side}x{side} each").format(count=kernels,
                                                                                           side=kernel_side))
 before, after = st.columns(2)
 filters = cached((pick, "filters"),
@@ -163,7 +163,7 @@ st.caption(_("Red positive, blue negative weights, each kernel on its own symmet
              "by {change} of their initial size (‖W_after − W_before‖ / ‖W_before‖).").format(
     change=f"{run.filter_change():.0%}"))
 
-st.subheader(_("A test digit through C1 and C3"))
+st.header(_("A test digit through C1 and C3"))
 digit, maps = st.columns([1, 5])
 # In the link as the label numbers it, from 1.
 digits_kept = range(len(run.sample_labels))
@@ -202,7 +202,7 @@ st.caption(_("Colour = activation value, each map on its own range (yellow high)
              "digit.").format(before=f"{strength[0]:.2f}", after=f"{strength[1]:.2f}"))
 if len(runs) == 2:
     tanh, relu = runs
-    st.subheader(_("tanh vs ReLU"))
+    st.header(_("tanh vs ReLU"))
     duel = lenet.duel(tanh, relu)
     faster, lower = lenet.WRITTEN[duel.faster], lenet.WRITTEN[duel.lower]
     st.write(_("Same seed, data order and optimiser; only the activation differs. After the first epoch the mean "

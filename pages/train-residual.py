@@ -43,7 +43,7 @@ if bundle is None:
 config, runs = bundle["config"], bundle["runs"]
 depths = sweep_results.depths(runs)
 
-st.subheader(_("Bundled runs"))
+st.header(_("Bundled runs"))
 st.caption(_("Depth = 6n + 2 weighted layers, base width {width} channels ({width}, {width2}, {width4} per stage), "
              "{size}x{size} digits, SGD + momentum {momentum}, batch {batch}, lr {lr} (a tenth of it for {warmup} "
              "warm-up epoch(s), then ÷10 from epochs {milestones}), weight decay {decay}, ±{shift}-pixel random "
@@ -93,7 +93,7 @@ st.caption(_("Loss = mean training cross-entropy over the last epoch's mini-batc
 
 first = bundle.get("first_setup")
 if first:
-    st.subheader(_("What it took to see it"))
+    st.header(_("What it took to see it"))
     setup = sweep_results.first_setup(first, bundle["sizes"]["train"])  # it trained on the same split
     f_config, lo, hi = setup.config, setup.depths[0], setup.depths[-1]
     line = _("{net}: first-epoch loss {first}, last {last}.")
@@ -118,7 +118,7 @@ if first:
     st.plotly_chart(cached.figure("bundled first setup", lambda: depth_curves(first["runs"])), width="stretch",
                     key="train_residual_first")
 
-st.subheader(_("Run it yourself"))
+st.header(_("Run it yourself"))
 st.write(_("A smaller sweep, live: by default depths {depths} and {epochs} epochs (lr ÷10 from epoch {milestone}), "
            "the same recipe otherwise: under a minute on two CPU cores. The curves are drawn as each epoch "
            "ends.").format(depths=", ".join(map(str, QUICK.depths)), epochs=QUICK.epochs,

@@ -77,7 +77,7 @@ def results(bundle: dict, made_by: bool, key: str) -> None:
     st.caption(caption.format(**bundle["config"], **bundle["sizes"], device=device_name(bundle["device"])))
 
 
-st.subheader(_("Bundled results"))
+st.header(_("Bundled results"))
 bundle = load_bundled_or_none("transfer")
 if bundle is None:
     st.error(missing_message("transfer"))
@@ -94,7 +94,7 @@ else:
             count=fewest, accuracies=", ".join(f"{_mode(mode)} {value:.1%}" for mode, value in accuracy.items()),
             chance=f"{1 / CLASSES:.0%}"))
 
-st.subheader(_("Run it yourself"))
+st.header(_("Run it yourself"))
 st.write(_("A quick version: {per_class} images per class, {epochs} epochs, the three modes one after the other "
            "(about a minute on two CPU cores).").format(per_class=QUICK.per_class, epochs=QUICK.epochs))
 

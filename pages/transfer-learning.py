@@ -35,7 +35,7 @@ st.markdown(_(
     "3. Or **fine-tune**: unfreeze the top stages, or everything, and train on with a small learning rate. "
     "Better when the new data are plentiful or unlike ImageNet."))
 
-st.subheader(_("Early features are generic, late ones specific"))
+st.header(_("Early features are generic, late ones specific"))
 st.write(_("Each stage sees a larger window of the image, its receptive field, computed with the notes' rule. "
            "Early stages see a few pixels and respond to edges and colour blobs, useful for any image; the last "
            "stages see most of the image and respond to parts of the old task's objects. That is why the early "
@@ -90,10 +90,10 @@ st.markdown(_("**The same in PyTorch** (generated for this model and mode):"))
 with presenter.folded(N_("The PyTorch code")):
     st.code(freezing_code(stages, freezing, mode, int(new_classes)), language="python")
 
-st.subheader(_("Which to choose: how much data, how similar to ImageNet"))
+st.header(_("Which to choose: how much data, how similar to ImageNet"))
 strategies = {_(data): {_(similarity): _(advice) for similarity, advice in row.items()}
               for data, row in TRANSFER_STRATEGIES.items()}
-st.dataframe(pd.DataFrame(strategies).T, width="stretch")
+st.dataframe(pd.DataFrame(strategies).T.rename_axis(_("your data")), width="stretch")
 st.caption(_("The usual rule of thumb (Stanford CS231n, 2017, lecture 7), which the notes' freeze-or-fine-tune "
              "advice follows."))
 bundle = load_bundled_or_none("transfer")
@@ -124,6 +124,6 @@ links = [(path, label) for path, label in (
     ("pages/train-transfer.py", N_("Freeze or fine-tune for real: a small training run")))
     if (ROOT / path).exists() and path in registered]
 if links:
-    st.subheader(_("Try it"))
+    st.header(_("Try it"))
     for path, label in links:
         st.page_link(path, label=_(label), icon=":material/arrow_forward:")

@@ -48,5 +48,5 @@ def test_the_image_lab_offers_the_uploaded_classifier(resnet18):
     assert "resnet18.onnx (your ONNX file)" in choice.options
     choice.set_value(["your_network"]).run()
     assert not app.exception, app.exception
-    assert [s.value for s in app.subheader] == ["resnet18.onnx"] and not app.error
+    assert [s.value for s in app.header] == ["resnet18.onnx"] and not app.error
     assert "`None`" not in [m.value for m in app.markdown]  # no call's result is written out by Streamlit's magic

@@ -1,5 +1,6 @@
 """The live class's pages in AppTest (ui.classroom): start a class, ask from a walk step, answers from phones in
-three languages, the reveal's slips, follow mode, the CSV, End class, and refusals as messages."""
+three languages, the reveal's slips, follow mode and where a phone lands, the CSV, End class, refusals as messages,
+and an answer sent while the database is away."""
 
 from __future__ import annotations
 
@@ -146,3 +147,50 @@ def test_the_shared_link_of_the_instructors_view_is_the_join_link():
     links = [c.value for c in projector.code]
     assert any(link.endswith(f"?room={code}") for link in links), links  # the dialog's link: the join link
     assert [link for link in links if key in link] == [link for link in links if link.endswith(f"&key={key}")]
+
+
+def _scrolled_to(app: AppTest) -> list[str]:
+    """The parts of the phone's page (their keys) that the last run scrolls the browser to (``ui.scroll``)."""
+    return [part for element in app.get("html") if 'class="cnnviz-scroll"' in element.value
+            for part in ("class_question", "class_followed") if f".st-key-{part}" in element.value]
+
+
+def test_a_phone_lands_on_a_new_question_and_on_the_projectors_new_step_once_each():
+    projector, code, key = _instructor()
+    projector.toggle(key="class_follow_toggle").set_value(True).run()
+    phone = _open(room=code)
+    assert _scrolled_to(phone) == []  # nothing to land on yet
+    projector.switch_page("pages/vgg16.py").run()
+    projector.query_params.clear()
+    projector.session_state["vgg16_vgg16_None_step"] = 3
+    projector.run()
+    phone.run()
+    assert _scrolled_to(phone) == ["class_followed"]
+    phone.run()
+    assert _scrolled_to(phone) == [], "a run with nothing new moved the phone"
+    rooms.ask(code, key, {"kind": "output_size", "W": 224, "F": 7, "P": 3, "S": 2})
+    phone.run()
+    assert _scrolled_to(phone) == ["class_question"]
+    _answer(phone, 112)  # the student's own answer: the page stays where it is
+    assert _scrolled_to(phone) == []
+
+
+def test_an_answer_sent_while_the_database_is_away_is_sent_once_it_is_back(monkeypatch):
+    _projector, code, key = _instructor()
+    rooms.ask(code, key, {"kind": "output_size", "W": 224, "F": 7, "P": 3, "S": 2})  # 112
+    phone = _open(room=code)
+
+    def away(*_args, **_kwargs):
+        raise store.StoreUnavailable("connection refused")
+
+    with monkeypatch.context() as outage:
+        for name in ("answer", "student_view", "version"):
+            outage.setattr(rooms, name, away)
+        _answer(phone, 112)
+        assert "Reconnecting to the class" in _texts(phone) and "Your answer is kept" in _texts(phone)
+        assert not phone.error
+    phone.run()  # what the page's retry does once the database answers
+    assert "Your answer 112 is in" in _texts(phone)
+    assert rooms.projector(code, key).answered == 1
+    phone.run()
+    assert rooms.projector(code, key).answered == 1 and "Reconnecting" not in _texts(phone)

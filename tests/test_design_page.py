@@ -146,5 +146,5 @@ def test_graph_cost_and_walk_draw_a_design_with_spans(tab):
     app.run()
     assert not app.exception and not app.error
     if tab == "walk":
-        assert app.markdown[[m.value.startswith("####") for m in app.markdown].index(True)].value == \
-            "#### residual5 · Residual"
+        assert app.markdown[[m.value.startswith("## ") for m in app.markdown].index(True)].value == \
+            "## residual5 · Residual"

@@ -69,6 +69,21 @@ def test_changing_a_widget_writes_the_link_and_the_default_leaves_it():
     assert "variant" not in app.query_params
 
 
+def _scrolls(app) -> int:
+    """The scripts of the last run that scroll the browser to a part of the page (``ui.scroll``)."""
+    return sum('class="cnnviz-scroll"' in element.value for element in app.get("html"))
+
+
+def test_a_link_to_a_step_or_a_tab_scrolls_there_on_its_first_run_only():
+    app = open_link("vgg16", variant="vgg19", step="3")
+    assert _scrolls(app) == 1
+    app.button(key="vgg16_vgg19_None_next").click().run()  # the session's own step: the page stays where it is
+    assert app.query_params["step"] == "4" and _scrolls(app) == 0
+    assert _scrolls(open_link("vgg16", variant="vgg19")) == 0
+    assert _scrolls(open_link("vgg16", step="999")) == 0  # a notice, at the top
+    assert _scrolls(open_link("vgg16", tab="table")) == 1
+
+
 def test_leaving_the_page_and_coming_back_keeps_its_settings():
     app = open_link("resnet50", variant="resnet101", size="320")
     leave_and_return(app, "resnet50")

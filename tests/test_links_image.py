@@ -39,7 +39,7 @@ def test_predictions_link_opens_its_photo_and_networks():
     # The link's sample is the session's photo, as if picked in the box: the page shows it.
     assert app.session_state[PHOTO_KEY].name == "coffee"
     assert _photo_caption(app).startswith("scikit-image: coffee.png")
-    assert [h.value for h in app.subheader] == ["ResNet-18", "VGG-16"]
+    assert [h.value for h in app.header] == ["ResNet-18", "VGG-16"]
     assert any("VGG-16" in w.value for w in app.warning)  # its weights are missing: the page says so
     assert not _notices(app)
     assert dict(app.query_params) == {"photo": "coffee", "models": "resnet18,vgg16"}
@@ -99,7 +99,7 @@ def test_predictions_keep_their_settings_when_left():
     leave_and_return(app, "image-predictions")
     assert app.selectbox(key=f"{PREDICT}_photo_sample").value == "astronaut"
     assert app.multiselect(key=f"{PREDICT}_models").value == ["vgg16", "alexnet"]
-    assert [h.value for h in app.subheader] == ["VGG-16", "AlexNet"]
+    assert [h.value for h in app.header] == ["VGG-16", "AlexNet"]
     assert app.query_params["photo"] == "astronaut" and app.query_params["models"] == "vgg16,alexnet"
 
 

@@ -53,7 +53,7 @@ def test_lenet_link_opens_its_settings_and_trains_with_them(one_torch_thread):
     assert not _notices(app)
     app.button(key="train_lenet_start").click().run()
     assert not app.exception, app.exception
-    assert [h.value for h in app.subheader][0] == "ReLU"
+    assert [h.value for h in app.header][0] == "ReLU"
     timing = next(m for m in app.metric if m.label == "Training time")
     assert "2 epochs" in timing.proto.help
     assert app.selectbox(key="train_lenet_digit_pick").value == 3  # digit #4 in the link, as the label counts

@@ -16,7 +16,7 @@ from cnnviz.any_network import NeedsInputSize, Network, NetworkError
 from cnnviz.any_network import onnx_file, timm_models
 from cnnviz.format import count, megabytes
 from cnnviz.i18n import N_, _, current
-from ui import cached, linked_tabs, presenter, url_state
+from ui import cached, graphs, linked_tabs, presenter, url_state
 from ui.busy import when_free
 from ui.plain import plain
 
@@ -203,7 +203,7 @@ def _layer_graph(network: Network, key: tuple) -> None:
     if not names:
         st.caption(_("No blocks: the names of the layers do not group them."))
     dot = cached.network_graph_dot(key, True if everything else tuple(chosen), current(), network)
-    st.graphviz_chart(dot, width="stretch")
+    graphs.chart(dot, width="stretch")
     st.download_button(_("Download DOT"), dot, f"{network.summary.model}.dot", "text/vnd.graphviz",
                        key=f"{PAGE}_dot")
 

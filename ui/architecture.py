@@ -13,7 +13,7 @@ from cnnviz.i18n import N_, _
 from cnnviz.lectures.ilsvrc import ilsvrc_line
 from cnnviz.lectures.story import lecture
 from cnnviz.zoo.registry import architectures
-from ui import cached, lecture_parts, linked_tabs, presenter, stepper, url_state
+from ui import cached, graphs, lecture_parts, linked_tabs, presenter, stepper, url_state
 
 TABS = {"walk": N_("Layer walk"), "table": N_("Layer table"), "graph": N_("Layer graph"),
         "cost": N_("Where the cost is"), "quiz": N_("Check yourself"), "recipe": N_("Training recipe"),
@@ -145,7 +145,7 @@ def _layer_graph(key: str, name: str, input_size: int | None, summary) -> None:
         placeholder=_("Pick blocks to see their layers"))
     unfold = True if everything else tuple(chosen)
     dot = cached.graph_dot(name, input_size, unfold)
-    st.graphviz_chart(dot, width="stretch")
+    graphs.chart(dot, width="stretch")
     left, right = st.columns(2)
     left.download_button(_("Download DOT"), dot, f"{name}.dot", "text/vnd.graphviz", key=f"{key}_dot")
     rendered = cached.graph_svg(name, input_size, unfold)

@@ -6,8 +6,12 @@ follow mode (the phones show the page and step the instructor's walk is on).
     /class?room=CODE&key=KEY    the instructor's view: the private link, to reopen the room on another machine
 
 The views refresh with ``st.fragment(run_every=...)`` that reads one number of the room (``rooms.version``); only
-when it changed is more read. What the room holds is drawn from ``cnnviz.classroom``; a database that cannot be
-reached for a moment is a "reconnecting" line, never an error box.
+when it changed is more read. A phone lands on what changed last: a new question (or its closing, or its answer),
+else the projector's new step (``ui.scroll``). What the room holds is drawn from ``cnnviz.classroom``.
+
+A database that cannot be reached for a moment (a restart) is a "reconnecting" line, never an error box: a page that
+could not be drawn tries again every few seconds and is drawn again once the database answers, and an answer sent
+meanwhile is kept and sent then.
 """
 
 from __future__ import annotations
@@ -21,13 +25,15 @@ import streamlit as st
 from cnnviz.classroom import questions, rooms
 from cnnviz.classroom.store import StoreUnavailable
 from cnnviz.i18n import N_, _, current
-from ui import presenter, share
+from ui import presenter, scroll, share
 from ui.plain import plain
 
 ROOM, KEY = "room", "key"  # the link's parameters
 PROJECTOR_EVERY_S, PHONE_EVERY_S = 1.0, 2.0  # the live views' refresh
 FOLLOW = "class_follow"  # session: publish this session's walk steps to its room
 HELD = "class_held"  # session: (code, key) of the room this session teaches
+QUESTION_PART, FOLLOWED_PART = "class_question", "class_followed"  # a phone's parts that it scrolls to
+PENDING = "class_pending"  # session: (code, question id, value) of an answer sent while the database was away
 SOURCES = {"step": N_("A walk step"), "output_size": N_("Output-size calculator"),
            "bottleneck": N_("Bottleneck weights"), "own": N_("Your own question")}
 ASK_TITLES = {"output": N_("output width"), "params": N_("parameters"), "macs": N_("MACs"),
@@ -58,6 +64,9 @@ def render() -> None:
             _student(code)
     except StoreUnavailable:
         _reconnecting()
+        if st.session_state.get(PENDING):
+            st.caption(_("Your answer is kept: it is sent as soon as the class is back."))
+        _until_reconnected(code)
     except rooms.ClassError as error:
         st.warning(error.text(), icon=":material/info:")
 
@@ -73,12 +82,23 @@ def _reconnecting() -> None:
     st.info(_("Reconnecting to the class…"), icon=":material/sync:")
 
 
+@st.fragment(run_every=PHONE_EVERY_S)
+def _until_reconnected(code: str | None) -> None:
+    """A run that could not reach the database drew only the "reconnecting" line: this asks again every few seconds
+    and draws the whole page again once the database answers."""
+    try:
+        rooms.version(code or "")
+    except StoreUnavailable:
+        return
+    st.rerun()
+
+
 # --- start or join -----------------------------------------------------------------------------------------------
 
 def _start_or_join() -> None:
     left, right = st.columns(2)
     with left:
-        st.subheader(_("Start a class"))
+        st.header(_("Start a class"))
         st.write(_("You get a room code, a join link with a QR code for the projector, and a private instructor "
                    "link. The students answer on their phones; the projector shows what the room got wrong."))
         if st.button(_("Start a class"), type="primary", icon=":material/co_present:", key="class_start"):
@@ -95,7 +115,7 @@ def _start_or_join() -> None:
             st.query_params[KEY] = started.key
             st.rerun()
     with right:
-        st.subheader(_("Join a class"))
+        st.header(_("Join a class"))
         with st.form("class_join", border=False):
             typed = st.text_input(_("Room code"), max_chars=12, placeholder="HK3 7PQ", key="class_code")
             if st.form_submit_button(_("Join"), icon=":material/login:"):
@@ -131,7 +151,7 @@ def _instructor(code: str, key: str) -> None:
     big = presenter.presenting()
     link = join_link(code)
     qr, words = st.columns([2, 3] if big else [1, 3])
-    qr.image(share.qr_png(link, scale=10 if big else 6), width="stretch")
+    qr.image(share.qr_png(link, scale=10 if big else 6), width="stretch", alt=share.qr_text(link))
     with words:
         room = _("Room")
         st.markdown(f"## {room} `{code}`")
@@ -409,7 +429,8 @@ def publish_step(page: str, variant: str, input_size: int | None, step: int, sub
         st.caption(_("The phones could not be told about this step; they will be at the next one."))
 
 
-def _followed_step(position: dict | None) -> None:
+def _followed_step(position: dict | None, land: bool) -> None:
+    """The step the instructor's walk is on, scrolled to when ``land``."""
     from cnnviz.zoo.registry import architectures
     from ui import cached, stepper
 
@@ -431,15 +452,18 @@ def _followed_step(position: dict | None) -> None:
     if isinstance(sub, int) and len(step.layers) > 1 and 1 <= sub <= len(step.layers):
         shown = step.layers[sub - 1]
     st.divider()
-    on_projector = _("On the projector")
-    st.markdown(f"##### {on_projector}: {plain(_(arch.title))} · {plain(position['variant'])} · "
-                + _("step {step} of {steps}").format(step=number, steps=len(steps)))
-    stepper.draw_step(position["variant"], size, step, shown)
-    link = f"/{position['page']}?variant={quote(position['variant'])}&step={number}"
-    if size is not None:
-        link += f"&size={size}"
-    open_step = _("Open this step on its page")
-    st.markdown(f"[{open_step}]({link})")
+    with st.container(key=FOLLOWED_PART):
+        on_projector = _("On the projector")
+        st.markdown(f"##### {on_projector}: {plain(_(arch.title))} · {plain(position['variant'])} · "
+                    + _("step {step} of {steps}").format(step=number, steps=len(steps)))
+        stepper.draw_step(position["variant"], size, step, shown)
+        link = f"/{position['page']}?variant={quote(position['variant'])}&step={number}"
+        if size is not None:
+            link += f"&size={size}"
+        open_step = _("Open this step on its page")
+        st.markdown(f"[{open_step}]({link})")
+        if land:
+            scroll.into_view(scroll.key_selector(FOLLOWED_PART))
 
 
 # --- a student's phone -----------------------------------------------------------------------------------------------
@@ -454,16 +478,35 @@ def _student(code: str) -> None:
     if code not in joined:
         rooms.join(code, student)
         joined.add(code)
+    _send_pending(code, student)
     view = rooms.student_view(code, student)
     st.session_state["class_stage"] = (code, view.stage)
     st.caption(_("Room {code} · answers are anonymous").format(code=code))
     _phone_poll(code)
+    following = st.session_state.get("class_follow_projector", True)
+    land = _landing(code, view, following)
     if view.spec is None:
         st.info(_("You are in. The question will appear here."), icon=":material/hourglass_empty:")
     else:
-        _phone_question(code, student, view)
+        with st.container(key=QUESTION_PART):
+            _phone_question(code, student, view)
+            if land == QUESTION_PART:
+                scroll.into_view(scroll.key_selector(QUESTION_PART))
     if st.toggle(_("Follow the projector"), value=True, key="class_follow_projector"):
-        _followed_step(view.follow)
+        _followed_step(view.follow, land == FOLLOWED_PART)
+
+
+def _landing(code: str, view: rooms.StudentView, following: bool) -> str | None:
+    """The part this run scrolls the phone to: the question when it is new to this phone or the instructor changed
+    it (closed, revealed), else the projector's step when it moved; None when neither changed since the last run."""
+    question = (code, view.question_id, view.state) if view.spec is not None else None
+    step = (code, view.follow) if following and view.follow else None
+    seen = st.session_state.setdefault("class_seen", {})
+    new_question, new_step = question != seen.get("question"), step != seen.get("step")
+    seen.update(question=question, step=step)
+    if question and new_question:
+        return QUESTION_PART
+    return FOLLOWED_PART if step and new_step else None
 
 
 @st.fragment(run_every=PHONE_EVERY_S)
@@ -542,9 +585,19 @@ def _send_typed(code: str, student: str, question_id: int, number_key: str) -> N
 
 
 def _send(code: str, student: str, question_id: int, value) -> None:
+    st.session_state.pop(PENDING, None)
     try:
         rooms.answer(code, student, question_id, value)
     except StoreUnavailable:
-        st.session_state["class_notice"] = _("Reconnecting to the class… send your answer again in a moment.")
+        st.session_state[PENDING] = (code, question_id, value)
     except rooms.ClassError as error:
         st.session_state["class_notice"] = error.text()
+
+
+def _send_pending(code: str, student: str) -> None:
+    """The answer sent while the database was away, sent again now (StoreUnavailable while it still is)."""
+    pending = st.session_state.get(PENDING)
+    if pending and pending[0] == code:
+        _send(code, student, pending[1], pending[2])
+        if st.session_state.get(PENDING):
+            raise StoreUnavailable("the answer is still pending")

@@ -17,7 +17,7 @@ from cnnviz.designer.link import DesignFormatError, from_link, layer_from, to_js
 from cnnviz.designer.templates import TEMPLATES
 from cnnviz.format import count
 from cnnviz.i18n import N_, _, current
-from ui import cached, design_training, linked_tabs, presenter, url_state
+from ui import cached, design_training, graphs, linked_tabs, presenter, stepper, url_state
 from ui.plain import plain
 
 PAGE = "design"
@@ -75,7 +75,7 @@ def render() -> None:
     text, language = st.session_state[NET], current()
     linked_tabs.open_tab(f"{PAGE}_tab", TABS, {
         "table": lambda: _table(report),
-        "graph": lambda: st.graphviz_chart(cached.design_graph_dot(text, language), width="stretch"),
+        "graph": lambda: graphs.chart(cached.design_graph_dot(text, language), width="stretch"),
         "cost": lambda: st.plotly_chart(cached.design_cost_chart(text, language), width="stretch",
                                         key=f"{PAGE}_cost"),
         "walk": lambda: _walk(text, language),
@@ -241,7 +241,7 @@ def _set(number: int, name: str) -> None:
 
 
 def _editor(design: Design, report) -> None:
-    st.subheader(_("Layers"))
+    st.header(_("Layers"))
     layers = design.layers
     if layers:
         numbers = list(range(1, len(layers) + 1))
@@ -370,19 +370,18 @@ def _walk(text: str, language: str) -> None:
     number = st.select_slider(_("Step"), numbers, format_func=lambda n: f"{n}/{len(steps)} · {steps[n - 1].title}",
                               key=url_state.bind("step", f"{PAGE}_step", 1, parse=int, choices=numbers))
     step = steps[number - 1]
-    st.markdown(f"#### {step.title} · {step.kind}")
+    st.markdown(f"## {step.title} · {step.kind}")
     st.write(step.description)
-    header = (_("formula"), _("with this layer's numbers"), _("result"))
-    lines = ["| | " + " | ".join(header) + " |", "|---|---|---|---|"]
+    header = (_("what"), _("formula"), _("with this layer's numbers"), _("result"))
+    lines = ["| " + " | ".join(header) + " |", "|---|---|---|---|"]
     lines += [f"| **{_(w.what)}** | {with_subscripts(w.formula)} | {with_subscripts(w.worked)} | **{w.result}** |"
               for w in step.worked]
     st.markdown("\n".join(lines), unsafe_allow_html=True)
     if step.rf is not None:
         st.caption(_("Receptive field so far {field} px, jump {jump} px: one step in this output moves {jump} "
                      "pixels in the input.").format(field=step.rf, jump=f"{step.jump:g}"))
-    st.image(cached.volume_svg(tuple(step.input_shape), tuple(step.output_shape), step.kernel_hw,
-                               _("in {shape}").format(shape=shape_text(step.input_shape)),
-                               _("out {shape}").format(shape=shape_text(step.output_shape))), width="stretch")
+    drawing, drawn = stepper.volume(step)
+    st.image(drawing, width="stretch", alt=drawn)
 
 
 def _classics(report) -> None:

@@ -7,6 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from cnnviz.analysis.graph_text import describe
 from cnnviz.analysis.summary import Summary
 from cnnviz.i18n import N_, _
 from cnnviz.lectures.glossary import architecture_page_terms, page_texts
@@ -15,7 +16,7 @@ from cnnviz.lectures.quiz_layers import default_layer, measure, measure_module, 
 from cnnviz.lectures.spec import Lecture
 from cnnviz.lectures.worked import worked
 from cnnviz.zoo.spec import Architecture, Variant
-from ui import cached, folds, stepper, url_state
+from ui import cached, folds, graphs, stepper, url_state
 
 
 def _number(value: float) -> str:
@@ -59,7 +60,7 @@ def key_idea(arch: Architecture, lecture: Lecture | None, variant: Variant, summ
     block = lecture.key_block.get(variant.name) if lecture else None
     if not (facts or block or (lecture and lecture.formulas)):
         return
-    st.subheader(_("The key idea, computed"))
+    st.header(_("The key idea, computed"))
     # Full width: a formula with this model's numbers in it is one line that cannot wrap.
     formulas = lecture.formulas if lecture else ()
     numbers = worked(arch.key, summary) if formulas else []
@@ -78,10 +79,12 @@ def key_idea(arch: Architecture, lecture: Lecture | None, variant: Variant, summ
         left.markdown("\n".join(rows))
     if block and right is not None:
         right.caption(_(lecture.key_caption))
+        dot = cached.block_dot(variant.name, block)
         if picture := cached.block_picture(variant.name, block):
-            right.image(picture, width=stepper.width_within(picture, KEY_BLOCK_HEIGHT))
+            right.image(picture, width=stepper.width_within(picture, KEY_BLOCK_HEIGHT), alt=describe(dot))
         else:
-            right.graphviz_chart(cached.block_dot(variant.name, block), width="stretch")
+            with right:
+                graphs.chart(dot, width="stretch")
 
 
 def _cell(text: str) -> str:
@@ -95,7 +98,7 @@ def notes_check(arch: Architecture, lecture: Lecture | None) -> None:
     facts = lecture.notes_facts if lecture else ()
     if not (claims or facts):
         return
-    st.subheader(_("What the notes got wrong"))
+    st.header(_("What the notes got wrong"))
     for claim in wrong:
         notes = _("**Notes {notes}:** “{quote}”").format(notes=_notes_name(claim), quote=_quote(claim))
         numbers = _("The notes give {claimed}; computed: **{computed}**.").format(

@@ -1,4 +1,5 @@
-"""Tabs whose open tab is in the link (``?tab=photo``) and stays open when the language changes."""
+"""Tabs whose open tab is in the link (``?tab=photo``) and stays open when the language changes. A link that names
+a tab opens at it: the browser scrolls the tabs to the top of the window (``ui.scroll``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import streamlit as st
 
 from cnnviz import i18n
 from cnnviz.i18n import _
-from ui import url_state
+from ui import scroll, url_state
 
 
 def open_tab(key: str, tabs: dict[str, str], sections: dict[str, Callable[[], None]]) -> None:
@@ -23,6 +24,7 @@ def open_tab(key: str, tabs: dict[str, str], sections: dict[str, Callable[[], No
             raise url_state.BadValue(raw)
         return titles[raw]
 
+    linked = url_state.opened("tab", titles)
     drawn = st.tabs(list(titles.values()), on_change="rerun",
                     key=url_state.bind("tab", key, next(iter(titles.values())), choices=ids, parse=parse,
                                        show=ids.get, label=str))  # a notice names the tab by its title
@@ -30,6 +32,8 @@ def open_tab(key: str, tabs: dict[str, str], sections: dict[str, Callable[[], No
         if tab.open:
             with tab:
                 sections[name]()
+                if linked:
+                    scroll.into_view(scroll.TABS)
 
 
 def _hand_over(key: str, tabs: dict[str, str], titles: dict[str, str]) -> None:

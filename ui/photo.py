@@ -78,7 +78,8 @@ def pick_photo(page: str) -> Photo:
                 st.error(plain(f"{_name(name)}: {error.text()}"), icon=":material/broken_image:")
         photo = current_photo()
         with preview:
-            st.image(photo.image, width="stretch")
+            named = _(SAMPLES[photo.name].title) if photo.source == "sample" else _name(photo.name)
+            st.image(photo.image, width="stretch", alt=_("The photo: {name}").format(name=named))
             shown = SAMPLES[photo.name].source if photo.source == "sample" else plain(_name(photo.name))
             st.caption(_("{photo} · {width}x{height} pixels").format(photo=shown, width=photo.image.width,
                                                                       height=photo.image.height))

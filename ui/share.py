@@ -19,6 +19,11 @@ def qr_png(link: str, scale: int) -> bytes:
     return buffer.getvalue()
 
 
+def qr_text(link: str) -> str:
+    """A QR code's text alternative: what a phone that reads it opens."""
+    return _("QR code of the link {link}").format(link=link)
+
+
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 
 
@@ -27,7 +32,7 @@ def _dialog() -> None:
     link = url_state.current_link(leave_out=(presenter.KEY, "key"))
     big = presenter.presenting()
     code, words = st.columns([4, 5] if big else [1, 2])
-    code.image(qr_png(link, scale=12 if big else 8), width="stretch")
+    code.image(qr_png(link, scale=12 if big else 8), width="stretch", alt=qr_text(link))
     with words:
         st.write(_("Point a phone's camera at the code, or open the link: it shows this page as it is now, with "
                    "the same variant, step, settings and sample photo, without presenter mode."))

@@ -2,7 +2,8 @@
 its own numbers, the graph around it with the step marked, and its activation volume before and after.
 
 The step lives in the link (``step=3``; an opened block adds ``open=1`` and ``sub=2``), the previous/next
-buttons answer the arrow keys, and a block opens into its layers: next and previous then walk through them.
+buttons answer the arrow keys, and a block opens into its layers: next and previous then walk through them. A link
+with a step opens at the walk: the browser scrolls the page's tabs, the walk's, to the top of the window.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import re
 
 import streamlit as st
 
+from cnnviz.analysis.graph_text import describe
 from cnnviz.analysis.summary import Summary
 from cnnviz.format import shape_text
 from cnnviz.i18n import _, current
 from cnnviz.lectures.walk import input_step, notes_shape
-from ui import cached, presenter, url_state
+from ui import cached, graphs, presenter, scroll, url_state
 
 GRAPH_WINDOW = 2  # graph nodes drawn on each side of the step: a projector shows them large enough to read
 
@@ -54,6 +56,7 @@ def walk(key: str, name: str, input_size: int | None, summary: Summary) -> None:
     step_key, open_key, sub_key = _keys(prefix)
     numbers = list(range(1, len(steps) + 1))
 
+    linked = url_state.opened("step", {str(n) for n in numbers})
     back, chooser, forward = st.columns([2, 7, 2], vertical_alignment="bottom")
     back.button(_("Back"), icon=":material/arrow_back:", shortcut="Left", key=f"{prefix}_back", width="stretch",
                 on_click=_move, args=(prefix, steps, -1), help=_("Or the left arrow key"))
@@ -87,6 +90,8 @@ def walk(key: str, name: str, input_size: int | None, summary: Summary) -> None:
         lines += [f"1. [{notes_shape(s.output_shape)}] **{s.title}**: {s.description} — "
                   + _("{params} params, {macs} MACs").format(params=f"{s.params:,}", macs=f"{s.macs:,}") for s in steps]
         st.markdown("\n".join(lines))
+    if linked:  # last in the walk: gone on the next run, it moves nothing after it
+        scroll.into_view(scroll.TABS)
 
 
 def draw_step(name: str, input_size: int | None, step, shown) -> None:
@@ -96,34 +101,42 @@ def draw_step(name: str, input_size: int | None, step, shown) -> None:
     text, graph = st.columns([3, 2])
     with text:
         heading = f"{step.title} › {shown.title}" if inside else shown.title
-        st.markdown(f"#### {heading} · {shown.kind}")
+        st.markdown(f"## {heading} · {shown.kind}")
         st.write(shown.description)
-        header = (_("formula"), _("with this layer's numbers"), _("result"))
-        rows = ["| | " + " | ".join(header) + " |", "|---|---|---|---|"]
+        header = (_("what"), _("formula"), _("with this layer's numbers"), _("result"))
+        rows = ["| " + " | ".join(header) + " |", "|---|---|---|---|"]
         rows += [f"| **{_(w.what)}** | {with_subscripts(w.formula)} | {with_subscripts(w.worked)} | **{w.result}** |"
                  for w in shown.worked]
         st.markdown("\n".join(rows), unsafe_allow_html=True)
         if shown.rf is not None:
             st.caption(_("Receptive field so far {field} px, jump {jump} px: one step in this output moves {jump} "
                          "pixels in the input.").format(field=shown.rf, jump=f"{shown.jump:g}"))
-        drawing, picture, dot = _pictures(name, input_size, step, shown)
-        st.image(drawing, width="stretch")
+        (drawing, drawn), picture, dot = _pictures(name, input_size, step, shown)
+        st.image(drawing, width="stretch", alt=drawn)
     height = 640 if presenter.presenting() else 520
     with graph:
         if picture:
-            st.image(picture, width=width_within(picture, height))
+            st.image(picture, width=width_within(picture, height), alt=describe(dot()))
         else:
-            st.graphviz_chart(dot(), width="stretch", height=height)
+            graphs.chart(dot(), width="stretch", height=height)
 
 
 def _pictures(name: str, input_size: int | None, step, shown):
-    """The step's volume drawing (SVG), the layer graph around it as SVG (None without graphviz's ``dot``), and a
-    call that gives the graph's DOT source for the browser to draw instead."""
-    drawing = cached.volume_svg(tuple(shown.input_shape), tuple(shown.output_shape), shown.kernel_hw,
-                                _("in {shape}").format(shape=shape_text(shown.input_shape)),
-                                _("out {shape}").format(shape=shape_text(shown.output_shape)))
+    """The step's volume drawing (SVG) and its text, the layer graph around it as SVG (None without graphviz's
+    ``dot``), and a call that gives the graph's DOT source for the browser to draw instead (and for its text)."""
     graph = (name, input_size, (step.layer,) if shown is not step else (), tuple(shown.graph_nodes), GRAPH_WINDOW)
-    return drawing, cached.graph_picture(*graph), lambda: cached.graph_dot(*graph)
+    return volume(shown), cached.graph_picture(*graph), lambda: cached.graph_dot(*graph)
+
+
+def volume(step) -> tuple[str, str]:
+    """A step's activation volumes drawn (SVG), and the drawing in words for those who cannot see it."""
+    before = _("in {shape}").format(shape=shape_text(step.input_shape))
+    after = _("out {shape}").format(shape=shape_text(step.output_shape))
+    drawing = cached.volume_svg(tuple(step.input_shape), tuple(step.output_shape), step.kernel_hw, before, after)
+    if step.kernel_hw is None:
+        return drawing, _("Activation volumes: {before} → {after}").format(before=before, after=after)
+    return drawing, _("Activation volumes: {before} → {after}, through a {height}x{width} window").format(
+        before=before, after=after, height=step.kernel_hw[0], width=step.kernel_hw[1])
 
 
 def warm(name: str) -> None:

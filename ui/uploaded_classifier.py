@@ -37,7 +37,7 @@ def show_uploaded_predictions(photo, page: str) -> None:
     from ui.busy import when_free
 
     model = uploaded_classifier()
-    st.subheader(plain(model.title))  # the uploaded file's name
+    st.header(plain(model.title))  # the uploaded file's name
     digest = st.session_state[ONNX_KEY].digest
     with st.spinner(_("Running the photo through {model}…").format(model=plain(model.title))):
         try:

@@ -70,6 +70,14 @@ def bind(param: str, key: str, default: T, *, choices: Collection | None = None,
     return key
 
 
+def opened(param: str, texts: Collection[str]) -> bool:
+    """Whether this run opens a link whose ``param`` is one of ``texts`` (a link just followed, or the URL edited),
+    not a value this session wrote itself. Asked before the ``bind`` that reads it: after it, the value is the
+    session's own. A text not in ``texts`` is no view to open: ``bind`` says so in a notice."""
+    raw = st.query_params.get(param)
+    return raw is not None and raw != _store(_WRITTEN).get(param) and raw in texts
+
+
 def _shown(value, show: Callable[[Any], str], label: Callable[[Any], str] | None) -> str:
     """The value a notice says is shown instead, as markdown: its label as text, else its link text as code."""
     if label is not None:

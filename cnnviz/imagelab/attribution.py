@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from cnnviz.imagelab.inside import private_view
+from cnnviz.imagelab.inside import COLOUR_MAP, private_view
 
 METHODS = ("gradcam", "occlusion", "saliency", "integrated-gradients", "guided-backprop", "deconvnet")
 Progress = Callable[[float], None]  # the share of the job done, 0..1
@@ -268,7 +268,6 @@ def quadrant_share(heatmap: np.ndarray, quadrant: tuple[int, int]) -> float:
     return float(inside.sum()) / total if total > 0 else 0.0
 
 
-COLOUR_MAP = "jet"  # one colour scale for every map, and its legend
 
 
 def overlay(view: Image.Image, heatmap: np.ndarray, alpha: float = 0.5) -> Image.Image:

@@ -248,11 +248,19 @@ def grad_cam(inspected: Inspected, image: Image.Image, target_layer: str) -> Cam
     return CamResult(cam.detach().float().numpy(), index, inspected.categories[index], probability, target_layer)
 
 
+# One colour scale for every heat map (Grad-CAM here, the attribution lab's maps and their legend): viridis, whose
+# lightness rises with the value, so that the order reads without telling hues apart (with any colour-vision
+# deficiency, or in grey); jet's lightness rises and falls.
+COLOUR_MAP = "viridis"
+
+
 def cam_overlay(view: Image.Image, cam: np.ndarray, alpha: float = 0.5) -> Image.Image:
-    """The heat map, resized to the model's input, over the picture the model saw."""
+    """The heat map, resized to the model's input, over the picture the model saw, in ``COLOUR_MAP`` (torchcam's
+    default is jet)."""
     from torchcam.utils import overlay_mask
 
-    return overlay_mask(view.convert("RGB"), Image.fromarray(cam.astype(np.float32)), alpha=alpha)
+    return overlay_mask(view.convert("RGB"), Image.fromarray(cam.astype(np.float32)), colormap=COLOUR_MAP,
+                        alpha=alpha)
 
 
 def field_boxes(layer_rf, row: int, col: int, photo_size: tuple[int, int],

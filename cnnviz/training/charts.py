@@ -141,7 +141,10 @@ def curves_beside(runs: list[dict], total_epochs: int | None = None) -> tuple[go
 
 def image_grid(images: list, columns: int, titles: list[str] | None = None, height: int = 180,
                colorscale: str = "RdBu_r", symmetric: bool = True) -> go.Figure:
-    """Small heatmaps side by side (filters or feature maps), each on its own colour range."""
+    """Small heatmaps side by side (filters or feature maps), each on its own colour range. The default diverging
+    scale is for signed values (a filter's weights), centred on zero: red-blue keeps its two ends apart with a red-green
+    colour-vision deficiency and its lightness falls from the centre to either end (ColorBrewer marks RdBu
+    colour-blind safe); a map of one sign takes a sequential scale (viridis)."""
     rows = -(-len(images) // columns)
     figure = make_subplots(rows=rows, cols=columns, subplot_titles=titles, horizontal_spacing=0.015,
                            vertical_spacing=0.06 if rows > 1 else 0.0)
