@@ -360,8 +360,6 @@ def _table(report) -> None:
 
 
 def _walk(text: str, language: str) -> None:
-    from ui.stepper import with_subscripts
-
     steps = cached.design_walk(text, language)
     if not steps:
         st.info(_("This model has no layer to step through."))
@@ -370,16 +368,7 @@ def _walk(text: str, language: str) -> None:
     number = st.select_slider(_("Step"), numbers, format_func=lambda n: f"{n}/{len(steps)} · {steps[n - 1].title}",
                               key=url_state.bind("step", f"{PAGE}_step", 1, parse=int, choices=numbers))
     step = steps[number - 1]
-    st.markdown(f"## {step.title} · {step.kind}")
-    st.write(step.description)
-    header = (_("what"), _("formula"), _("with this layer's numbers"), _("result"))
-    lines = ["| " + " | ".join(header) + " |", "|---|---|---|---|"]
-    lines += [f"| **{_(w.what)}** | {with_subscripts(w.formula)} | {with_subscripts(w.worked)} | **{w.result}** |"
-              for w in step.worked]
-    st.markdown("\n".join(lines), unsafe_allow_html=True)
-    if step.rf is not None:
-        st.caption(_("Receptive field so far {field} px, jump {jump} px: one step in this output moves {jump} "
-                     "pixels in the input.").format(field=step.rf, jump=f"{step.jump:g}"))
+    stepper.arithmetic(step, step.title)
     drawing, drawn = stepper.volume(step)
     st.image(drawing, width="stretch", alt=drawn)
 

@@ -100,17 +100,7 @@ def draw_step(name: str, input_size: int | None, step, shown) -> None:
     inside = shown is not step
     text, graph = st.columns([3, 2])
     with text:
-        heading = f"{step.title} › {shown.title}" if inside else shown.title
-        st.markdown(f"## {heading} · {shown.kind}")
-        st.write(shown.description)
-        header = (_("what"), _("formula"), _("with this layer's numbers"), _("result"))
-        rows = ["| " + " | ".join(header) + " |", "|---|---|---|---|"]
-        rows += [f"| **{_(w.what)}** | {with_subscripts(w.formula)} | {with_subscripts(w.worked)} | **{w.result}** |"
-                 for w in shown.worked]
-        st.markdown("\n".join(rows), unsafe_allow_html=True)
-        if shown.rf is not None:
-            st.caption(_("Receptive field so far {field} px, jump {jump} px: one step in this output moves {jump} "
-                         "pixels in the input.").format(field=shown.rf, jump=f"{shown.jump:g}"))
+        arithmetic(shown, f"{step.title} › {shown.title}" if inside else shown.title)
         (drawing, drawn), picture, dot = _pictures(name, input_size, step, shown)
         st.image(drawing, width="stretch", alt=drawn)
     height = 640 if presenter.presenting() else 520
@@ -119,6 +109,21 @@ def draw_step(name: str, input_size: int | None, step, shown) -> None:
             st.image(picture, width=width_within(picture, height), alt=describe(dot()))
         else:
             graphs.chart(dot(), width="stretch", height=height)
+
+
+def arithmetic(shown, heading: str) -> None:
+    """A step's heading, what it does, its formulas with its own numbers, and its receptive field so far (the walk,
+    and the designer's walk of a student's network)."""
+    st.markdown(f"## {heading} · {shown.kind}")
+    st.write(shown.description)
+    header = (_("what"), _("formula"), _("with this layer's numbers"), _("result"))
+    rows = ["| " + " | ".join(header) + " |", "|---|---|---|---|"]
+    rows += [f"| **{_(w.what)}** | {with_subscripts(w.formula)} | {with_subscripts(w.worked)} | **{w.result}** |"
+             for w in shown.worked]
+    st.markdown("\n".join(rows), unsafe_allow_html=True)
+    if shown.rf is not None:
+        st.caption(_("Receptive field so far {field} px, jump {jump} px: one step in this output moves {jump} "
+                     "pixels in the input.").format(field=shown.rf, jump=f"{shown.jump:g}"))
 
 
 def _pictures(name: str, input_size: int | None, step, shown):
