@@ -63,9 +63,10 @@ def _open_step_link_then_next(page, url: str) -> None:
     tabs = page.get_by_test_id("stTabs").first
     landed = tabs.bounding_box()["y"]
     page.mouse.move(page.viewport_size["width"] / 2, page.viewport_size["height"] / 2)
-    page.mouse.wheel(0, 50)
-    page.wait_for_function("(y) => document.querySelector('[data-testid=stTabs]').getBoundingClientRect().y < y",
-                           arg=landed - 40, polling=50, timeout=5_000)
+    # Up, not down: on a projector the walk can sit at the page's end, where a scroll down moves nothing.
+    page.mouse.wheel(0, -50)
+    page.wait_for_function("(y) => document.querySelector('[data-testid=stTabs]').getBoundingClientRect().y > y",
+                           arg=landed + 40, polling=50, timeout=5_000)
     before = tabs.bounding_box()["y"]
     page.get_by_role("button", name="Next").click()
     _step_heading(page, titles[3]).wait_for(timeout=60_000)
